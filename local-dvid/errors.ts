@@ -1,0 +1,23 @@
+// Errors of local-dvid: one base class with a stable `code`, and a guard. Never match on text.
+
+export type LocalDvidErrorCode =
+  | "PRECONDITION_FAILED" // a conditional put/delete lost a compare-and-swap race
+  | "OBJECT_TOO_LARGE" // readInto: the object does not fit in the room left in the target
+  | "INVALID_KEY" // a store key that is empty or would escape the store
+  | "STORE_CLOSED" // the store was used after close()
+  | "CLUSTER_START_FAILED" // a node of a local cluster did not come up
+  | "CLUSTER_NOT_FOUND" // no state file for the named local cluster
+  | "INVALID_OPTION"; // an option out of range or of the wrong type
+
+export class LocalDvidError extends Error {
+  readonly code: LocalDvidErrorCode;
+  constructor(code: LocalDvidErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "LocalDvidError";
+    this.code = code;
+  }
+}
+
+export function isLocalDvidError(err: unknown, code?: LocalDvidErrorCode): err is LocalDvidError {
+  return err instanceof LocalDvidError && (code === undefined || err.code === code);
+}

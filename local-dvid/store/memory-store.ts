@@ -1,0 +1,70 @@
+// An in-memory ObjectStore for tests: the same semantics as the filesystem store, in one process.
+import { LocalDvidError } from "../errors.js";
+import type { DeleteOptions, ObjectStore, PutOptions, StoredObject } from "./object-store.js";
+import { checkKey } from "./keys.js";
+
+export class MemoryStore implements ObjectStore {
+  readonly #objects = new Map<string, StoredObject>();
+  #nextGeneration = 1;
+  #closed = false;
+
+  async get(key: string): Promise<StoredObject | undefined> {
+    this.#check(key);
+    const obj = this.#objects.get(key);
+    // Hand out a copy: a caller that mutates what it read must not change the store.
+    return obj && { data: Buffer.from(obj.data), generation: obj.generation };
+  }
+
+  async readInto(key: string, target: Uint8Array, targetOffset: number): Promise<number | undefined> {
+    this.#check(key);
+    const obj = this.#objects.get(key);
+    if (!obj) return undefined;
+    if (obj.data.length > target.length - targetOffset) {
+      throw new LocalDvidError(
+        "OBJECT_TOO_LARGE",
+        `object ${key} is ${obj.data.length} bytes; only ${target.length - targetOffset} bytes of room at offset ${targetOffset}`,
+      );
+    }
+    target.set(obj.data, targetOffset);
+    return obj.data.length;
+  }
+
+  async put(key: string, data: Uint8Array, options: PutOptions = {}): Promise<number> {
+    this.#check(key);
+    this.#precondition(key, options.ifGenerationMatch);
+    const generation = this.#nextGeneration++;
+    this.#objects.set(key, { data: Buffer.from(data), generation });
+    return generation;
+  }
+
+  async delete(key: string, options: DeleteOptions = {}): Promise<boolean> {
+    this.#check(key);
+    this.#precondition(key, options.ifGenerationMatch);
+    return this.#objects.delete(key);
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    if (this.#closed) throw new LocalDvidError("STORE_CLOSED", "the store is closed");
+    return [...this.#objects.keys()].filter((k) => k.startsWith(prefix)).sort();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  #check(key: string): void {
+    if (this.#closed) throw new LocalDvidError("STORE_CLOSED", "the store is closed");
+    checkKey(key);
+  }
+
+  #precondition(key: string, expected: number | undefined): void {
+    if (expected === undefined) return;
+    const current = this.#objects.get(key)?.generation ?? 0;
+    if (current !== expected) {
+      throw new LocalDvidError(
+        "PRECONDITION_FAILED",
+        `precondition failed for ${key}: generation is ${current}, expected ${expected}`,
+      );
+    }
+  }
+}

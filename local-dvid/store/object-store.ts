@@ -1,0 +1,50 @@
+// The storage interface of local-dvid, modelled on a cloud bucket (Google Cloud Storage):
+// flat keys, whole-object get/put/delete, prefix listing, and a conditional put on a generation
+// number (GCS `ifGenerationMatch`). Every local-dvid node of a cluster opens the same store, as
+// every DVID of a GCP cluster opens the same bucket.
+
+/** An object as read from the store. */
+export interface StoredObject {
+  readonly data: Buffer;
+  /**
+   * Changes on every successful put of the key (GCS semantics). Never 0 for an existing object:
+   * 0 in `ifGenerationMatch` means "the object must not exist yet".
+   */
+  readonly generation: number;
+}
+
+export interface PutOptions {
+  /**
+   * Compare-and-swap: the put succeeds only if the object's current generation equals this value
+   * (0 = the object must not exist). Otherwise it throws a `PreconditionFailedError`
+   * (`isStoreError(err, "PRECONDITION_FAILED")`) and the stored object is unchanged.
+   */
+  readonly ifGenerationMatch?: number;
+}
+
+export interface DeleteOptions {
+  /** As for `put`: delete only if the current generation equals this value. */
+  readonly ifGenerationMatch?: number;
+}
+
+export interface ObjectStore {
+  /** The object, or undefined when the key does not exist. */
+  get(key: string): Promise<StoredObject | undefined>;
+  /**
+   * Reads the object straight into `target` at `targetOffset` (no intermediate buffer) and
+   * returns its byte length, or undefined when the key does not exist. Throws if the object is
+   * larger than the room left in `target`.
+   */
+  readInto(key: string, target: Uint8Array, targetOffset: number): Promise<number | undefined>;
+  /**
+   * Stores `data` under `key` atomically: a reader sees the old object or the new one, never a
+   * torn mix, even if the writing process is killed midway. Returns the new generation.
+   */
+  put(key: string, data: Uint8Array, options?: PutOptions): Promise<number>;
+  /** Removes the key; returns false when it did not exist. */
+  delete(key: string, options?: DeleteOptions): Promise<boolean>;
+  /** Every key that starts with `prefix`, in lexicographic order. */
+  list(prefix: string): Promise<string[]>;
+  /** Releases resources (file handles); the store must not be used afterwards. */
+  close(): Promise<void>;
+}
