@@ -5,8 +5,11 @@ export type LocalDvidErrorCode =
   | "OBJECT_TOO_LARGE" // readInto: the object does not fit in the room left in the target
   | "INVALID_KEY" // a store key that is empty or would escape the store
   | "STORE_CLOSED" // the store was used after close()
+  | "STORE_LOCK_TIMEOUT" // a key's lock stayed held by a live process for longer than the wait allowed
+  | "CORRUPT_OBJECT" // a stored file is not a well-formed object (bad header or shorter than it says)
   | "CLUSTER_START_FAILED" // a node of a local cluster did not come up
   | "CLUSTER_NOT_FOUND" // no state file for the named local cluster
+  | "CLUSTER_EXISTS" // a local cluster of that name is already running (its state file names live nodes)
   | "INVALID_OPTION"; // an option out of range or of the wrong type
 
 export class LocalDvidError extends Error {

@@ -1,0 +1,425 @@
+// The filesystem ObjectStore: the default store of local-dvid. Every node of a local cluster opens
+// the same directory, as every DVID of a GCP cluster opens the same bucket (dvid-deploy.md §4),
+// so everything below must hold across processes, not only across async tasks of one process.
+//
+// Layout. Key "a/b/c" is the file <root>/a#/b#/c: key segments become path segments, and the
+// directory that holds the keys below a segment carries a "#" suffix. "#" is outside the key
+// alphabet (keys.ts), so a key "a" and keys under "a/" coexist, as in a bucket, and nothing the
+// store keeps beside the objects can be taken for one:
+//   <seg>                    the object (header + bytes)
+//   <seg>#                   directory of the keys below "<seg>/"
+//   <seg>#lock               the key's lock, a symlink (fs-key-lock.ts)
+//   <seg>#tmp.<pid>.<n>      a put in progress (or left by a killed writer)
+//
+// Object file. A 24-byte header, then the bytes: "LDVO", uint32 format version (1), the
+// generation as uint64 LE, the byte length as uint64 LE. Keeping the generation inside the file
+// means the object and its generation are replaced together by one rename, so no reader can pair
+// new bytes with an old generation; the length makes a file that is shorter than it claims
+// (a crash of the machine, not of the process, with fsync off) detectable as CORRUPT_OBJECT.
+//
+// Atomic replacement. A put writes a temp file in the object's directory and renames it over the
+// object. rename(2) within one filesystem atomically swaps the directory entry, so a reader's
+// open() gets either the old inode or the new one, and a file is never written after its rename:
+// a reader sees the old or the new object, never a torn one, even if the writer is SIGKILLed at
+// any instruction (the temp file then stays behind, unlisted; list() removes those of dead pids).
+//
+// Conditional writes. Every put and delete of a key (conditional or not) runs under the key's
+// lock: a per-key promise chain inside the process, then the cross-process lock file. Under it
+// the writer reads the current generation, checks `ifGenerationMatch`, and renames the new file
+// into place; no other mutation of that key can happen between the check and the rename, so a
+// compare-and-swap is atomic with respect to every other put/delete from any process. Readers take
+// no lock (rename makes them safe).
+//
+// Generations. new = max(current + 1, wall clock in microseconds). The +1 makes generations grow
+// strictly per key while the object exists; the clock makes a key that is deleted and created
+// again get a generation above every one it had before (as long as the wall clock does not step
+// back by more than the time between the delete and the new put), so a stale
+// `ifGenerationMatch` never matches a newer object (no ABA). Microseconds since 1970 stay below
+// 2^53 until the year 2255, so generations are exact JS numbers.
+//
+// Durability. Puts do not fsync by default: a killed process loses nothing that rename made
+// visible (the page cache belongs to the kernel), only a machine crash can, and local-dvid is a
+// development and test bed where throughput matters more. `{ fsync: true }` syncs the temp file
+// before the rename and the directory after it.
+import { mkdirSync } from "node:fs";
+import { open, readdir, rename, unlink, type FileHandle } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { LocalDvidError } from "../errors.js";
+import type { DeleteOptions, ObjectStore, PutOptions, StoredObject } from "./object-store.js";
+import { checkKey } from "./keys.js";
+import { acquireFileLock } from "./fs-key-lock.js";
+import { isProcessAlive } from "./process-alive.js";
+
+export interface FsStoreOptions {
+  /** fsync each object before it replaces the old one, and its directory after. Default false. */
+  readonly fsync?: boolean;
+  /** A key lock not refreshed for this long is broken even if its owner pid looks alive (ms). Default 5000. */
+  readonly lockStaleMs?: number;
+  /** A put/delete waiting this long for a key's lock held by a live process fails with STORE_LOCK_TIMEOUT (ms). Default 30000. */
+  readonly lockTimeoutMs?: number;
+}
+
+const HEADER_BYTES = 24;
+const MAGIC = 0x4f56444c; // "LDVO" read as uint32 LE
+const FORMAT_VERSION = 1;
+const DIR_SUFFIX = "#";
+const SEGMENT = /^[A-Za-z0-9._~:=+@-]+$/; // as keys.ts
+const TEMP_NAME = /^[A-Za-z0-9._~:=+@-]+#tmp\.(\d+)\.\d+$/;
+const OPTION_KEYS = new Set(["fsync", "lockStaleMs", "lockTimeoutMs"]);
+
+let tempCounter = 0;
+
+export class FsStore implements ObjectStore {
+  /** The absolute store directory. */
+  readonly rootDir: string;
+  readonly #fsync: boolean;
+  readonly #lockStaleMs: number;
+  readonly #lockTimeoutMs: number;
+  /** Per key, the tail of the chain of mutations queued in this process. */
+  readonly #tails = new Map<string, Promise<void>>();
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #closed = false;
+
+  constructor(rootDir: string, options: FsStoreOptions = {}) {
+    if (typeof rootDir !== "string" || rootDir.length === 0) {
+      throw new LocalDvidError("INVALID_OPTION", `FsStore rootDir must be a non-empty path; got ${JSON.stringify(rootDir)}`);
+    }
+    for (const key of Object.keys(options)) {
+      if (!OPTION_KEYS.has(key)) {
+        throw new LocalDvidError("INVALID_OPTION", `unknown FsStore option "${key}"; expected one of ${[...OPTION_KEYS].join(", ")}`);
+      }
+    }
+    this.#fsync = options.fsync ?? false;
+    this.#lockStaleMs = positive("lockStaleMs", options.lockStaleMs, 5000);
+    this.#lockTimeoutMs = positive("lockTimeoutMs", options.lockTimeoutMs, 30000);
+    this.rootDir = resolve(rootDir);
+    mkdirSync(this.rootDir, { recursive: true });
+  }
+
+  async get(key: string): Promise<StoredObject | undefined> {
+    const path = this.#pathOf(key);
+    return this.#track(async () => {
+      const fh = await openIfExists(path);
+      if (fh === undefined) return undefined;
+      try {
+        const { size } = await fh.stat();
+        if (size < HEADER_BYTES) throw corrupt(key, `${size} bytes, shorter than the ${HEADER_BYTES}-byte header`);
+        const buffer = Buffer.allocUnsafe(size);
+        const got = await readFully(fh, buffer, 0, size, 0);
+        const { generation, length } = parseHeader(key, buffer);
+        if (got !== size || length !== size - HEADER_BYTES) {
+          throw corrupt(key, `header says ${length} bytes of data; the file holds ${got - HEADER_BYTES}`);
+        }
+        return { data: buffer.subarray(HEADER_BYTES), generation };
+      } finally {
+        await fh.close();
+      }
+    });
+  }
+
+  async readInto(key: string, target: Uint8Array, targetOffset: number): Promise<number | undefined> {
+    const path = this.#pathOf(key);
+    if (!Number.isInteger(targetOffset) || targetOffset < 0 || targetOffset > target.length) {
+      throw new LocalDvidError(
+        "INVALID_OPTION",
+        `readInto targetOffset must be an integer from 0 to the target length ${target.length}; got ${targetOffset}`,
+      );
+    }
+    return this.#track(async () => {
+      const fh = await openIfExists(path);
+      if (fh === undefined) return undefined;
+      try {
+        // One preadv(2) reads the header into a small buffer and the bytes straight into the
+        // caller's memory. The file's size (from fstat) bounds the read, so an object too large
+        // for the room is refused before anything is written into the target.
+        const { size } = await fh.stat();
+        const room = target.length - targetOffset;
+        if (size < HEADER_BYTES) throw corrupt(key, `${size} bytes, shorter than the ${HEADER_BYTES}-byte header`);
+        if (size - HEADER_BYTES > room) {
+          throw new LocalDvidError(
+            "OBJECT_TOO_LARGE",
+            `object ${key} is ${size - HEADER_BYTES} bytes; only ${room} bytes of room at offset ${targetOffset}`,
+          );
+        }
+        const header = Buffer.allocUnsafe(HEADER_BYTES);
+        const body = new Uint8Array(target.buffer, target.byteOffset + targetOffset, size - HEADER_BYTES);
+        let got = (await fh.readv([header, body], 0)).bytesRead;
+        while (got < size) {
+          // A short read (rare on regular files): continue where it stopped.
+          const { bytesRead } =
+            got < HEADER_BYTES
+              ? await fh.read(header, got, HEADER_BYTES - got, got)
+              : await fh.read(body, got - HEADER_BYTES, size - got, got);
+          if (bytesRead === 0) break;
+          got += bytesRead;
+        }
+        const { length } = parseHeader(key, header);
+        if (got !== size || length !== size - HEADER_BYTES) {
+          throw corrupt(key, `header says ${length} bytes of data; the file holds ${got - HEADER_BYTES}`);
+        }
+        return length;
+      } finally {
+        await fh.close();
+      }
+    });
+  }
+
+  async put(key: string, data: Uint8Array, options: PutOptions = {}): Promise<number> {
+    const path = this.#pathOf(key);
+    const expected = options.ifGenerationMatch;
+    checkGenerationOption(expected);
+    return this.#track(() =>
+      this.#mutate(key, path, async () => {
+        const current = await readGeneration(key, path);
+        checkPrecondition(key, current, expected);
+        const generation = Math.max(current + 1, nowMicros());
+        const temp = `${path}${DIR_SUFFIX}tmp.${process.pid}.${tempCounter++}`;
+        await this.#writeFile(temp, encodeHeader(generation, data.length), data);
+        try {
+          await rename(temp, path);
+        } catch (err) {
+          await unlink(temp).catch(() => undefined);
+          throw err;
+        }
+        if (this.#fsync) await syncDir(join(path, ".."));
+        return generation;
+      }),
+    );
+  }
+
+  async delete(key: string, options: DeleteOptions = {}): Promise<boolean> {
+    const path = this.#pathOf(key);
+    const expected = options.ifGenerationMatch;
+    checkGenerationOption(expected);
+    return this.#track(() =>
+      this.#mutate(key, path, async () => {
+        const current = await readGeneration(key, path);
+        checkPrecondition(key, current, expected);
+        if (current === 0) return false;
+        try {
+          await unlink(path);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
+          throw err;
+        }
+        if (this.#fsync) await syncDir(join(path, ".."));
+        return true;
+      }),
+    );
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    this.#checkOpen();
+    if (typeof prefix !== "string") {
+      throw new LocalDvidError("INVALID_KEY", `list prefix must be a string; got ${typeof prefix}`);
+    }
+    return this.#track(async () => {
+      // The prefix's complete segments name one directory; only its subtree can hold matches.
+      const parts = prefix.split("/");
+      const partial = parts.pop() as string;
+      if (!parts.every((s) => SEGMENT.test(s))) return [];
+      const dir = join(this.rootDir, ...parts.map((s) => s + DIR_SUFFIX));
+      const keys: string[] = [];
+      await this.#walk(dir, parts.length === 0 ? "" : parts.join("/") + "/", partial, keys);
+      // Sorting the keys (not the directory entries) gives bucket order, where "a-b" < "a/b".
+      return keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    // Let started operations finish, so no lock or temp file is left behind by a close.
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  async #walk(dir: string, keyPrefix: string, partial: string, keys: string[]): Promise<void> {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") return;
+      throw err;
+    }
+    const below: Promise<void>[] = [];
+    for (const entry of entries) {
+      const name = entry.name;
+      if (entry.isDirectory()) {
+        const segment = name.slice(0, -DIR_SUFFIX.length);
+        if (name.endsWith(DIR_SUFFIX) && SEGMENT.test(segment) && segment.startsWith(partial)) {
+          below.push(this.#walk(join(dir, name), `${keyPrefix}${segment}/`, "", keys));
+        }
+      } else if (SEGMENT.test(name)) {
+        if (name.startsWith(partial)) keys.push(keyPrefix + name);
+      } else {
+        const temp = TEMP_NAME.exec(name);
+        // A temp file of a dead process is the remains of a killed put: never an object.
+        if (temp && !isProcessAlive(Number(temp[1]))) await unlink(join(dir, name)).catch(() => undefined);
+      }
+    }
+    await Promise.all(below);
+  }
+
+  async #writeFile(path: string, header: Buffer, data: Uint8Array): Promise<void> {
+    const fh = await open(path, "wx");
+    try {
+      let written = (await fh.writev([header, data], 0)).bytesWritten;
+      const total = HEADER_BYTES + data.length;
+      while (written < total) {
+        const chunk = written < HEADER_BYTES ? header.subarray(written) : data.subarray(written - HEADER_BYTES);
+        written += (await fh.write(chunk, 0, chunk.length, written)).bytesWritten;
+      }
+      if (this.#fsync) await fh.sync();
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      await unlink(path).catch(() => undefined);
+      throw err;
+    }
+    await fh.close();
+  }
+
+  /** Runs `fn` holding the key's lock: first in this process, then across processes. */
+  async #mutate<T>(key: string, path: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.#tails.get(key);
+    let done!: () => void;
+    const mine = new Promise<void>((resolve) => (done = resolve));
+    const tail = previous ? previous.then(() => mine) : mine;
+    this.#tails.set(key, tail);
+    try {
+      if (previous) await previous;
+      const lock = await acquireFileLock(`${path}${DIR_SUFFIX}lock`, {
+        staleMs: this.#lockStaleMs,
+        timeoutMs: this.#lockTimeoutMs,
+        what: `store key ${key}`,
+      });
+      try {
+        return await fn();
+      } finally {
+        await lock.release();
+      }
+    } finally {
+      done();
+      if (this.#tails.get(key) === tail) this.#tails.delete(key);
+    }
+  }
+
+  #pathOf(key: string): string {
+    this.#checkOpen();
+    checkKey(key);
+    const segments = key.split("/");
+    const last = segments.pop() as string;
+    return join(this.rootDir, ...segments.map((s) => s + DIR_SUFFIX), last);
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new LocalDvidError("STORE_CLOSED", `the store at ${this.rootDir} is closed`);
+  }
+
+  #track<T>(fn: () => Promise<T>): Promise<T> {
+    const promise = fn();
+    this.#inFlight.add(promise);
+    const forget = (): void => void this.#inFlight.delete(promise);
+    promise.then(forget, forget);
+    return promise;
+  }
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw new LocalDvidError("INVALID_OPTION", `FsStore option ${name} must be a positive number of ms; got ${String(value)}`);
+  }
+  return value;
+}
+
+function checkGenerationOption(expected: number | undefined): void {
+  if (expected !== undefined && (!Number.isSafeInteger(expected) || expected < 0)) {
+    throw new LocalDvidError("INVALID_OPTION", `ifGenerationMatch must be a non-negative integer; got ${String(expected)}`);
+  }
+}
+
+function checkPrecondition(key: string, current: number, expected: number | undefined): void {
+  if (expected !== undefined && current !== expected) {
+    throw new LocalDvidError(
+      "PRECONDITION_FAILED",
+      `precondition failed for ${key}: generation is ${current}, expected ${expected}`,
+    );
+  }
+}
+
+function nowMicros(): number {
+  return Math.floor((performance.timeOrigin + performance.now()) * 1000);
+}
+
+async function openIfExists(path: string): Promise<FileHandle | undefined> {
+  try {
+    return await open(path, "r");
+  } catch (err) {
+    // ENOTDIR: a path component is a file, e.g. left by something that is not this store.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw err;
+  }
+}
+
+/** The generation of the stored object, or 0 when there is none. */
+async function readGeneration(key: string, path: string): Promise<number> {
+  const fh = await openIfExists(path);
+  if (fh === undefined) return 0;
+  try {
+    const header = Buffer.allocUnsafe(HEADER_BYTES);
+    const { bytesRead } = await fh.read(header, 0, HEADER_BYTES, 0);
+    if (bytesRead < HEADER_BYTES) throw corrupt(key, `${bytesRead} bytes, shorter than the ${HEADER_BYTES}-byte header`);
+    return parseHeader(key, header).generation;
+  } finally {
+    await fh.close();
+  }
+}
+
+async function readFully(fh: FileHandle, into: Uint8Array, offset: number, length: number, position: number): Promise<number> {
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await fh.read(into, offset + done, length - done, position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done;
+}
+
+function encodeHeader(generation: number, length: number): Buffer {
+  const header = Buffer.allocUnsafe(HEADER_BYTES);
+  header.writeUInt32LE(MAGIC, 0);
+  header.writeUInt32LE(FORMAT_VERSION, 4);
+  writeUint64(header, generation, 8);
+  writeUint64(header, length, 16);
+  return header;
+}
+
+function parseHeader(key: string, header: Buffer): { generation: number; length: number } {
+  if (header.readUInt32LE(0) !== MAGIC || header.readUInt32LE(4) !== FORMAT_VERSION) {
+    throw corrupt(key, "no LDVO version 1 header");
+  }
+  return { generation: readUint64(header, 8), length: readUint64(header, 16) };
+}
+
+function writeUint64(buffer: Buffer, value: number, offset: number): void {
+  buffer.writeUInt32LE(value % 0x1_0000_0000, offset);
+  buffer.writeUInt32LE(Math.floor(value / 0x1_0000_0000), offset + 4);
+}
+
+function readUint64(buffer: Buffer, offset: number): number {
+  return buffer.readUInt32LE(offset) + buffer.readUInt32LE(offset + 4) * 0x1_0000_0000;
+}
+
+function corrupt(key: string, what: string): LocalDvidError {
+  return new LocalDvidError("CORRUPT_OBJECT", `stored object ${key} is not a well-formed object: ${what}`);
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, "r");
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
