@@ -1,0 +1,29 @@
+export { connect, DvidClient, type CreateRepoOptions } from "./client.js";
+export {
+  Version,
+  type CreateVolumeOptions,
+  type OpenVolumeOptions,
+  type CreateKeyValueOptions,
+  type CommitOptions,
+  type NewVersionOptions,
+  type MergeOptions,
+} from "./version.js";
+export { Volume } from "./volume.js";
+export { KeyValue } from "./key-value.js";
+export type { VolumeInfo } from "./volume-info.js";
+export type { RepoInfo, VersionInfo, InstanceSummary } from "./repo-info.js";
+export type { WritableArray, ShapedArray, VoxelNdArray } from "./array-input.js";
+export type { Endpoints } from "./transport.js";
+export {
+  DEFAULT_OPTIONS,
+  type ConnectOptions,
+  type ReadOptions,
+  type WriteOptions,
+  type CallOptions,
+  type Progress,
+  type ResolvedClientOptions,
+} from "./options.js";
+export { VolumeClientError, isVolumeClientError, type VolumeClientErrorCode } from "./errors.js";
+export { processBlockLocks, KeyedLocks } from "./block-locks.js";
+export type { Dtype, TypedArrayFor, VoxelArray } from "./wire/dtype.js";
+export { alignBoxOut, isBlockAligned, type BoxZyx, type Zyx } from "./wire/geometry.js";

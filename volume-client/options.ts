@@ -1,0 +1,226 @@
+// The options of every entry point, with their defaults, and their validation. Options are
+// checked once, on input, and an unknown or ill-typed key fails with the key named.
+import { invalidArgument } from "./errors.js";
+
+/** Progress of one read or write, reported after every finished sub-request. */
+export interface Progress {
+  /** Voxel bytes of the caller's box transferred so far. */
+  readonly bytesDone: number;
+  /** Voxel bytes of the caller's box (voxels × bytes per voxel). */
+  readonly bytesTotal: number;
+  /** Blocks of the volume's block grid finished so far. */
+  readonly blocksDone: number;
+  /** Blocks of the volume's block grid the box touches. */
+  readonly blocksTotal: number;
+}
+
+/** Options of `connect()`; each one also serves as the default of the per-call options. */
+export interface ConnectOptions {
+  /**
+   * Target size of one voxel sub-request, in bytes. Large reads and writes are split into
+   * block-aligned sub-requests of about this size. Default 8 MiB (see README "Measured").
+   * Range 4 KiB .. 1 GiB (DVID refuses single GETs above 3 GiB, dvid-api.md §4.3).
+   */
+  readonly chunkBytes?: number;
+  /** Sub-requests in flight at once per read or write. Default 4. Range 1 .. 64. */
+  readonly concurrency?: number;
+  /**
+   * Extra attempts per request after a 503 or a connection error, across all nodes. Default 5.
+   * Range 0 .. 50.
+   */
+  readonly retries?: number;
+  /** First backoff delay in milliseconds; doubles per attempt up to 2 s, with jitter. Default 100. */
+  readonly retryDelayMs?: number;
+  /** How long a node that failed (refused, dropped, 503) is skipped for reads, in ms. Default 2000. */
+  readonly nodeCooldownMs?: number;
+  /** TCP connect timeout in milliseconds. Default 5000. */
+  readonly connectTimeoutMs?: number;
+  /**
+   * A request fails (and is retried) when its socket stays silent this long, in ms. Default
+   * 120000. DVID's own read/write timeouts are 600 s.
+   */
+  readonly idleTimeoutMs?: number;
+  /**
+   * DVID's admin token (`DVID_ADMIN_TOKEN` of the server). Sent as `?admintoken=` on repo
+   * creation only: on DVID it also bypasses the lock on committed versions (dvid-api.md §1.6),
+   * so it must never ride along on other requests. Default: none.
+   */
+  readonly adminToken?: string;
+  /**
+   * Use server extensions advertised in `GET /api/server/info` `"Extensions"` (local-dvid's
+   * `nonaligned-raw-post`). Default true. Set false to behave exactly as against a real DVID.
+   */
+  readonly serverExtensions?: boolean;
+  /** Default of `WriteOptions.nonAlignedWrites`. Default false. */
+  readonly nonAlignedWrites?: boolean;
+}
+
+/** Options of `Volume.read()`. */
+export interface ReadOptions {
+  /** See `ConnectOptions.chunkBytes`. Default: the client's. */
+  readonly chunkBytes?: number;
+  /** See `ConnectOptions.concurrency`. Default: the client's. */
+  readonly concurrency?: number;
+  /** Called after every finished sub-request. Default: none. */
+  readonly onProgress?: (progress: Progress) => void;
+  /** Cancels every request in flight; the read rejects with code ABORTED. */
+  readonly signal?: AbortSignal;
+}
+
+/** Options of `Volume.write()`. */
+export interface WriteOptions extends ReadOptions {
+  /**
+   * Accept a box that is not on block boundaries. DVID itself only stores whole blocks
+   * (dvid-api.md §4.3, §7.1), so the edge blocks are patched: server-side when the server
+   * advertises `nonaligned-raw-post` (safe across processes), otherwise by the client, which
+   * reads the edge blocks, patches them and writes them back under per-block locks (safe
+   * between writers of one process only). Default: the client's (false).
+   */
+  readonly nonAlignedWrites?: boolean;
+}
+
+/** Options of a plain metadata call. */
+export interface CallOptions {
+  /** Cancels the request; the call rejects with code ABORTED. */
+  readonly signal?: AbortSignal;
+}
+
+export interface ResolvedClientOptions {
+  readonly chunkBytes: number;
+  readonly concurrency: number;
+  readonly retries: number;
+  readonly retryDelayMs: number;
+  readonly nodeCooldownMs: number;
+  readonly connectTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly adminToken: string | undefined;
+  readonly serverExtensions: boolean;
+  readonly nonAlignedWrites: boolean;
+}
+
+export const DEFAULT_OPTIONS: ResolvedClientOptions = Object.freeze({
+  chunkBytes: 8 * 1024 * 1024,
+  concurrency: 4,
+  retries: 5,
+  retryDelayMs: 100,
+  nodeCooldownMs: 2000,
+  connectTimeoutMs: 5000,
+  idleTimeoutMs: 120_000,
+  adminToken: undefined,
+  serverExtensions: true,
+  nonAlignedWrites: false,
+});
+
+type Check = (value: unknown, key: string, where: string) => void;
+
+const intIn =
+  (min: number, max: number): Check =>
+  (value, key, where) => {
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+      throw invalidArgument(`${where}: ${key} must be an integer between ${min} and ${max}; got ${describe(value)}`);
+    }
+  };
+const bool: Check = (value, key, where) => {
+  if (typeof value !== "boolean") throw invalidArgument(`${where}: ${key} must be a boolean; got ${describe(value)}`);
+};
+const str: Check = (value, key, where) => {
+  if (typeof value !== "string" || value.length === 0) {
+    throw invalidArgument(`${where}: ${key} must be a non-empty string; got ${describe(value)}`);
+  }
+};
+const fn: Check = (value, key, where) => {
+  if (typeof value !== "function") throw invalidArgument(`${where}: ${key} must be a function; got ${describe(value)}`);
+};
+const signal: Check = (value, key, where) => {
+  if (!(value instanceof AbortSignal)) throw invalidArgument(`${where}: ${key} must be an AbortSignal; got ${describe(value)}`);
+};
+
+const CONNECT_CHECKS: Record<keyof ConnectOptions, Check> = {
+  chunkBytes: intIn(4096, 2 ** 30),
+  concurrency: intIn(1, 64),
+  retries: intIn(0, 50),
+  retryDelayMs: intIn(0, 60_000),
+  nodeCooldownMs: intIn(0, 3_600_000),
+  connectTimeoutMs: intIn(1, 600_000),
+  idleTimeoutMs: intIn(1, 3_600_000),
+  adminToken: str,
+  serverExtensions: bool,
+  nonAlignedWrites: bool,
+};
+const READ_CHECKS: Record<keyof ReadOptions, Check> = {
+  chunkBytes: CONNECT_CHECKS.chunkBytes,
+  concurrency: CONNECT_CHECKS.concurrency,
+  onProgress: fn,
+  signal,
+};
+const WRITE_CHECKS: Record<keyof WriteOptions, Check> = { ...READ_CHECKS, nonAlignedWrites: bool };
+const CALL_CHECKS: Record<keyof CallOptions, Check> = { signal };
+
+/** Rejects unknown keys and ill-typed values; `undefined` values count as absent. */
+export function checkOptions<T extends object>(
+  given: T | undefined,
+  checks: Record<string, Check>,
+  where: string,
+): T {
+  if (given === undefined) return {} as T;
+  if (given === null || typeof given !== "object") {
+    throw invalidArgument(`${where}: options must be an object; got ${describe(given)}`);
+  }
+  for (const [key, value] of Object.entries(given)) {
+    const check = checks[key];
+    if (!check) {
+      throw invalidArgument(`${where}: unknown option "${key}"; known options are ${Object.keys(checks).join(", ")}`);
+    }
+    if (value !== undefined) check(value, key, where);
+  }
+  return given;
+}
+
+export function resolveClientOptions(given: ConnectOptions | undefined): ResolvedClientOptions {
+  const o = checkOptions(given, CONNECT_CHECKS, "connect()");
+  const pick = <K extends keyof ResolvedClientOptions>(k: K): ResolvedClientOptions[K] =>
+    ((o as Record<string, unknown>)[k] ?? DEFAULT_OPTIONS[k]) as ResolvedClientOptions[K];
+  return Object.freeze({
+    chunkBytes: pick("chunkBytes"),
+    concurrency: pick("concurrency"),
+    retries: pick("retries"),
+    retryDelayMs: pick("retryDelayMs"),
+    nodeCooldownMs: pick("nodeCooldownMs"),
+    connectTimeoutMs: pick("connectTimeoutMs"),
+    idleTimeoutMs: pick("idleTimeoutMs"),
+    adminToken: pick("adminToken"),
+    serverExtensions: pick("serverExtensions"),
+    nonAlignedWrites: pick("nonAlignedWrites"),
+  });
+}
+
+export function checkReadOptions(given: ReadOptions | undefined, where: string): ReadOptions {
+  return checkOptions(given, READ_CHECKS, where);
+}
+
+export function checkWriteOptions(given: WriteOptions | undefined, where: string): WriteOptions {
+  return checkOptions(given, WRITE_CHECKS, where);
+}
+
+export function checkCallOptions(given: CallOptions | undefined, where: string): CallOptions {
+  return checkOptions(given, CALL_CHECKS, where);
+}
+
+/** A short, safe rendering of a value for error messages. */
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (value === undefined) return "undefined";
+  if (typeof value === "string") return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
+  if (typeof value === "function") return "a function";
+  if (Array.isArray(value)) {
+    try {
+      const text = JSON.stringify(value);
+      return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+    } catch {
+      return `an array of length ${value.length}`;
+    }
+  }
+  const ctor = (value as object).constructor?.name;
+  return ctor ? `a ${ctor}` : "an object";
+}

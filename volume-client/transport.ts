@@ -1,0 +1,311 @@
+// The HTTP layer: one configured got instance per client, the cluster's nodes, and the retry
+// and failover loop every request goes through.
+//
+// Routing follows the cluster topology (ARCHITECTURE.md "One topology for both"): metadata and
+// writes go to the one writer, since several writable DVIDs on one bucket corrupt each other
+// (dvid-deploy.md §4); voxel and key-value reads rotate over every node. A reader that answers
+// 400 may only have stale metadata (real DVID readers load metadata once at start-up and answer
+// 400 for a UUID or instance they do not know, dvid-api.md §1.2, §7.2), so the request is
+// repeated on the writer, whose answer stands.
+//
+// got's own retry is off: it cannot move a request to another node, and a streamed response
+// restarted by got would append to bytes already placed. This loop retries instead: requests
+// that are safe to repeat after 503s and connection errors, with exponential backoff, trying
+// another node first; other requests only when they certainly did not reach the server.
+import http from "node:http";
+import https from "node:https";
+import got, { RequestError, type Got } from "got";
+import { VolumeClientError, isVolumeClientError } from "./errors.js";
+import { abortedError, sleep } from "./abort.js";
+import type { ResolvedClientOptions } from "./options.js";
+import type { ScatterSink } from "./voxel-copy.js";
+
+/** The nodes of a DVID cluster: one writer and any number of (read-only) readers. */
+export interface Endpoints {
+  /** Base URL of the node that takes every metadata change and every write. */
+  readonly writer: string;
+  /** Base URLs of further nodes that serve reads. Default none. */
+  readonly readers?: readonly string[];
+}
+
+export type HttpMethod = "GET" | "POST" | "DELETE" | "HEAD";
+
+export interface RequestSpec {
+  readonly method: HttpMethod;
+  /** URL path, starting with `/api/`, segments already encoded. */
+  readonly path: string;
+  readonly query?: Readonly<Record<string, string>>;
+  /** `writer`: metadata and mutations. `read`: any node, failing over to the writer. */
+  readonly route: "writer" | "read";
+  /**
+   * Repeating the request cannot change the outcome (reads; whole-block or patch writes).
+   * Non-idempotent requests (commit, newversion…) are retried only after a refused connection
+   * or a 503, when the server certainly did not act on them.
+   */
+  readonly idempotent: boolean;
+  readonly body?: Uint8Array | string;
+  readonly contentType?: string;
+  /** Statuses handed back to the caller instead of raised (e.g. 404 for a missing key). */
+  readonly accept?: readonly number[];
+  readonly signal?: AbortSignal;
+}
+
+export interface BufferedResponse {
+  readonly status: number;
+  readonly body: Buffer;
+  readonly node: string;
+}
+
+/** A failure that another attempt (maybe on another node) may cure. */
+class RetryableFailure extends Error {
+  constructor(
+    readonly kind: "connection" | "unavailable" | "truncated",
+    /** True when the request certainly never reached a handler (refused, or 503). */
+    readonly notActedOn: boolean,
+    message: string,
+    readonly final: VolumeClientError,
+  ) {
+    super(message);
+  }
+}
+
+const MAX_ERROR_BODY = 64 * 1024;
+const MAX_BACKOFF_MS = 2000;
+
+export function normalizeBaseUrl(url: string, what: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new VolumeClientError("INVALID_ARGUMENT", `${what} must be an http(s) URL such as http://127.0.0.1:8000; got ${JSON.stringify(url)}`);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new VolumeClientError("INVALID_ARGUMENT", `${what} must use http or https; got ${JSON.stringify(url)}`);
+  }
+  if (parsed.search || parsed.hash) {
+    throw new VolumeClientError("INVALID_ARGUMENT", `${what} must not carry a query or fragment; got ${JSON.stringify(url)}`);
+  }
+  return parsed.toString().replace(/\/+$/, "");
+}
+
+export class Transport {
+  readonly writer: string;
+  readonly readers: readonly string[];
+  /** Every node, writer first; reads rotate over all of them. */
+  readonly nodes: readonly string[];
+  readonly options: ResolvedClientOptions;
+  readonly #got: Got;
+  readonly #agents: { http: http.Agent; https: https.Agent };
+  readonly #downUntil = new Map<string, number>();
+  #turn = 0;
+  /** Requests sent (attempts), for diagnostics and tests. */
+  requestsSent = 0;
+
+  constructor(endpoints: Endpoints, options: ResolvedClientOptions) {
+    this.options = options;
+    this.writer = normalizeBaseUrl(endpoints.writer, "writer");
+    this.readers = (endpoints.readers ?? []).map((r, i) => normalizeBaseUrl(r, `readers[${i}]`));
+    this.nodes = [...new Set([this.writer, ...this.readers])];
+    // Sockets are reused across sub-requests (keep-alive); one agent per client so close()
+    // can release them.
+    this.#agents = {
+      http: new http.Agent({ keepAlive: true, maxSockets: 256 }),
+      https: new https.Agent({ keepAlive: true, maxSockets: 256 }),
+    };
+    this.#got = got.extend({
+      agent: this.#agents,
+      retry: { limit: 0 },
+      throwHttpErrors: false,
+      followRedirect: false,
+      decompress: false,
+      timeout: { connect: options.connectTimeoutMs, socket: options.idleTimeoutMs },
+      headers: { "user-agent": "dvidcloud-volume-client" },
+    });
+  }
+
+  close(): void {
+    this.#agents.http.destroy();
+    this.#agents.https.destroy();
+  }
+
+  /** Sends a request and returns the whole (small) response body. */
+  buffer(spec: RequestSpec): Promise<BufferedResponse> {
+    return this.#withRetries(spec, async (node) => {
+      this.requestsSent++;
+      const res = await this.#got(node + spec.path, {
+        method: spec.method,
+        searchParams: spec.query ? { ...spec.query } : undefined,
+        body: spec.body === undefined ? undefined : toBody(spec.body),
+        headers: spec.contentType ? { "content-type": spec.contentType } : undefined,
+        responseType: "buffer",
+        signal: spec.signal,
+      });
+      if (res.statusCode >= 200 && res.statusCode < 300) return { status: res.statusCode, body: res.body, node };
+      if (spec.accept?.includes(res.statusCode)) return { status: res.statusCode, body: res.body, node };
+      throw this.#statusError(spec, node, res.statusCode, res.body.subarray(0, MAX_ERROR_BODY).toString("utf8"));
+    });
+  }
+
+  /** Sends a request and parses its JSON response. */
+  async json<T>(spec: RequestSpec): Promise<T> {
+    const res = await this.buffer(spec);
+    try {
+      return JSON.parse(res.body.toString("utf8")) as T;
+    } catch (cause) {
+      throw new VolumeClientError(
+        "HTTP_ERROR",
+        `${spec.method} ${res.node}${spec.path} answered ${res.status} with a body that is not JSON: ${JSON.stringify(res.body.subarray(0, 200).toString("utf8"))}`,
+        { method: spec.method, path: spec.path, node: res.node, status: res.status, cause },
+      );
+    }
+  }
+
+  /**
+   * GETs voxel bytes and streams them straight into `sink` (no intermediate buffer). The body
+   * must be exactly `sink.expectedBytes` long; a retried attempt overwrites the same bytes.
+   */
+  stream(spec: RequestSpec, sink: ScatterSink): Promise<void> {
+    return this.#withRetries(spec, async (node) => {
+      this.requestsSent++;
+      sink.reset();
+      const stream = this.#got.stream(node + spec.path, {
+        method: spec.method,
+        searchParams: spec.query ? { ...spec.query } : undefined,
+        signal: spec.signal,
+      });
+      try {
+        const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
+          stream.once("response", resolve);
+          stream.once("error", reject);
+        });
+        const status = response.statusCode ?? 0;
+        if (status !== 200) {
+          const parts: Buffer[] = [];
+          let size = 0;
+          for await (const piece of stream as AsyncIterable<Buffer>) {
+            if (size < MAX_ERROR_BODY) parts.push(piece);
+            size += piece.length;
+          }
+          throw this.#statusError(spec, node, status, Buffer.concat(parts).subarray(0, MAX_ERROR_BODY).toString("utf8"));
+        }
+        const declared = response.headers["content-length"];
+        if (declared !== undefined && Number(declared) !== sink.expectedBytes) {
+          throw this.#lengthError(spec, node, `declares Content-Length ${declared}`, sink.expectedBytes);
+        }
+        for await (const piece of stream as AsyncIterable<Buffer>) {
+          if (!sink.push(piece)) {
+            throw this.#lengthError(spec, node, `sent more than ${sink.received} bytes`, sink.expectedBytes);
+          }
+        }
+        if (sink.received !== sink.expectedBytes) {
+          const final = this.#lengthError(spec, node, `ended after ${sink.received} bytes`, sink.expectedBytes);
+          // A body cut short is what a node dying mid-response looks like: try again.
+          throw new RetryableFailure("truncated", false, final.message, final);
+        }
+      } finally {
+        if (!stream.destroyed) stream.destroy();
+      }
+    });
+  }
+
+  async #withRetries<T>(spec: RequestSpec, attempt: (node: string) => Promise<T>): Promise<T> {
+    const tried = new Set<string>();
+    let writerOnly = spec.route === "writer";
+    let failures = 0;
+    for (;;) {
+      if (spec.signal?.aborted) throw abortedError(spec.signal, `${spec.method} ${spec.path}`);
+      const node = writerOnly ? this.writer : this.#pickReadNode(tried);
+      const wasTried = tried.has(node);
+      if (wasTried && failures > 0) {
+        const base = this.options.retryDelayMs * 2 ** Math.min(failures - 1, 10);
+        await sleep(Math.min(MAX_BACKOFF_MS, base) * (0.5 + Math.random() / 2), spec.signal);
+      }
+      tried.add(node);
+      try {
+        return await attempt(node);
+      } catch (raw) {
+        if (spec.signal?.aborted) throw abortedError(spec.signal, `${spec.method} ${spec.path}`);
+        const err = this.#classify(spec, node, raw);
+        if (err instanceof RetryableFailure) {
+          if (!spec.idempotent && !err.notActedOn) throw err.final;
+          this.#downUntil.set(node, Date.now() + this.options.nodeCooldownMs);
+          failures++;
+          if (failures > this.options.retries) {
+            if (err.kind === "truncated") throw err.final;
+            throw new VolumeClientError(
+              "UNAVAILABLE",
+              `${spec.method} ${spec.path} failed on every node after ${failures} attempts; last: ${err.message}`,
+              { method: spec.method, path: spec.path, node, status: err.final.status, dvidMessage: err.final.dvidMessage, cause: err.final },
+            );
+          }
+          continue;
+        }
+        if (
+          isVolumeClientError(err) &&
+          err.status === 400 &&
+          spec.route === "read" &&
+          !writerOnly &&
+          node !== this.writer
+        ) {
+          writerOnly = true;
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  #pickReadNode(tried: ReadonlySet<string>): string {
+    const now = Date.now();
+    const n = this.nodes.length;
+    const start = this.#turn++ % n;
+    const order = Array.from({ length: n }, (_, i) => this.nodes[(start + i) % n]);
+    const healthy = (u: string) => (this.#downUntil.get(u) ?? 0) <= now;
+    return (
+      order.find((u) => healthy(u) && !tried.has(u)) ??
+      order.find((u) => !tried.has(u)) ??
+      (healthy(this.writer) ? this.writer : undefined) ??
+      order.find(healthy) ??
+      this.writer
+    );
+  }
+
+  #classify(spec: RequestSpec, node: string, raw: unknown): unknown {
+    if (raw instanceof RetryableFailure || isVolumeClientError(raw)) return raw;
+    if (raw instanceof RequestError) {
+      const code = raw.code;
+      const final = new VolumeClientError(
+        "UNAVAILABLE",
+        `${spec.method} ${node}${spec.path} failed: ${code} ${raw.message}`,
+        { method: spec.method, path: spec.path, node, cause: raw },
+      );
+      return new RetryableFailure("connection", code === "ECONNREFUSED", `${code} from ${node}`, final);
+    }
+    return raw;
+  }
+
+  #statusError(spec: RequestSpec, node: string, status: number, text: string): VolumeClientError | RetryableFailure {
+    const dvidMessage = text.trim();
+    const fields = { method: spec.method, path: spec.path, node, status, dvidMessage };
+    const message = `${spec.method} ${node}${spec.path} answered ${status}: ${dvidMessage || "(no message)"}`;
+    if (status === 503) {
+      // DVID answers 503 from its middleware before any handler runs (dvid-api.md §1.5): the
+      // request was not acted on, so even a commit may be repeated.
+      return new RetryableFailure("unavailable", true, message, new VolumeClientError("UNAVAILABLE", message, fields));
+    }
+    return new VolumeClientError(status === 404 ? "NOT_FOUND" : "HTTP_ERROR", message, fields);
+  }
+
+  #lengthError(spec: RequestSpec, node: string, what: string, expected: number): VolumeClientError {
+    return new VolumeClientError(
+      "RESPONSE_LENGTH",
+      `${spec.method} ${node}${spec.path} ${what}; the requested shape needs exactly ${expected} bytes`,
+      { method: spec.method, path: spec.path, node, status: 200 },
+    );
+  }
+}
+
+function toBody(body: Uint8Array | string): Buffer | string {
+  if (typeof body === "string" || Buffer.isBuffer(body)) return body;
+  return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+}

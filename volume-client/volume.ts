@@ -1,0 +1,281 @@
+// A voxel volume (a DVID imageblk or labelblk instance) seen at one version, read and written
+// as ndarrays in ZYX order over `raw/0_1_2` (dvid-api.md §4.3).
+import ndarray from "ndarray";
+import { VolumeClientError } from "./errors.js";
+import { DTYPES, type Dtype, type TypedArrayFor } from "./wire/dtype.js";
+import {
+  alignBoxOut,
+  blockRange,
+  boxFromOffsetShape,
+  encodePathSegment,
+  isBlockAligned,
+  rawVolumePath,
+  type BoxZyx,
+  type Zyx,
+} from "./wire/geometry.js";
+import {
+  checkCallOptions,
+  checkReadOptions,
+  checkWriteOptions,
+  type CallOptions,
+  type Progress,
+  type ReadOptions,
+  type WriteOptions,
+} from "./options.js";
+import { checkBox, checkBoxSize, checkOffset, formatBox } from "./box-checks.js";
+import { planChunks, countBlocks, type Chunk } from "./chunk-plan.js";
+import { ScatterSink, copyRegion } from "./voxel-copy.js";
+import { toContiguous, type VoxelNdArray, type WritableArray } from "./array-input.js";
+import { linkedController, runBounded, throwIfAborted } from "./abort.js";
+import { processBlockLocks } from "./block-locks.js";
+import { explainMutationError } from "./locked-check.js";
+import { parseVolumeInfo, type VolumeInfo } from "./volume-info.js";
+import { NONALIGNED_EXTENSION, type ClientContext } from "./client-context.js";
+
+/** The part of a Version a volume needs (avoids an import cycle). */
+export interface VersionHandle {
+  readonly ref: string;
+  uuid(options?: CallOptions): Promise<string>;
+}
+
+/** How a write stores its edge blocks. */
+type WriteMode = "aligned" | "server-patch" | "client-patch";
+
+export class Volume<D extends Dtype = Dtype> {
+  /** The instance name. */
+  readonly name: string;
+  /** The version this handle reads and writes. */
+  readonly version: VersionHandle;
+  readonly #ctx: ClientContext;
+  readonly #expectedDtype: D | undefined;
+  #meta: Promise<VolumeInfo> | undefined;
+
+  /** @internal Use `Version.volume()` or `Version.createVolume()`. */
+  constructor(ctx: ClientContext, version: VersionHandle, name: string, expectedDtype?: D) {
+    this.#ctx = ctx;
+    this.version = version;
+    this.name = name;
+    this.#expectedDtype = expectedDtype;
+  }
+
+  /** Type, dtype, block size, voxel size and extents at this version (always asks the writer). */
+  async info(options?: CallOptions): Promise<VolumeInfo> {
+    const { signal } = checkCallOptions(options, "Volume.info()");
+    const path = `/api/node/${encodePathSegment(this.version.ref)}/${encodePathSegment(this.name)}/info`;
+    const info = parseVolumeInfo(
+      await this.#ctx.transport.json<unknown>({ method: "GET", path, route: "writer", idempotent: true, signal }),
+      path,
+    );
+    this.#checkExpected(info);
+    this.#meta ??= Promise.resolve(info);
+    return info;
+  }
+
+  /**
+   * Reads `boxZyx` (half-open, `[[z0, z1], [y0, y1], [x0, x1]]`, like `vol[z0:z1, y0:y1, x0:x1]`)
+   * into a fresh C-order ndarray of shape `[nz, ny, nx]`. Never-written voxels read as 0.
+   * Large boxes are fetched as block-aligned sub-requests spread over every node.
+   */
+  async read(boxZyx: BoxZyx, options?: ReadOptions): Promise<VoxelNdArray<D>> {
+    const box = checkBox(boxZyx, "Volume.read(): box");
+    const opts = checkReadOptions(options, "Volume.read()");
+    throwIfAborted(opts.signal, "Volume.read()");
+    const meta = await this.#metadata(opts.signal);
+    const info = DTYPES[meta.dtype];
+    const bytes = checkBoxSize(box, info.bytesPerVoxel, "Volume.read(): box");
+    const uuid = await this.version.uuid({ signal: opts.signal });
+
+    // One output buffer, filled in place by every sub-request. Its memory is first touched by
+    // those copies: zero-filling it first would touch every page twice (ARCHITECTURE.md
+    // "Facts measured"). Every byte is overwritten before the array is returned.
+    const out = Buffer.allocUnsafeSlow(bytes);
+    const chunks = planChunks(box, meta.blockSizeZyx, info.bytesPerVoxel, opts.chunkBytes ?? this.#ctx.options.chunkBytes);
+    const progress = this.#progress(box, meta.blockSizeZyx, info.bytesPerVoxel, opts.onProgress);
+    const { controller, dispose } = linkedController(opts.signal);
+    try {
+      await runBounded(chunks, opts.concurrency ?? this.#ctx.options.concurrency, controller, opts.signal, async (chunk, signal) => {
+        const sink = new ScatterSink(out, box, chunk.box, info.bytesPerVoxel);
+        await this.#ctx.transport.stream(
+          { method: "GET", path: rawVolumePath(uuid, this.name, chunk.box), route: "read", idempotent: true, signal },
+          sink,
+        );
+        progress(chunk);
+      });
+    } finally {
+      dispose();
+    }
+    const shape = [box[0][1] - box[0][0], box[1][1] - box[1][0], box[2][1] - box[2][0]];
+    const data = info.view(out.buffer, out.byteOffset, bytes / info.bytesPerVoxel) as TypedArrayFor<D> & ndarray.Data;
+    return ndarray(data, shape) as VoxelNdArray<D>;
+  }
+
+  /**
+   * Writes `array` (an ndarray view of any strides, or `{ data, shape }` in C order) with its
+   * first voxel at `offsetZyx`. The caller's array is never modified. The box must lie on block
+   * boundaries (DVID stores whole blocks) unless `nonAlignedWrites` is true.
+   */
+  async write(offsetZyx: Zyx, array: WritableArray<D>, options?: WriteOptions): Promise<void> {
+    const offset = checkOffset(offsetZyx, "Volume.write(): offset");
+    const opts = checkWriteOptions(options, "Volume.write()");
+    throwIfAborted(opts.signal, "Volume.write()");
+    const meta = await this.#metadata(opts.signal);
+    const input = toContiguous(array, meta.dtype, "Volume.write(): array");
+    const box = boxFromOffsetShape(offset, input.shapeZyx);
+    const bpv = DTYPES[meta.dtype].bytesPerVoxel;
+    const bytes = checkBoxSize(box, bpv, "Volume.write(): box");
+    const block = meta.blockSizeZyx;
+    const nonAligned = opts.nonAlignedWrites ?? this.#ctx.options.nonAlignedWrites;
+    let mode: WriteMode = "aligned";
+    if (!isBlockAligned(box, block)) {
+      if (!nonAligned) {
+        const aligned = alignBoxOut(box, block);
+        throw new VolumeClientError(
+          "NOT_ALIGNED",
+          `Volume.write(): box ${formatBox(box)} (ZYX) of "${this.name}" is not on its ${block.join("x")} (ZYX) block grid; ` +
+            `DVID stores whole blocks only. The nearest aligned box is ${formatBox(aligned)}; ` +
+            `write that, or pass nonAlignedWrites: true to patch the edge blocks`,
+          { alignedBoxZyx: aligned },
+        );
+      }
+      const useServer = this.#ctx.options.serverExtensions && (await this.#ctx.extensions(opts.signal)).has(NONALIGNED_EXTENSION);
+      mode = useServer ? "server-patch" : "client-patch";
+    }
+    const uuid = await this.version.uuid({ signal: opts.signal });
+    const chunks = planChunks(box, block, bpv, opts.chunkBytes ?? this.#ctx.options.chunkBytes);
+    const progress = this.#progress(box, block, bpv, opts.onProgress);
+    const { controller, dispose } = linkedController(opts.signal);
+    try {
+      await runBounded(chunks, opts.concurrency ?? this.#ctx.options.concurrency, controller, opts.signal, async (chunk, signal) => {
+        await this.#writeChunk(uuid, mode, box, input.bytes, chunk, block, bpv, signal);
+        progress(chunk);
+      });
+    } catch (err) {
+      throw await explainMutationError(this.#ctx.transport, err, uuid, `Volume.write() to "${this.name}"`);
+    } finally {
+      dispose();
+    }
+  }
+
+  async #writeChunk(
+    uuid: string,
+    mode: WriteMode,
+    box: BoxZyx,
+    source: Uint8Array,
+    chunk: Chunk,
+    block: Zyx,
+    bpv: number,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const transport = this.#ctx.transport;
+    const whole = sameBox(chunk.box, chunk.alignedBox);
+    // Every write holds its blocks' locks, so that a read-patch-write of this process never
+    // interleaves with another write of the same blocks (see block-locks.ts).
+    const release = await processBlockLocks.acquire(this.#blockKeys(uuid, chunk.alignedBox, block), signal);
+    try {
+      if (whole || mode === "server-patch") {
+        const body = gather(source, box, chunk.box, bpv);
+        await transport.buffer({
+          method: "POST",
+          path: rawVolumePath(uuid, this.name, chunk.box),
+          // local-dvid's extension: patch the blocks server-side, compare-and-swap per block.
+          query: whole ? undefined : { nonaligned: "true" },
+          route: "writer",
+          idempotent: true,
+          body,
+          contentType: "application/octet-stream",
+          signal,
+        });
+        return;
+      }
+      // Client-side read-patch-write of the enclosing whole blocks (what DVID requires:
+      // dvid-api.md §4.3 rule 2, §6 "Client recipe" step 4). Read from the writer so the
+      // patch starts from the newest stored bytes.
+      const aligned = chunk.alignedBox;
+      const alignedBytes = (aligned[0][1] - aligned[0][0]) * (aligned[1][1] - aligned[1][0]) * (aligned[2][1] - aligned[2][0]) * bpv;
+      const body = Buffer.allocUnsafeSlow(alignedBytes);
+      await transport.stream(
+        { method: "GET", path: rawVolumePath(uuid, this.name, aligned), route: "writer", idempotent: true, signal },
+        new ScatterSink(body, aligned, aligned, bpv),
+      );
+      copyRegion(source, box, body, aligned, chunk.box, bpv);
+      await transport.buffer({
+        method: "POST",
+        path: rawVolumePath(uuid, this.name, aligned),
+        route: "writer",
+        idempotent: true,
+        body,
+        contentType: "application/octet-stream",
+        signal,
+      });
+    } finally {
+      release();
+    }
+  }
+
+  #blockKeys(uuid: string, alignedBox: BoxZyx, block: Zyx): string[] {
+    const r = blockRange(alignedBox, block);
+    const prefix = `${this.#ctx.transport.writer}|${uuid}|${this.name}|`;
+    const keys: string[] = [];
+    for (let z = r[0][0]; z < r[0][1]; z++)
+      for (let y = r[1][0]; y < r[1][1]; y++) for (let x = r[2][0]; x < r[2][1]; x++) keys.push(`${prefix}${z},${y},${x}`);
+    return keys;
+  }
+
+  /** The immutable part of the info (dtype, block size), fetched once per handle. */
+  #metadata(signal: AbortSignal | undefined): Promise<VolumeInfo> {
+    if (!this.#meta) {
+      const p = this.info({ signal });
+      this.#meta = p;
+      p.catch(() => {
+        if (this.#meta === p) this.#meta = undefined;
+      });
+    }
+    return this.#meta;
+  }
+
+  #checkExpected(info: VolumeInfo): void {
+    if (this.#expectedDtype !== undefined && info.dtype !== this.#expectedDtype) {
+      throw new VolumeClientError(
+        "DTYPE_MISMATCH",
+        `volume "${this.name}" holds ${info.dtype} voxels (${info.typeName}); this handle was opened expecting ${this.#expectedDtype}`,
+      );
+    }
+  }
+
+  #progress(box: BoxZyx, block: Zyx, bpv: number, onProgress: ((p: Progress) => void) | undefined) {
+    const blocksTotal = countBlocks(box, block);
+    const bytesTotal = boxVoxels(box) * bpv;
+    let bytesDone = 0;
+    let blocksDone = 0;
+    return (chunk: Chunk) => {
+      bytesDone += boxVoxels(chunk.box) * bpv;
+      blocksDone += chunk.blocks;
+      onProgress?.({ bytesDone, bytesTotal, blocksDone, blocksTotal });
+    };
+  }
+}
+
+function boxVoxels(box: BoxZyx): number {
+  return (box[0][1] - box[0][0]) * (box[1][1] - box[1][0]) * (box[2][1] - box[2][0]);
+}
+
+function sameBox(a: BoxZyx, b: BoxZyx): boolean {
+  return a.every((r, i) => r[0] === b[i][0] && r[1] === b[i][1]);
+}
+
+/**
+ * The bytes of `sub` out of `source` (C order over `box`): a view when `sub` is a run of whole
+ * y-planes (no copy), else one copy of the sub-box.
+ */
+function gather(source: Uint8Array, box: BoxZyx, sub: BoxZyx, bpv: number): Uint8Array {
+  const ny = box[1][1] - box[1][0];
+  const nx = box[2][1] - box[2][0];
+  if (sub[1][0] === box[1][0] && sub[1][1] === box[1][1] && sub[2][0] === box[2][0] && sub[2][1] === box[2][1]) {
+    const start = (sub[0][0] - box[0][0]) * ny * nx * bpv;
+    return source.subarray(start, start + (sub[0][1] - sub[0][0]) * ny * nx * bpv);
+  }
+  const out = Buffer.allocUnsafeSlow(boxVoxels(sub) * bpv);
+  copyRegion(source, box, out, sub, sub, bpv);
+  return out;
+}
+
