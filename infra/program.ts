@@ -1,0 +1,36 @@
+/**
+ * The Pulumi program shared by `pulumi up` (infra/main.ts) and the Automation API
+ * (automation/gcp): one DvidCluster, its endpoints as stack outputs.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { DvidCluster } from "./components/dvid-cluster.js";
+import type { ClusterSettings } from "./plan/cluster-settings.js";
+
+/** Stack outputs, by name. automation/gcp reads them back after `up`. */
+export interface DvidClusterStackOutputs {
+  clusterName: string;
+  loadBalancerUrl: pulumi.Output<string>;
+  writerUrl: pulumi.Output<string>;
+  readerUrls: pulumi.Output<string[]>;
+  bucketName: pulumi.Output<string>;
+  serviceAccountEmail: pulumi.Output<string>;
+  nodeNames: string[];
+  project: string;
+  zone: string;
+}
+
+export function dvidClusterProgram(settings: ClusterSettings): DvidClusterStackOutputs {
+  const { name, ...args } = settings;
+  const cluster = new DvidCluster(name, args);
+  return {
+    clusterName: name,
+    loadBalancerUrl: cluster.loadBalancerUrl,
+    writerUrl: cluster.writerUrl,
+    readerUrls: cluster.readerUrls,
+    bucketName: cluster.bucketName,
+    serviceAccountEmail: cluster.serviceAccountEmail,
+    nodeNames: cluster.nodes.map((node) => node.name),
+    project: settings.project,
+    zone: settings.zone,
+  };
+}
