@@ -10,7 +10,10 @@ export type LocalDvidErrorCode =
   | "CLUSTER_START_FAILED" // a node of a local cluster did not come up
   | "CLUSTER_NOT_FOUND" // no state file for the named local cluster
   | "CLUSTER_EXISTS" // a local cluster of that name is already running (its state file names live nodes)
-  | "INVALID_OPTION"; // an option out of range or of the wrong type
+  | "INVALID_OPTION" // an option out of range or of the wrong type
+  | "BAD_REQUEST" // server: a client error DVID answers with 400 (dvid-api.md §1.5)
+  | "NOT_FOUND" // server: DVID's 404 (missing keyvalue key, unrouted path)
+  | "RETRIES_EXHAUSTED"; // server: a compare-and-swap loop kept losing to other writers
 
 export class LocalDvidError extends Error {
   readonly code: LocalDvidErrorCode;

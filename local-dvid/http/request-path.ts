@@ -1,0 +1,27 @@
+// DVID routes on the URL path after Go decoded it (so `%2F` becomes a separator, dvid-api.md
+// §1.1 and §5) and splits it on `/`. Query parameters come from the raw query string.
+import { badRequest } from "./errors.js";
+
+export interface RequestPath {
+  /** The decoded path, as DVID prints it in `(<path>)` error suffixes. */
+  readonly path: string;
+  /** The decoded path split on `/`, without the leading empty segment. */
+  readonly segments: readonly string[];
+  readonly query: URLSearchParams;
+}
+
+export function parseRequestPath(rawUrl: string | undefined): RequestPath {
+  const url = rawUrl ?? "/";
+  const q = url.indexOf("?");
+  const rawPath = q >= 0 ? url.slice(0, q) : url;
+  const query = new URLSearchParams(q >= 0 ? url.slice(q + 1) : "");
+  let path: string;
+  try {
+    path = decodeURIComponent(rawPath);
+  } catch (err) {
+    throw badRequest(`invalid URL escape in path ${JSON.stringify(rawPath)}`, err);
+  }
+  const segments = path.split("/");
+  if (segments[0] === "") segments.shift();
+  return { path, segments, query };
+}

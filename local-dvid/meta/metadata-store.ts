@@ -1,0 +1,274 @@
+// Repo metadata in the shared store. Every request reads the repo object it needs, so a change
+// made through any node of a cluster is seen by every node on its next request; every change is a
+// compare-and-swap (read, modify, put with ifGenerationMatch, retry on conflict), so concurrent
+// changes through different nodes all survive instead of the last writer winning (DVID saves
+// the whole repo object last-writer-wins, dvid-deploy.md §4; this is the fix).
+import { isLocalDvidError } from "../errors.js";
+import { DvidRequestError, badRequest, goQuote } from "../http/errors.js";
+import type { ObjectStore } from "../store/object-store.js";
+import { branchAncestry } from "./dag.js";
+import { newUuid } from "./new-uuid.js";
+import { findNode, type NodeMeta, type RepoMeta } from "./repo-meta.js";
+import { REPOS_PREFIX, UUIDS_PREFIX, repoKey, unescapeSegment, uuidKey, escapeSegment } from "./store-layout.js";
+import { rfc3339Nano } from "./time-format.js";
+
+const MAX_CAS_ATTEMPTS = 200;
+/** DVID v1.0.0+ starts repo mutation ids at or above this (dvid-api.md §3.3). */
+const MUTATION_ID_START = 1_000_000_000;
+const MUTATION_ID_STRIDE = 1000;
+
+export interface ResolvedNode {
+  readonly repo: RepoMeta;
+  readonly node: NodeMeta;
+}
+
+export interface NewRepoOptions {
+  alias: string;
+  description: string;
+  passcode: string;
+  /** A caller-chosen root UUID (DVID does not validate it); a fresh one when undefined. */
+  root?: string;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Store errors worth retrying a compare-and-swap loop on. */
+function isCasConflict(err: unknown): boolean {
+  return isLocalDvidError(err, "PRECONDITION_FAILED") || isLocalDvidError(err, "STORE_LOCK_TIMEOUT");
+}
+
+export class MetadataStore {
+  readonly #store: ObjectStore;
+  /** node UUID -> root UUID. Never changes once written (no HTTP call deletes nodes), so safe to cache. */
+  readonly #uuidRoots = new Map<string, string>();
+
+  constructor(store: ObjectStore) {
+    this.#store = store;
+  }
+
+  async readRepo(root: string): Promise<{ repo: RepoMeta; generation: number } | undefined> {
+    const obj = await this.#store.get(repoKey(root));
+    if (!obj) return undefined;
+    return { repo: JSON.parse(obj.data.toString("utf8")) as RepoMeta, generation: obj.generation };
+  }
+
+  async listRepos(): Promise<RepoMeta[]> {
+    const keys = await this.#store.list(REPOS_PREFIX);
+    const repos = await Promise.all(
+      keys
+        .filter((k) => k.endsWith(".json") && !k.slice(REPOS_PREFIX.length).includes("/"))
+        .map((k) => this.readRepo(unescapeSegment(k.slice(REPOS_PREFIX.length, -".json".length)))),
+    );
+    return repos.filter((r) => r !== undefined).map((r) => r.repo);
+  }
+
+  /**
+   * DVID's MatchingUUID (dvid-api.md §1.2): a case-sensitive UUID prefix, or `prefix:branch`,
+   * `prefix:branch~N`, `:branch` (only when one repo exists). Unresolvable → 400.
+   */
+  async resolve(spec: string): Promise<ResolvedNode> {
+    const parts = spec.split(":");
+    if (parts.length > 2) throw badRequest(`bad UUID specification ${goQuote(spec)}`);
+    const [prefix, branch] = parts;
+    if (branch !== undefined && prefix === "") {
+      const repos = await this.listRepos();
+      if (repos.length !== 1) {
+        throw badRequest(
+          repos.length > 1
+            ? "UUID must be specified if more than one repo exists"
+            : `branch ${goQuote(branch)} not found in repo ""`,
+        );
+      }
+      return this.#branchVersion(repos[0], "", branch);
+    }
+    const match = await this.#matchPrefix(prefix);
+    if (branch !== undefined && branch.length > 0) return this.#branchVersion(match.repo, match.node.uuid, branch);
+    return match;
+  }
+
+  async #matchPrefix(prefix: string): Promise<ResolvedNode> {
+    // A full-length UUID seen before needs no listing: only a longer, caller-chosen UUID could
+    // also start with it, and local-dvid only accepts 32-hex UUIDs for new versions.
+    const known = prefix.length >= 32 ? this.#uuidRoots.get(prefix) : undefined;
+    if (known !== undefined) {
+      const found = await this.#nodeIn(known, prefix);
+      if (found) return found;
+    }
+    const keys = await this.#store.list(UUIDS_PREFIX + escapeSegment(prefix));
+    const matches: ResolvedNode[] = [];
+    for (const key of keys) {
+      const tail = key.slice(UUIDS_PREFIX.length);
+      if (tail.includes("/")) continue;
+      const uuid = unescapeSegment(tail);
+      // A UUID reserved by a request that then failed (or was killed) has no node: skip it.
+      const found = await this.#lookupUuid(uuid);
+      if (found) matches.push(found);
+      if (matches.length > 1) throw badRequest(`more than one UUID matches ${prefix}`);
+    }
+    if (matches.length === 0) throw badRequest(`could not find UUID with partial match to ${prefix}`);
+    return matches[0];
+  }
+
+  async #lookupUuid(uuid: string): Promise<ResolvedNode | undefined> {
+    let root = this.#uuidRoots.get(uuid);
+    if (root === undefined) {
+      const obj = await this.#store.get(uuidKey(uuid));
+      if (!obj) return undefined;
+      root = obj.data.toString("utf8");
+    }
+    const found = await this.#nodeIn(root, uuid);
+    if (found) this.#uuidRoots.set(uuid, root);
+    return found;
+  }
+
+  async #nodeIn(root: string, uuid: string): Promise<ResolvedNode | undefined> {
+    const got = await this.readRepo(root);
+    const node = got && findNode(got.repo, uuid);
+    return got && node ? { repo: got.repo, node } : undefined;
+  }
+
+  /** DVID's getBranchVersion: the branch leaf, or with `~N` the Nth entry of the branch ancestry. */
+  #branchVersion(repo: RepoMeta, matchedUuid: string, spec: string): ResolvedNode {
+    const tilde = spec.split("~");
+    if (tilde.length === 2) {
+      const [name, nth] = tilde;
+      const ancestry = branchAncestry(repo, name);
+      if (!/^[+-]?\d+$/.test(nth)) throw badRequest(`can't parse parent ${goQuote(nth)} in branch ${goQuote(name)}`);
+      const parent = Number(nth);
+      if (parent < 0 || parent >= ancestry.length) {
+        throw badRequest(`parent ${parent} is out of range for branch ${goQuote(name)}`);
+      }
+      return { repo, node: ancestry[parent] };
+    }
+    const leaf = repo.branchLeaves.find((l) => l.name === spec);
+    const node = leaf && findNode(repo, leaf.uuid);
+    if (!node) throw badRequest(`branch ${goQuote(spec)} not found in repo ${goQuote(matchedUuid)}`);
+    return { repo, node };
+  }
+
+  /**
+   * Read-modify-write of one repo by compare-and-swap. `mutate` changes the repo in place and may
+   * throw (a DvidRequestError aborts with nothing written); it can run several times when other
+   * writers get in first, so it must not have side effects outside the repo object.
+   */
+  async updateRepo<T>(root: string, mutate: (repo: RepoMeta) => T): Promise<{ repo: RepoMeta; result: T }> {
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const current = await this.readRepo(root);
+      if (!current) throw badRequest(`repo ${root} not found`);
+      const result = mutate(current.repo);
+      try {
+        await this.#store.put(repoKey(root), Buffer.from(JSON.stringify(current.repo), "utf8"), {
+          ifGenerationMatch: current.generation,
+        });
+        return { repo: current.repo, result };
+      } catch (err) {
+        if (!isCasConflict(err)) throw err;
+        await sleep(Math.random() * Math.min(50, 1 + attempt * 2));
+      }
+    }
+    throw new DvidRequestError(503, `metadata of repo ${root} kept changing during ${MAX_CAS_ATTEMPTS} attempts; retry`);
+  }
+
+  /** Claims a node UUID for a repo; 400 `UUID already exists in datastore` if anyone has it. */
+  async reserveUuid(uuid: string, root: string): Promise<void> {
+    try {
+      await this.#store.put(uuidKey(uuid), Buffer.from(root, "utf8"), { ifGenerationMatch: 0 });
+    } catch (err) {
+      if (isLocalDvidError(err, "PRECONDITION_FAILED")) throw badRequest("UUID already exists in datastore", err);
+      throw err;
+    }
+  }
+
+  /** Gives back a reserved UUID whose node was never added (the repo change failed). */
+  async releaseUuid(uuid: string): Promise<void> {
+    await this.#store.delete(uuidKey(uuid)).catch(() => undefined);
+  }
+
+  async createRepo(options: NewRepoOptions): Promise<string> {
+    const root = options.root ?? newUuid();
+    await this.reserveUuid(root, root);
+    const now = rfc3339Nano();
+    const repo: RepoMeta = {
+      format: 1,
+      root,
+      alias: options.alias,
+      description: options.description,
+      passcode: options.passcode,
+      log: [],
+      properties: {},
+      created: now,
+      updated: now,
+      mutationId: MUTATION_ID_START,
+      savedMutationId: MUTATION_ID_START + MUTATION_ID_STRIDE,
+      nextVersionId: 2,
+      nodes: [
+        {
+          uuid: root,
+          versionId: 1,
+          branch: "",
+          note: "",
+          log: [],
+          locked: false,
+          parents: [],
+          children: [],
+          created: now,
+          updated: now,
+          dataEpoch: 0,
+        },
+      ],
+      // DVID v1.0.0+ registers the master branch at repo creation (dvid-api.md §1.2).
+      branchLeaves: [{ name: "master", uuid: root }],
+      instances: [],
+    };
+    try {
+      await this.#store.put(repoKey(root), Buffer.from(JSON.stringify(repo), "utf8"), { ifGenerationMatch: 0 });
+    } catch (err) {
+      if (isLocalDvidError(err, "PRECONDITION_FAILED")) throw badRequest("UUID already exists in datastore", err);
+      throw err;
+    }
+    this.#uuidRoots.set(root, root);
+    return root;
+  }
+
+  /**
+   * Adds a child node: reserves its UUID, then adds it to the repo by compare-and-swap.
+   * `build` validates against the current repo and fills in the node (it may throw to refuse);
+   * the reserved UUID is given back when the change fails.
+   */
+  async addNode(
+    root: string,
+    uuid: string,
+    build: (repo: RepoMeta, node: NodeMeta) => void,
+  ): Promise<{ repo: RepoMeta; node: NodeMeta }> {
+    await this.reserveUuid(uuid, root);
+    try {
+      const { repo, result } = await this.updateRepo(root, (repo) => {
+        const now = rfc3339Nano();
+        const node: NodeMeta = {
+          uuid,
+          versionId: repo.nextVersionId++,
+          branch: "",
+          note: "",
+          log: [],
+          locked: false,
+          parents: [],
+          children: [],
+          created: now,
+          updated: now,
+          dataEpoch: 0,
+        };
+        build(repo, node);
+        repo.nodes.push(node);
+        repo.updated = now;
+        return node;
+      });
+      this.#uuidRoots.set(uuid, root);
+      return { repo, node: result };
+    } catch (err) {
+      await this.releaseUuid(uuid);
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,365 @@
+// Instance endpoints of the block-based voxel types (imageblk types and labelblk), dvid-api.md
+// §4.2-4.7: info, metadata, extents, resolution, raw/isotropic 3-D and 2-D, label(s).
+import { gunzipSync, gzipSync } from "node:zlib";
+import { lz4CompressBlock, lz4DecompressBlock } from "../../volume-client/wire/lz4.js";
+import { badApiCall, badRequest, goQuote } from "../http/errors.js";
+import { contentLength, readBody } from "../http/read-body.js";
+import { sendBody, sendEmpty, sendJson } from "../http/respond.js";
+import { baseJson, voxelExtendedJson } from "../meta/instance-json.js";
+import { findInstance, findNode, type InstanceMeta, type NodeMeta, type RepoMeta } from "../meta/repo-meta.js";
+import { blockName } from "../meta/store-layout.js";
+import { rfc3339Nano } from "../meta/time-format.js";
+import type { VoxelTypeInfo } from "../types/data-types.js";
+import { typeHelp } from "../types/help-text.js";
+import { BlockLookup } from "../voxels/block-lookup.js";
+import { boxExtents, growExtents, putExtents } from "../voxels/extents.js";
+import { encodePng, pngLayoutForVoxelBytes, voxelsToPngPixels } from "../voxels/png-encode.js";
+import {
+  describeBox,
+  formatPoint,
+  parseDataShape,
+  parsePoint,
+  parseSlice,
+  parseSubvolume,
+  type VoxelBox,
+} from "../voxels/url-geometry.js";
+import { readVolumeInto, streamVolume, volumeBytes, type VoxelLayout } from "../voxels/volume-read.js";
+import { receiveAndWriteAligned, writeAligned, writePatched } from "../voxels/volume-write.js";
+import type { RequestContext } from "./app-state.js";
+import { instanceExtents, instanceVersion, versionRefs } from "./instance-version.js";
+import { parseJson, readText } from "./json-body.js";
+
+/** DVID refuses GETs whose answer would exceed 3 GiB (server.MaxDataRequest). */
+export const MAX_DATA_REQUEST = 3 * 2 ** 30;
+
+export interface InstanceRequest {
+  readonly ctx: RequestContext;
+  readonly repo: RepoMeta;
+  /** The node named in the URL (what lock checks and error texts refer to). */
+  readonly node: NodeMeta;
+  readonly inst: InstanceMeta;
+  readonly keyword: string;
+  /** Path segments after the keyword, a trailing empty one dropped. */
+  readonly parts: readonly string[];
+}
+
+function layoutOf(inst: InstanceMeta, type: VoxelTypeInfo): VoxelLayout {
+  const b = inst.blockSize as [number, number, number];
+  return { blockSize: b, bytesPerVoxel: type.bytesPerVoxel, blockBytes: b[0] * b[1] * b[2] * type.bytesPerVoxel };
+}
+
+async function lookupFor(r: InstanceRequest, layout: VoxelLayout): Promise<BlockLookup> {
+  return BlockLookup.create(
+    r.ctx.app.store,
+    r.ctx.app.blockIndex,
+    r.inst.dataUUID,
+    layout.blockBytes,
+    versionRefs(r.repo, r.node, r.inst),
+  );
+}
+
+function checkSize(bytes: number): void {
+  if (bytes > MAX_DATA_REQUEST) {
+    throw badRequest(`Requested payload (${bytes} bytes) exceeds this DVID server's set limit (${MAX_DATA_REQUEST})`);
+  }
+}
+
+export async function handleVoxels(r: InstanceRequest, type: VoxelTypeInfo): Promise<void> {
+  const { ctx, inst, keyword } = r;
+  const method = ctx.method;
+  const labels = type.family === "labelblk";
+  const allowed = labels ? ["GET", "POST", "DELETE"] : ["GET", "POST"];
+  if (!allowed.includes(method)) {
+    throw badRequest(`Data ${goQuote(inst.name)} can only handle ${labels ? "GET, POST or DELETE" : "GET or POST"} HTTP verbs`);
+  }
+  const bad = (): never => {
+    throw badApiCall(ctx.path, inst.name, inst.typeName, ctx.host);
+  };
+  switch (keyword) {
+    case "help":
+      return method === "GET" ? sendBody(ctx.res, 200, "text/plain", typeHelp(inst.typeName)) : bad();
+    case "info":
+      if (method !== "GET") throw badRequest("info endpoint only supports GET");
+      return sendInfo(r, type);
+    case "metadata":
+      return method === "GET" ? sendMetadata(r, type) : bad();
+    case "extents":
+      return method === "POST" ? postExtents(r) : bad();
+    case "resolution":
+      return method === "POST" ? postResolution(r) : bad();
+    case "raw":
+    case "isotropic":
+      if (method === "GET") return getRaw(r, type);
+      if (method === "POST") return postRaw(r, type);
+      return bad();
+    case "label":
+      return labels && method === "GET" ? getLabel(r, type) : bad();
+    case "labels":
+      return labels && method === "GET" ? getLabels(r, type) : bad();
+    default:
+      return bad();
+  }
+}
+
+async function sendInfo(r: InstanceRequest, type: VoxelTypeInfo): Promise<void> {
+  const extents = await instanceExtents(r.ctx.app, r.repo, r.node, r.inst);
+  const out: Record<string, unknown> = {
+    Base: baseJson(r.inst, r.ctx.app.storeName),
+    Extended: voxelExtendedJson(r.inst, type, extents),
+  };
+  // imageblk reports per-version extents at the top level too; labelblk does not (§4.2).
+  if (type.family === "imageblk") out.Extents = { MinPoint: extents?.min ?? null, MaxPoint: extents?.max ?? null };
+  sendJson(r.ctx.res, out);
+}
+
+async function sendMetadata(r: InstanceRequest, type: VoxelTypeInfo): Promise<void> {
+  const extents = await instanceExtents(r.ctx.app, r.repo, r.node, r.inst);
+  const voxelSize = r.inst.voxelSize as number[];
+  const units = r.inst.voxelUnits as string[];
+  const axes = ["X", "Y", "Z"].map((label, i) => ({
+    Label: label,
+    Resolution: voxelSize[i],
+    Units: units[i],
+    Size: extents ? extents.max[i] - extents.min[i] + 1 : 0,
+    Offset: extents ? extents.min[i] : 0,
+  }));
+  sendBody(
+    r.ctx.res,
+    200,
+    "application/vnd.dvid-nd-data+json",
+    JSON.stringify({ Axes: axes, Properties: voxelExtendedJson(r.inst, type, extents) }),
+  );
+}
+
+function isIntTriple(v: unknown): v is [number, number, number] {
+  return Array.isArray(v) && v.length === 3 && v.every((n) => Number.isInteger(n) && Math.abs(n) < 2 ** 31);
+}
+
+async function postExtents(r: InstanceRequest): Promise<void> {
+  const value = parseJson(await readText(r.ctx), false) as { MinPoint?: unknown; MaxPoint?: unknown } | null;
+  if (value === null || typeof value !== "object" || !isIntTriple(value.MinPoint) || !isIntTriple(value.MaxPoint)) {
+    throw badRequest(`extents must be JSON {"MinPoint": [x,y,z], "MaxPoint": [x,y,z]} with integer coordinates`);
+  }
+  const version = instanceVersion(r.repo, r.node, r.inst);
+  await putExtents(r.ctx.app.store, r.inst.dataUUID, version.uuid, { min: value.MinPoint, max: value.MaxPoint });
+  sendEmpty(r.ctx.res);
+}
+
+async function postResolution(r: InstanceRequest): Promise<void> {
+  const value = parseJson(await readText(r.ctx), false);
+  if (!Array.isArray(value) || value.length !== 3 || value.some((v) => typeof v !== "number" || !Number.isFinite(v))) {
+    throw badRequest("resolution must be a JSON array of 3 numbers [rx, ry, rz]");
+  }
+  await r.ctx.app.meta.updateRepo(r.repo.root, (repo) => {
+    const inst = findInstance(repo, r.inst.name);
+    if (!inst) throw badRequest("invalid data instance name");
+    inst.voxelSize = value as [number, number, number];
+    repo.updated = rfc3339Nano();
+  });
+  sendEmpty(r.ctx.res);
+}
+
+/** The `compression` query of label types: undefined (raw), "lz4" or "gzip". */
+function labelCompression(r: InstanceRequest, type: VoxelTypeInfo): "lz4" | "gzip" | undefined {
+  const c = r.ctx.query.get("compression");
+  // imageblk types ignore `compression` on raw (dvid-api.md §4.3).
+  if (type.family !== "labelblk" || c === null || c === "" || c === "uncompressed") return undefined;
+  if (c === "lz4" || c === "gzip") return c;
+  throw badRequest(`compression=${c} is not supported by local-dvid for raw label volumes; use lz4 or gzip`);
+}
+
+function rejectUnsupportedQueries(r: InstanceRequest): void {
+  const roi = r.ctx.query.get("roi");
+  if (roi !== null && roi !== "") {
+    throw badRequest(`roi masking is not supported by local-dvid (it has no roi instances); got roi=${roi}`);
+  }
+}
+
+function rawParts(r: InstanceRequest): { shape: ReturnType<typeof parseDataShape>; size: string; offset: string; format?: string } {
+  if (r.parts.length < 3) throw badRequest(`'${r.keyword}' must be followed by shape/size/offset`);
+  return { shape: parseDataShape(r.parts[0]), size: r.parts[1], offset: r.parts[2], format: r.parts[3] };
+}
+
+async function getRaw(r: InstanceRequest, type: VoxelTypeInfo): Promise<void> {
+  const { ctx } = r;
+  const { shape, size, offset, format } = rawParts(r);
+  rejectUnsupportedQueries(r);
+  const layout = layoutOf(r.inst, type);
+  const pool = ctx.app.pool;
+  if (shape !== "3d") {
+    const { box, width, height } = parseSlice(shape, size, offset);
+    const fmt = (format ?? "png").toLowerCase();
+    if (fmt !== "png") throw badRequest(`local-dvid encodes 2d images as png only; got format ${goQuote(format ?? "")}`);
+    if (r.keyword === "isotropic") {
+      const vs = r.inst.voxelSize as number[];
+      const axes = shape === "xy" ? [0, 1] : shape === "xz" ? [0, 2] : [1, 2];
+      if (vs[axes[0]] !== vs[axes[1]]) {
+        throw badRequest("isotropic 2d images of anisotropic voxels are not supported by local-dvid; use raw");
+      }
+    }
+    const png = pngLayoutForVoxelBytes(type.bytesPerVoxel);
+    if (!png) throw badRequest(`DVID doesn't support images for 1 channels and ${type.bytesPerVoxel} bytes/channel`);
+    const bytes = volumeBytes(box, type.bytesPerVoxel);
+    checkSize(bytes);
+    const buf = pool.acquire(bytes);
+    try {
+      await readVolumeInto(await lookupFor(r, layout), layout, pool, box, buf);
+      const image = encodePng(width, height, png, voxelsToPngPixels(buf.subarray(0, bytes), type.bytesPerVoxel));
+      return sendBody(ctx.res, 200, "image/png", image);
+    } finally {
+      pool.release(buf);
+    }
+  }
+  const box = parseSubvolume(size, offset);
+  if (format === "jpg" || format === "jpeg") {
+    throw badRequest("local-dvid does not encode 3d volumes as JPEG; omit the format for raw voxels");
+  }
+  const bytes = volumeBytes(box, type.bytesPerVoxel);
+  checkSize(bytes);
+  const compression = labelCompression(r, type);
+  const lookup = await lookupFor(r, layout);
+  if (compression === undefined) return streamVolume(ctx.res, lookup, layout, pool, box, ctx.method === "HEAD");
+  const buf = pool.acquire(bytes);
+  try {
+    await readVolumeInto(lookup, layout, pool, box, buf);
+    const raw = buf.subarray(0, bytes);
+    const body = compression === "lz4" ? Buffer.from(lz4CompressBlock(raw)) : gzipSync(raw);
+    sendBody(ctx.res, 200, "application/octet-stream", body);
+  } finally {
+    pool.release(buf);
+  }
+}
+
+function isAligned(box: VoxelBox, block: readonly number[]): boolean {
+  const m = (a: number, b: number): boolean => ((a % b) + b) % b === 0;
+  return (
+    m(box.x0, block[0]) && m(box.y0, block[1]) && m(box.z0, block[2]) &&
+    m(box.nx, block[0]) && m(box.ny, block[1]) && m(box.nz, block[2])
+  );
+}
+
+function isTrue(v: string | null): boolean {
+  return v !== null && ["true", "1", "on"].includes(v.toLowerCase());
+}
+
+async function postRaw(r: InstanceRequest, type: VoxelTypeInfo): Promise<void> {
+  const { ctx } = r;
+  const { shape, size, offset } = rawParts(r);
+  if (shape !== "3d") throw badRequest("DVID does not permit 2d mutations, only 3d block-aligned stores");
+  const box = parseSubvolume(size, offset);
+  rejectUnsupportedQueries(r);
+  const layout = layoutOf(r.inst, type);
+  const expected = volumeBytes(box, type.bytesPerVoxel);
+  checkSize(expected);
+  const what = type.family === "labelblk" ? "labels" : "voxels";
+  const lengthError = (got: number): Error =>
+    badRequest(`${what} data was ${got} bytes, expected ${expected} bytes for ${describeBox(box)}`);
+  const compression = labelCompression(r, type);
+  const nonaligned = isTrue(ctx.query.get("nonaligned"));
+  const declared = contentLength(ctx.req);
+  // Rule order as DVID checks it: body length, then alignment; nothing is written on failure.
+  if (compression === undefined && declared !== undefined && declared !== expected) throw lengthError(declared);
+  const aligned = isAligned(box, layout.blockSize);
+  const alignmentError = (): Error => {
+    const end = [box.x0 + box.nx - 1, box.y0 + box.ny - 1, box.z0 + box.nz - 1];
+    return badRequest(
+      `cannot store ${what} in non-block aligned geometry ${formatPoint([box.x0, box.y0, box.z0])} -> ${formatPoint(end)}`,
+    );
+  };
+  if (!aligned && !nonaligned && declared !== undefined && compression === undefined) throw alignmentError();
+  const lookup = await lookupFor(r, layout);
+  const pool = ctx.app.pool;
+  if (aligned && compression === undefined && declared === expected) {
+    await receiveAndWriteAligned(ctx.req, lookup, layout, pool, box);
+  } else {
+    let body: Buffer;
+    if (compression === undefined) {
+      body = await readBody(ctx.req, expected + 1, `${what} data`);
+      if (body.length !== expected) throw lengthError(body.length);
+    } else {
+      body = decompress(await readBody(ctx.req, Math.max(expected * 2, 1 << 20), "compressed label data"), compression, expected, lengthError);
+    }
+    if (!aligned && !nonaligned) throw alignmentError();
+    if (aligned) await writeAligned(lookup, layout, pool, body, box);
+    else await writePatched(lookup, layout, pool, body, box);
+  }
+  await growExtents(ctx.app.store, r.inst.dataUUID, lookup.ancestry, boxExtents(box));
+  await bumpEpochAfterAdminWrite(r);
+  sendEmpty(ctx.res);
+}
+
+function decompress(data: Buffer, compression: "lz4" | "gzip", expected: number, lengthError: (n: number) => Error): Buffer {
+  if (compression === "lz4") {
+    try {
+      return Buffer.from(lz4DecompressBlock(data, expected).buffer);
+    } catch (err) {
+      throw badRequest(`could not decode lz4-compressed labels into ${expected} bytes: ${(err as Error).message}`, err);
+    }
+  }
+  let out: Buffer;
+  try {
+    out = gunzipSync(data, { maxOutputLength: expected + 1 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") throw lengthError(expected + 1);
+    throw badRequest(`could not decode gzip-compressed labels: ${(err as Error).message}`, err);
+  }
+  if (out.length !== expected) throw lengthError(out.length);
+  return out;
+}
+
+/**
+ * An admin-token write to a locked version changes data other processes may have cached as
+ * immutable: bump the node's dataEpoch so their cache keys change (see block-lookup.ts).
+ */
+async function bumpEpochAfterAdminWrite(r: InstanceRequest): Promise<void> {
+  if (!r.inst.versioned || !r.node.locked) return;
+  await r.ctx.app.meta.updateRepo(r.repo.root, (repo) => {
+    const node = findNode(repo, r.node.uuid);
+    if (node) node.dataEpoch++;
+  });
+}
+
+/** Reads the uint64 labels at the given points (x first), grouped by block. */
+async function readLabels(r: InstanceRequest, type: VoxelTypeInfo, points: readonly number[][]): Promise<bigint[]> {
+  const layout = layoutOf(r.inst, type);
+  const [BX, BY, BZ] = layout.blockSize;
+  const lookup = await lookupFor(r, layout);
+  const blocks = new Map<string, Promise<Buffer | undefined>>();
+  const fetch = (name: string): Promise<Buffer | undefined> => {
+    let p = blocks.get(name);
+    if (!p) {
+      const buf = Buffer.allocUnsafe(layout.blockBytes);
+      p = lookup.readInto(name, buf, 0).then((found) => (found ? buf : undefined));
+      blocks.set(name, p);
+    }
+    return p;
+  };
+  return Promise.all(
+    points.map(async ([x, y, z]) => {
+      const bx = Math.floor(x / BX);
+      const by = Math.floor(y / BY);
+      const bz = Math.floor(z / BZ);
+      const data = await fetch(blockName(bx, by, bz));
+      if (!data) return 0n;
+      const i = ((z - bz * BZ) * BY + (y - by * BY)) * BX + (x - bx * BX);
+      return data.readBigUInt64LE(i * 8);
+    }),
+  );
+}
+
+async function getLabel(r: InstanceRequest, type: VoxelTypeInfo): Promise<void> {
+  if (r.parts.length < 1) throw badRequest("label requires a voxel coordinate x_y_z");
+  const point = parsePoint(r.parts[0]);
+  if (point.length !== 3) throw badRequest(`Expected 3d coordinate for label query; got ${goQuote(r.parts[0])}`);
+  const [label] = await readLabels(r, type, [point]);
+  sendBody(r.ctx.res, 200, "application/json", `{"Label": ${label}}`);
+}
+
+async function getLabels(r: InstanceRequest, type: VoxelTypeInfo): Promise<void> {
+  const value = parseJson(await readText(r.ctx), false);
+  if (!Array.isArray(value) || !value.every(isIntTriple)) {
+    throw badRequest("labels expects a JSON array of [x,y,z] integer coordinates in the request body");
+  }
+  const labels = await readLabels(r, type, value as number[][]);
+  sendBody(r.ctx.res, 200, "application/json", `[${labels.join(",")}]`);
+}

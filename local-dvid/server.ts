@@ -1,0 +1,174 @@
+// local-dvid's HTTP server: DVID's HTTP API (dvid-api.md) over an ObjectStore. The app is built
+// by a factory apart from listening (`createApp` gives a node:http handler; `startLocalDvid`
+// listens), so tests and embedders can mount it anywhere. Several processes on one store behave
+// as one DVID cluster: all metadata lives in the store and changes by compare-and-swap (see
+// meta/store-layout.ts for the layout and meta/metadata-store.ts for the protocol).
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { LocalDvidError } from "./errors.js";
+import { isDvidRequestError } from "./http/errors.js";
+import { discardBody } from "./http/read-body.js";
+import { parseRequestPath } from "./http/request-path.js";
+import { sendBody, sendError } from "./http/respond.js";
+import { AppState, type RequestContext } from "./routes/app-state.js";
+import { dispatch } from "./routes/dispatch.js";
+import type { ObjectStore } from "./store/object-store.js";
+
+export interface LocalDvidOptions {
+  /** Where repos, versions and voxels live; the caller owns it (close() does not close it). */
+  store: ObjectStore;
+  /** DVID `rwmode = "readonly"`: every non-GET/HEAD request → 400 "Server in read-only mode …". Default false. */
+  readonly?: boolean;
+  /** When set, POST /api/repos requires ?admintoken=<this> (DVID HEAD behaviour, §1.6). Default: none needed. */
+  adminToken?: string;
+  /** Shown in /api/server/info "Note" and /api/server/note. Default "". */
+  note?: string;
+}
+
+export interface LocalDvidApp {
+  /** A node:http request listener serving DVID's API. */
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Drops the app's caches and buffer pool; requests after close() still work but start cold. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions extends LocalDvidOptions {
+  /** Interface to listen on. Default "127.0.0.1". */
+  host?: string;
+  /** TCP port; 0 picks a free one. Default 0. */
+  port?: number;
+}
+
+export interface RunningLocalDvid {
+  /** `http://<host>:<port>` */
+  url: string;
+  port: number;
+  host: string;
+  /** Stops listening, ends open connections (keep-alive too) and resolves when done; the store stays open. */
+  close(): Promise<void>;
+}
+
+const APP_KEYS = new Set(["store", "readonly", "adminToken", "note"]);
+const START_KEYS = new Set([...APP_KEYS, "host", "port"]);
+
+function checkOptions(options: unknown, allowed: Set<string>): asserts options is StartOptions {
+  if (options === null || typeof options !== "object") {
+    throw new LocalDvidError("INVALID_OPTION", `options must be an object; got ${options === null ? "null" : typeof options}`);
+  }
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!allowed.has(key)) {
+      throw new LocalDvidError("INVALID_OPTION", `unknown option ${JSON.stringify(key)}; expected one of ${[...allowed].join(", ")}`);
+    }
+  }
+  const store = o.store as Partial<ObjectStore> | undefined;
+  if (!store || typeof store.get !== "function" || typeof store.put !== "function" || typeof store.list !== "function") {
+    throw new LocalDvidError("INVALID_OPTION", "store must be an ObjectStore (get, readInto, put, delete, list, close)");
+  }
+  for (const key of ["adminToken", "note", "host"] as const) {
+    if (o[key] !== undefined && typeof o[key] !== "string") {
+      throw new LocalDvidError("INVALID_OPTION", `${key} must be a string; got ${typeof o[key]}`);
+    }
+  }
+  if (o.adminToken === "") throw new LocalDvidError("INVALID_OPTION", "adminToken must not be empty when given");
+  if (o.readonly !== undefined && typeof o.readonly !== "boolean") {
+    throw new LocalDvidError("INVALID_OPTION", `readonly must be a boolean; got ${typeof o.readonly}`);
+  }
+  if (o.port !== undefined && (!Number.isInteger(o.port) || (o.port as number) < 0 || (o.port as number) > 65535)) {
+    throw new LocalDvidError("INVALID_OPTION", `port must be an integer from 0 to 65535; got ${String(o.port)}`);
+  }
+}
+
+export function createApp(options: LocalDvidOptions): LocalDvidApp {
+  checkOptions(options, APP_KEYS);
+  const app = new AppState(options.store, {
+    readonly: options.readonly ?? false,
+    adminToken: options.adminToken,
+    note: options.note ?? "",
+  });
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const method = (req.method ?? "GET").toUpperCase();
+    app.rates.count(method);
+    app.rates.active++;
+    let path = req.url ?? "/";
+    res.setHeader("Access-Control-Allow-Origin", "*");
+    try {
+      if (method === "OPTIONS") {
+        res.setHeader("Allow", "GET, HEAD, POST, DELETE, OPTIONS");
+        return sendBody(res, 200, "text/plain; charset=utf-8", "");
+      }
+      const parsed = parseRequestPath(req.url);
+      path = parsed.path;
+      const token = parsed.query.get("admintoken");
+      const ctx: RequestContext = {
+        app,
+        req,
+        res,
+        method,
+        path: parsed.path,
+        segments: parsed.segments,
+        query: parsed.query,
+        admin: app.options.adminToken !== undefined && token === app.options.adminToken,
+        host: req.headers.host ?? "localhost",
+      };
+      await dispatch(ctx);
+    } catch (err) {
+      discardBody(req, res);
+      if (isDvidRequestError(err)) {
+        sendError(res, err.status, err.verbatim ? err.message : `${err.message} (${path}).`);
+      } else {
+        // A store or server fault, not the client's: DVID would answer 500 too.
+        process.stderr.write(`local-dvid: ${method} ${path} failed: ${(err as Error)?.stack ?? String(err)}\n`);
+        sendError(res, 500, `local-dvid could not serve ${method} ${path}: ${(err as Error)?.message ?? String(err)}`);
+      }
+    } finally {
+      app.rates.active--;
+    }
+  };
+
+  return {
+    handler: (req, res) => {
+      void handle(req, res);
+    },
+    close: async () => {
+      app.pool.clear();
+      app.blockIndex.clear();
+    },
+  };
+}
+
+export async function startLocalDvid(options: StartOptions): Promise<RunningLocalDvid> {
+  checkOptions(options, START_KEYS);
+  const { host = "127.0.0.1", port = 0, ...appOptions } = options;
+  const app = createApp(appOptions);
+  const server = http.createServer(app.handler);
+  // DVID's read and write timeouts are 600 s: large volumes take a while. Idle keep-alive
+  // connections stay open longer than clients' own idle timeouts, so a client never reuses a
+  // socket the server is closing.
+  server.requestTimeout = 600_000;
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 70_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${urlHost}:${address.port}`,
+    port: address.port,
+    host: address.address,
+    close: () => {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }).then(() => app.close());
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,117 @@
+// Copy-on-write reads of blocks (ARCHITECTURE.md "Versioned blocks"): a read at version V takes,
+// per block, the first version of V's ancestry (meta/dag.ts versionAncestry) that has the block;
+// never-written blocks read as zeros.
+//
+// Probing the store once per ancestor and block would make reads at a version 10 commits deep
+// much slower than at the version written. Locked versions never change (DVID refuses writes to
+// committed nodes, dvid-api.md §3.7), so the set of blocks each locked version holds is listed
+// once per process and cached; only unlocked versions (at most the version read itself) are
+// probed. Unversioned instances write to the root even when it is locked, so they are always
+// probed; admin-token writes to locked nodes bump the node's dataEpoch, which keys the cache.
+import { LocalDvidError } from "../errors.js";
+import type { ObjectStore } from "../store/object-store.js";
+import { blockPrefix } from "../meta/store-layout.js";
+
+export interface VersionRef {
+  readonly uuid: string;
+  /** True when the version cannot change, so its block list may be cached. */
+  readonly cacheable: boolean;
+  readonly epoch: number;
+}
+
+const MAX_CACHED_VERSIONS = 256;
+
+/** Per-process cache of the block names each locked version holds. */
+export class LockedBlockIndex {
+  readonly #sets = new Map<string, Promise<ReadonlySet<string>>>();
+
+  blocksOf(store: ObjectStore, dataUUID: string, version: VersionRef): Promise<ReadonlySet<string>> {
+    const key = `${dataUUID}/${version.uuid}/${version.epoch}`;
+    let set = this.#sets.get(key);
+    if (set) {
+      // Refresh its place in the insertion-ordered map (least recently used goes first).
+      this.#sets.delete(key);
+      this.#sets.set(key, set);
+      return set;
+    }
+    const prefix = blockPrefix(dataUUID, version.uuid);
+    set = store.list(prefix).then((keys) => new Set(keys.map((k) => k.slice(prefix.length))));
+    set.catch(() => this.#sets.delete(key));
+    this.#sets.set(key, set);
+    while (this.#sets.size > MAX_CACHED_VERSIONS) {
+      const oldest = this.#sets.keys().next().value;
+      if (oldest === undefined) break;
+      this.#sets.delete(oldest);
+    }
+    return set;
+  }
+
+  clear(): void {
+    this.#sets.clear();
+  }
+}
+
+/** Where each block of one instance is read from at one version. */
+export class BlockLookup {
+  readonly store: ObjectStore;
+  readonly dataUUID: string;
+  readonly blockBytes: number;
+  /** The version read (and written) first, then its ancestors in lookup order. */
+  readonly ancestry: readonly VersionRef[];
+  readonly #prefixes: string[];
+  readonly #sets: (ReadonlySet<string> | undefined)[];
+
+  private constructor(
+    store: ObjectStore,
+    dataUUID: string,
+    blockBytes: number,
+    ancestry: readonly VersionRef[],
+    sets: (ReadonlySet<string> | undefined)[],
+  ) {
+    this.store = store;
+    this.dataUUID = dataUUID;
+    this.blockBytes = blockBytes;
+    this.ancestry = ancestry;
+    this.#prefixes = ancestry.map((v) => blockPrefix(dataUUID, v.uuid));
+    this.#sets = sets;
+  }
+
+  static async create(
+    store: ObjectStore,
+    index: LockedBlockIndex,
+    dataUUID: string,
+    blockBytes: number,
+    ancestry: readonly VersionRef[],
+  ): Promise<BlockLookup> {
+    const sets = await Promise.all(
+      ancestry.map((v) => (v.cacheable ? index.blocksOf(store, dataUUID, v) : Promise.resolve(undefined))),
+    );
+    return new BlockLookup(store, dataUUID, blockBytes, ancestry, sets);
+  }
+
+  /** The store key of a block at the version written (ancestry[0]). */
+  ownKey(name: string): string {
+    return this.#prefixes[0] + name;
+  }
+
+  /**
+   * Reads the block visible at this version into `target` at `offset`; false when no version in
+   * the ancestry has it (the caller zero-fills). `from` skips the first ancestry entries.
+   */
+  async readInto(name: string, target: Uint8Array, offset: number, from = 0): Promise<boolean> {
+    for (let i = from; i < this.ancestry.length; i++) {
+      const set = this.#sets[i];
+      if (set && !set.has(name)) continue;
+      const n = await this.store.readInto(this.#prefixes[i] + name, target, offset);
+      if (n === undefined) continue;
+      if (n !== this.blockBytes) {
+        throw new LocalDvidError(
+          "CORRUPT_OBJECT",
+          `block ${this.#prefixes[i] + name} is ${n} bytes; blocks of this instance are ${this.blockBytes} bytes`,
+        );
+      }
+      return true;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,73 @@
+// A minimal PNG encoder for DVID's 2-D slice GETs (dvid-api.md §4.3): DVID turns uint8 voxels
+// into 8-bit grayscale, uint16 into 16-bit grayscale (big-endian samples, so it byte-swaps the
+// little-endian voxels), 4-byte voxels into 8-bit RGBA and 8-byte voxels into 16-bit RGBA, each
+// from the voxel bytes as stored. One IDAT chunk, filter type 0 on every row, zlib from node.
+import { crc32, deflateSync } from "node:zlib";
+
+const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** PNG color type and bit depth for one of DVID's image layouts. */
+export interface PngLayout {
+  /** 0 = grayscale, 6 = RGBA. */
+  readonly colorType: 0 | 6;
+  readonly bitDepth: 8 | 16;
+}
+
+/** How DVID renders voxels of `bytesPerVoxel` bytes as an image (imageblk GetImage2d). */
+export function pngLayoutForVoxelBytes(bytesPerVoxel: number): PngLayout | undefined {
+  switch (bytesPerVoxel) {
+    case 1:
+      return { colorType: 0, bitDepth: 8 };
+    case 2:
+      return { colorType: 0, bitDepth: 16 };
+    case 4:
+      return { colorType: 6, bitDepth: 8 };
+    case 8:
+      return { colorType: 6, bitDepth: 16 };
+    default:
+      return undefined;
+  }
+}
+
+function chunk(type: string, data: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(12 + data.length);
+  out.writeUInt32BE(data.length, 0);
+  out.write(type, 4, "latin1");
+  data.copy(out, 8);
+  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+  return out;
+}
+
+/**
+ * Encodes `pixels` (row-major, `width * height` pixels of the layout's size, samples already in
+ * PNG byte order, i.e. big-endian for 16-bit) as a PNG file.
+ */
+export function encodePng(width: number, height: number, layout: PngLayout, pixels: Uint8Array): Buffer {
+  const channels = layout.colorType === 6 ? 4 : 1;
+  const bytesPerPixel = (channels * layout.bitDepth) / 8;
+  const rowBytes = width * bytesPerPixel;
+  if (pixels.length !== rowBytes * height) {
+    throw new RangeError(`PNG pixels must be ${rowBytes * height} bytes for ${width}x${height}; got ${pixels.length}`);
+  }
+  const raw = Buffer.allocUnsafe((rowBytes + 1) * height);
+  for (let y = 0; y < height; y++) {
+    const at = y * (rowBytes + 1);
+    raw[at] = 0; // filter: none
+    raw.set(pixels.subarray(y * rowBytes, (y + 1) * rowBytes), at + 1);
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = layout.bitDepth;
+  ihdr[9] = layout.colorType;
+  // compression 0, filter method 0, interlace 0
+  return Buffer.concat([SIGNATURE, chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
+}
+
+/** DVID's PNG of voxels as stored (little-endian): swaps 16-bit samples to PNG's big-endian. */
+export function voxelsToPngPixels(voxels: Uint8Array, bytesPerVoxel: number): Uint8Array {
+  if (bytesPerVoxel !== 2) return voxels;
+  const out = Buffer.from(voxels);
+  out.swap16();
+  return out;
+}

@@ -1,0 +1,193 @@
+// Raw LZ4 *block* format (no frame, no size header), as DVID's label `compression=lz4` uses on
+// `raw` GET and POST (dvid-api.md §4.3): the body is one LZ4 block of the whole array and the
+// receiver must know the uncompressed size from the URL. Pure and dependency-free so that the
+// server (local-dvid) and the client can share it.
+//
+// Format (lz4/doc/lz4_Block_format.md): a sequence is a token byte (high nibble = literal
+// length, low nibble = match length - 4; 15 means "more length bytes follow, each adding up to
+// 255"), the literals, a 2-byte little-endian offset (1..65535) and the extra match-length bytes.
+// The last sequence has literals only. Decoders other than this one require the end-of-block
+// rules: the last 5 bytes are literals and no match starts in the last 12 bytes.
+
+const MIN_MATCH = 4;
+const LAST_LITERALS = 5;
+const MF_LIMIT = 12;
+const MAX_OFFSET = 65535;
+const HASH_LOG = 16;
+const SKIP_TRIGGER = 6;
+
+/** The largest size `lz4CompressBlock` can produce for `inputLength` bytes. */
+export function lz4CompressBound(inputLength: number): number {
+  return inputLength + Math.floor(inputLength / 255) + 16;
+}
+
+function read32(src: Uint8Array, i: number): number {
+  return (src[i] | (src[i + 1] << 8) | (src[i + 2] << 16) | (src[i + 3] << 24)) >>> 0;
+}
+
+function hash(v: number): number {
+  return Math.imul(v, 2654435761) >>> (32 - HASH_LOG);
+}
+
+/** Compresses `src` into a new raw LZ4 block (greedy single-probe matcher, like LZ4's fast mode). */
+export function lz4CompressBlock(src: Uint8Array): Uint8Array {
+  const n = src.length;
+  const out = new Uint8Array(lz4CompressBound(n));
+  let op = 0;
+  let anchor = 0;
+
+  const writeLength = (len: number): void => {
+    while (len >= 255) {
+      out[op++] = 255;
+      len -= 255;
+    }
+    out[op++] = len;
+  };
+  const emitSequence = (literalEnd: number, matchLength: number, offset: number): void => {
+    const literalLength = literalEnd - anchor;
+    const tokenPos = op++;
+    let token = 0;
+    if (literalLength >= 15) {
+      token = 15 << 4;
+      writeLength(literalLength - 15);
+    } else {
+      token = literalLength << 4;
+    }
+    out.set(src.subarray(anchor, literalEnd), op);
+    op += literalLength;
+    if (matchLength > 0) {
+      out[op++] = offset & 0xff;
+      out[op++] = offset >>> 8;
+      const ml = matchLength - MIN_MATCH;
+      if (ml >= 15) {
+        token |= 15;
+        writeLength(ml - 15);
+      } else {
+        token |= ml;
+      }
+    }
+    out[tokenPos] = token;
+  };
+
+  if (n >= MF_LIMIT + 1) {
+    // Positions + 1, so 0 means "empty slot".
+    const table = new Int32Array(1 << HASH_LOG);
+    const matchLimit = n - LAST_LITERALS; // a match may not extend past here
+    const lastMatchStart = n - MF_LIMIT; // nor start at or after here
+    let ip = 0;
+    let searchCount = 1 << SKIP_TRIGGER;
+    while (ip < lastMatchStart) {
+      const seq = read32(src, ip);
+      const h = hash(seq);
+      const candidate = table[h] - 1;
+      table[h] = ip + 1;
+      if (candidate < 0 || ip - candidate > MAX_OFFSET || read32(src, candidate) !== seq) {
+        // Incompressible stretches are skipped faster the longer they last (LZ4's acceleration).
+        ip += searchCount++ >> SKIP_TRIGGER;
+        continue;
+      }
+      searchCount = 1 << SKIP_TRIGGER;
+      // Extend the match backwards over pending literals, then forwards.
+      let start = ip;
+      let ref = candidate;
+      while (start > anchor && ref > 0 && src[start - 1] === src[ref - 1]) {
+        start--;
+        ref--;
+      }
+      let end = ip + MIN_MATCH;
+      let refEnd = candidate + MIN_MATCH;
+      while (end < matchLimit && src[end] === src[refEnd]) {
+        end++;
+        refEnd++;
+      }
+      emitSequence(start, end - start, start - ref);
+      anchor = end;
+      ip = end;
+      // Prime the table with a position inside the match so that runs keep matching.
+      if (ip - 2 >= 0 && ip - 2 < lastMatchStart) table[hash(read32(src, ip - 2))] = ip - 2 + 1;
+    }
+  }
+  // Last literals.
+  const literalLength = n - anchor;
+  if (literalLength >= 15) {
+    out[op++] = 15 << 4;
+    writeLength(literalLength - 15);
+  } else {
+    out[op++] = literalLength << 4;
+  }
+  out.set(src.subarray(anchor, n), op);
+  op += literalLength;
+  return out.subarray(0, op);
+}
+
+/**
+ * Decompresses a raw LZ4 block whose decoded size must be exactly `uncompressedSize` bytes.
+ * Throws a RangeError naming what was wrong when the block is malformed, truncated or decodes to
+ * another size; never reads or writes out of bounds.
+ */
+export function lz4DecompressBlock(src: Uint8Array, uncompressedSize: number): Uint8Array {
+  if (!Number.isSafeInteger(uncompressedSize) || uncompressedSize < 0) {
+    throw new RangeError(`uncompressedSize must be a non-negative integer; got ${uncompressedSize}`);
+  }
+  const out = new Uint8Array(uncompressedSize);
+  const n = src.length;
+  let ip = 0;
+  let op = 0;
+  const malformed = (what: string): RangeError =>
+    new RangeError(`malformed LZ4 block at input byte ${ip} of ${n}: ${what}`);
+
+  if (n === 0) {
+    if (uncompressedSize === 0) return out;
+    throw malformed("empty input");
+  }
+  for (;;) {
+    if (ip >= n) throw malformed("truncated before a token");
+    const token = src[ip++];
+    let literalLength = token >>> 4;
+    if (literalLength === 15) {
+      let b: number;
+      do {
+        if (ip >= n) throw malformed("truncated literal length");
+        b = src[ip++];
+        literalLength += b;
+      } while (b === 255);
+    }
+    if (literalLength > n - ip) throw malformed(`literal run of ${literalLength} bytes passes the end of the input`);
+    if (literalLength > uncompressedSize - op) {
+      throw malformed(`decodes to more than the expected ${uncompressedSize} bytes`);
+    }
+    out.set(src.subarray(ip, ip + literalLength), op);
+    ip += literalLength;
+    op += literalLength;
+    if (ip === n) break; // the last sequence has literals only
+    if (n - ip < 2) throw malformed("truncated match offset");
+    const offset = src[ip] | (src[ip + 1] << 8);
+    ip += 2;
+    if (offset === 0 || offset > op) throw malformed(`match offset ${offset} points before the output start`);
+    let matchLength = (token & 15) + MIN_MATCH;
+    if ((token & 15) === 15) {
+      let b: number;
+      do {
+        if (ip >= n) throw malformed("truncated match length");
+        b = src[ip++];
+        matchLength += b;
+      } while (b === 255);
+    }
+    if (matchLength > uncompressedSize - op) {
+      throw malformed(`decodes to more than the expected ${uncompressedSize} bytes`);
+    }
+    let from = op - offset;
+    if (offset >= matchLength) {
+      out.copyWithin(op, from, from + matchLength);
+      op += matchLength;
+    } else {
+      // Overlapping copy (a run): byte by byte, as the format defines it.
+      const end = op + matchLength;
+      while (op < end) out[op++] = out[from++];
+    }
+  }
+  if (op !== uncompressedSize) {
+    throw new RangeError(`LZ4 block decodes to ${op} bytes; expected ${uncompressedSize}`);
+  }
+  return out;
+}
