@@ -3,7 +3,7 @@
 // in the store still parses and serves (here and from a node started afresh on the store).
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { request } from "node:http";
-import { readdir } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { startLocalCluster, type LocalCluster } from "../../local-dvid/cluster.js";
@@ -63,13 +63,19 @@ function classifyBlocks(data: Buffer): string[] {
   return result;
 }
 
-async function hasTempFile(dir: string): Promise<boolean> {
+/** How many block objects under `dir` were modified at or after `sinceMs` (temp files excluded). */
+async function blocksWrittenSince(dir: string, sinceMs: number): Promise<number> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  let count = 0;
   for (const entry of entries) {
-    if (entry.name.includes("#tmp.")) return true;
-    if (entry.isDirectory() && (await hasTempFile(join(dir, entry.name)))) return true;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) count += await blocksWrittenSince(path, sinceMs);
+    else if (/^\d+_\d+_\d+$/.test(entry.name)) {
+      const mtime = await stat(path).then((s) => s.mtimeMs, () => 0);
+      if (mtime >= sinceMs) count++;
+    }
   }
-  return false;
+  return count;
 }
 
 let stateDir: string;
@@ -100,10 +106,12 @@ describe("a writer killed in the middle of a large POST", () => {
     const rawPath = `/api/node/${uuid}/grayscale/raw/0_1_2/${NX}_${NY}_${NZ}/0_0_0`;
     expect((await httpPost(`${cluster.writer}${rawPath}`, volume("old"))).status).toBe(200);
 
-    // POST the new volume and SIGKILL the writer once it is writing blocks: once the body is
-    // sent and a temp file shows a put in progress in the store.
+    // POST the new volume and SIGKILL the writer while it is writing blocks: once a quarter of
+    // them have been replaced (the server writes several at a time, so others are in flight).
     const writerPid = cluster.nodes[0]!.pid;
     const body = volume("new");
+    await sleep(20); // file times are coarse: keep the old blocks' mtimes clearly before postStart
+    const postStart = Date.now();
     const posted = new Promise<string>((resolve) => {
       const req = request(`${cluster.writer}${rawPath}`, { method: "POST", agent: false }, (res) => {
         res.resume();
@@ -114,7 +122,7 @@ describe("a writer killed in the middle of a large POST", () => {
       req.end(body);
     });
     const deadline = Date.now() + 5000;
-    while (!(await hasTempFile(cluster.storeDir)) && Date.now() < deadline) await sleep(1);
+    while ((await blocksWrittenSince(cluster.storeDir, postStart)) < 16 && Date.now() < deadline) await sleep(1);
     process.kill(writerPid, "SIGKILL");
     const outcome = await posted;
 
