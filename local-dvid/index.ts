@@ -5,3 +5,7 @@ export { MemoryStore } from "./store/memory-store.js";
 export type { ObjectStore, StoredObject, PutOptions, DeleteOptions } from "./store/object-store.js";
 export { LocalDvidError, isLocalDvidError } from "./errors.js";
 export type { LocalDvidErrorCode } from "./errors.js";
+export { FsStore } from "./store/fs-store.js";
+export type { FsStoreOptions } from "./store/fs-store.js";
+export { startLocalCluster, findLocalCluster, listLocalClusters, stopLocalCluster } from "./cluster.js";
+export type { LocalCluster, LocalClusterNode, LocalClusterOptions, LocalClusterState } from "./cluster.js";
