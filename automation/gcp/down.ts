@@ -1,0 +1,58 @@
+import { automation } from "@pulumi/pulumi";
+import { checkOptionKeys, COMMON_KEYS, resolveCommonOptions, type GcpCommonOptions } from "./options.js";
+import { preflight } from "./preflight.js";
+import { createEngineEventMapper } from "./progress.js";
+import { toDvidcloudError } from "./pulumi-errors.js";
+import { PULUMI_PROJECT, stackNameFor } from "./stack-naming.js";
+import { summaryOf, type GcpOperationSummary } from "./up.js";
+import { inlineProgram, workspaceOptions } from "./workspace.js";
+
+export interface GcpDownOptions extends GcpCommonOptions {
+  /** Keep the (then empty) stack and its config after destroying the resources. Default false. */
+  readonly keepStack?: boolean;
+}
+
+export interface GcpDownResult {
+  readonly name: string;
+  readonly summary: GcpOperationSummary;
+  /** Whether the stack itself was removed from the backend. */
+  readonly stackRemoved: boolean;
+}
+
+/**
+ * Destroys every resource of the cluster (`pulumi destroy`), then removes its stack. A bucket
+ * that still holds data is only deleted when the cluster was created with forceDestroy; otherwise
+ * the destroy fails on it (PULUMI_FAILED) and the stack is kept, with the bucket, for a retry.
+ * A missing cluster rejects with STACK_NOT_FOUND.
+ */
+export async function gcpDown(name: string, options: GcpDownOptions = {}): Promise<GcpDownResult> {
+  const where = "gcpDown()";
+  const { options: resolved, cli } = await preflight(
+    where,
+    options,
+    () => {
+      checkOptionKeys(where, options ?? {}, [...COMMON_KEYS, "keepStack"]);
+      const common = resolveCommonOptions(where, options ?? {});
+      stackNameFor(name, where);
+      return common;
+    },
+    { passphrase: true, directories: true },
+  );
+  const stackName = stackNameFor(name, where);
+  const events = createEngineEventMapper(resolved.onProgress);
+  const context = { operation: "destroy" as const, stack: stackName, backendUrl: resolved.backend.url, signal: resolved.signal };
+  try {
+    const stack = await automation.LocalWorkspace.selectStack(
+      { stackName, projectName: PULUMI_PROJECT, program: inlineProgram },
+      workspaceOptions({ ...resolved, cli }),
+    );
+    resolved.onProgress({ kind: "phase", phase: "stopping", message: `pulumi destroy: cluster ${stackName}` });
+    const result = await stack.destroy({ onEvent: events.onEvent, signal: resolved.signal, color: "never" });
+    const keep = options?.keepStack === true;
+    if (!keep) await stack.workspace.removeStack(stackName);
+    resolved.onProgress({ kind: "phase", phase: "stopped", message: `cluster ${stackName} destroyed` });
+    return { name: stackName, summary: summaryOf(result.summary), stackRemoved: !keep };
+  } catch (err) {
+    throw toDvidcloudError(err, { ...context, diagnostics: events.errors() });
+  }
+}

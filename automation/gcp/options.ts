@@ -1,0 +1,120 @@
+/**
+ * Options of the gcp operations, checked once on input: unknown keys rejected, every cluster
+ * setting validated by the infra program's own rules (so nothing is sent to Pulumi that the
+ * program would refuse), the key named in every error.
+ */
+import { isInfraError } from "../../infra/errors.js";
+import { CLUSTER_KEYS, resolveClusterSettings, type ClusterInput, type ClusterSettings } from "../../infra/plan/cluster-settings.js";
+import { DvidcloudError } from "../errors.js";
+import { chooseBackend, type BackendChoice } from "./backend.js";
+import type { GcpProgressEvent } from "./progress.js";
+
+/** Options every gcp operation takes. */
+export interface GcpCommonOptions {
+  /** Pulumi state backend URL. Default: $PULUMI_BACKEND_URL, else `file://<$DVIDCLOUD_HOME or ~/.dvidcloud>/pulumi`. */
+  readonly backendUrl?: string;
+  /**
+   * Pulumi secrets provider for new stacks. Default "passphrase" on self-managed backends
+   * (needs PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE), Pulumi Cloud's own otherwise.
+   */
+  readonly secretsProvider?: string;
+  /** Environment used to find the CLI and choose the backend and passphrase. Default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Progress events derived from Pulumi's engine events. */
+  readonly onProgress?: (event: GcpProgressEvent) => void;
+  /** Aborting sends SIGINT to the pulumi CLI; the operation then rejects with code ABORTED. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Options of `gcpUp()`: the cluster settings (infra/README.md lists each with its default) plus
+ * the common options. `name`, `project` and `sourceRanges` are required.
+ */
+export interface GcpUpOptions extends GcpCommonOptions, Partial<Omit<ClusterSettings, "name" | "project" | "sourceRanges">> {
+  /** Cluster name (1-20 of [a-z0-9-]); also the Pulumi stack name. */
+  readonly name: string;
+  /** Google Cloud project id. */
+  readonly project: string;
+  /** IPv4 CIDR ranges allowed to reach DVID. No default: nothing is open to the world unless asked. */
+  readonly sourceRanges: readonly string[];
+}
+
+export interface ResolvedCommonOptions {
+  readonly backend: BackendChoice;
+  readonly secretsProvider: string | undefined;
+  readonly env: NodeJS.ProcessEnv;
+  readonly onProgress: (event: GcpProgressEvent) => void;
+  readonly signal: AbortSignal | undefined;
+}
+
+export interface ResolvedGcpUpOptions extends ResolvedCommonOptions {
+  readonly settings: ClusterSettings;
+}
+
+export const COMMON_KEYS = ["backendUrl", "secretsProvider", "env", "onProgress", "signal"] as const;
+
+function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "function") return "a function";
+  if (value === null || typeof value !== "object") return String(value);
+  return Object.prototype.toString.call(value);
+}
+
+function invalid(where: string, message: string, cause?: unknown): DvidcloudError {
+  return new DvidcloudError("INVALID_OPTION", `${where}: ${message}`, cause === undefined ? undefined : { cause });
+}
+
+export function checkOptionKeys(where: string, options: object, known: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw invalid(where, `unknown option "${key}"; known options are ${known.join(", ")}`);
+  }
+}
+
+export function resolveCommonOptions(where: string, options: GcpCommonOptions): ResolvedCommonOptions {
+  const { backendUrl, secretsProvider, env, onProgress, signal } = options;
+  if (backendUrl !== undefined && (typeof backendUrl !== "string" || !/^[a-z][a-z0-9+.-]*:\/\/./.test(backendUrl))) {
+    throw invalid(where, `backendUrl must be a URL such as file:///path, gs://bucket or https://api.pulumi.com; got ${describe(backendUrl)}`);
+  }
+  if (secretsProvider !== undefined && (typeof secretsProvider !== "string" || secretsProvider === "")) {
+    throw invalid(where, `secretsProvider must be "passphrase" or a KMS URL such as gcpkms://…; got ${describe(secretsProvider)}`);
+  }
+  if (env !== undefined && (env === null || typeof env !== "object")) {
+    throw invalid(where, `env must be an object of environment variables; got ${describe(env)}`);
+  }
+  if (onProgress !== undefined && typeof onProgress !== "function") {
+    throw invalid(where, `onProgress must be a function; got ${describe(onProgress)}`);
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw invalid(where, `signal must be an AbortSignal; got ${describe(signal)}`);
+  }
+  const resolvedEnv = env ?? process.env;
+  return {
+    backend: chooseBackend({ backendUrl, secretsProvider, env: resolvedEnv }),
+    secretsProvider,
+    env: resolvedEnv,
+    onProgress: onProgress ?? (() => {}),
+    signal,
+  };
+}
+
+export function resolveGcpUpOptions(options: GcpUpOptions): ResolvedGcpUpOptions {
+  const where = "gcpUp()";
+  if (options === null || typeof options !== "object") {
+    throw invalid(where, `options must be an object with at least name, project and sourceRanges; got ${describe(options)}`);
+  }
+  checkOptionKeys(where, options, [...CLUSTER_KEYS, ...COMMON_KEYS]);
+  const common = resolveCommonOptions(where, options);
+  const input: ClusterInput = {};
+  for (const key of CLUSTER_KEYS) {
+    const value = (options as unknown as Record<string, unknown>)[key];
+    if (value !== undefined) input[key] = Array.isArray(value) ? [...value] : value;
+  }
+  let settings: ClusterSettings;
+  try {
+    settings = resolveClusterSettings(input);
+  } catch (err) {
+    if (isInfraError(err)) throw invalid(where, err.message, err);
+    throw err;
+  }
+  return { ...common, settings };
+}

@@ -1,0 +1,41 @@
+/**
+ * What every gcp operation checks before it does any work, in this order: the pulumi CLI is
+ * there (PULUMI_CLI_MISSING, before even the options), the options, the caller has not aborted,
+ * the passphrase is configured; then the CLI's version and the local directories.
+ */
+import { DvidcloudError } from "../errors.js";
+import { requirePassphrase } from "./backend.js";
+import type { ResolvedCommonOptions } from "./options.js";
+import { checkPulumiCli, requirePulumiCli, type PulumiCliInfo } from "./pulumi-cli.js";
+import { prepareDirectories } from "./workspace.js";
+
+/** The environment the caller asked for, read before the options are validated. */
+export function callerEnv(options: unknown): NodeJS.ProcessEnv {
+  const env = options !== null && typeof options === "object" ? (options as { env?: unknown }).env : undefined;
+  return env !== null && typeof env === "object" ? (env as NodeJS.ProcessEnv) : process.env;
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
+  if (signal?.aborted) {
+    throw new DvidcloudError("ABORTED", `${what} was aborted by the caller's signal before it started`, { cause: signal.reason });
+  }
+}
+
+/**
+ * `resolve` validates the options; it runs after the CLI check. Returns the resolved options and
+ * the CLI, ready for a workspace.
+ */
+export async function preflight<T extends ResolvedCommonOptions>(
+  what: string,
+  rawOptions: unknown,
+  resolve: () => T,
+  needs: { passphrase: boolean; directories: boolean },
+): Promise<{ options: T; cli: PulumiCliInfo }> {
+  requirePulumiCli(callerEnv(rawOptions));
+  const options = resolve();
+  throwIfAborted(options.signal, what);
+  if (needs.passphrase) requirePassphrase(options.backend, options.env);
+  const cli = await checkPulumiCli({ env: options.env });
+  if (needs.directories) await prepareDirectories(options);
+  return { options, cli };
+}

@@ -1,0 +1,98 @@
+import { automation } from "@pulumi/pulumi";
+import { checkOptionKeys, COMMON_KEYS, resolveCommonOptions, type GcpCommonOptions } from "./options.js";
+import { preflight } from "./preflight.js";
+import { toDvidcloudError } from "./pulumi-errors.js";
+import { clusterNameOfStack, PULUMI_PROJECT, stackNameFor } from "./stack-naming.js";
+import { endpointsFromOutputs, plainOutputs, type GcpEndpoints } from "./stack-outputs.js";
+import { inlineProgram, workspaceOptions } from "./workspace.js";
+
+export interface GcpStatus {
+  readonly name: string;
+  /** Undefined when the stack exists but holds no deployed cluster (never deployed, or destroyed). */
+  readonly endpoints: GcpEndpoints | undefined;
+  readonly bucket: string | undefined;
+  readonly outputs: Readonly<Record<string, unknown>>;
+  /** The stack's most recent operation. */
+  readonly lastUpdate:
+    | { readonly kind: string; readonly result: string; readonly startTime: string; readonly endTime: string }
+    | undefined;
+}
+
+export interface GcpListEntry {
+  readonly name: string;
+  /** ISO time of the last update, if any. */
+  readonly lastUpdate: string | undefined;
+  readonly updateInProgress: boolean;
+  readonly resourceCount: number | undefined;
+  /** Pulumi Cloud console URL of the stack (Pulumi Cloud backends only). */
+  readonly url: string | undefined;
+}
+
+function isoTime(value: unknown): string {
+  const date = value instanceof Date ? value : new Date(String(value));
+  return Number.isNaN(date.getTime()) ? String(value) : date.toISOString();
+}
+
+/** The cluster's endpoints and last operation, read from its stack. STACK_NOT_FOUND when missing. */
+export async function gcpStatus(name: string, options: GcpCommonOptions = {}): Promise<GcpStatus> {
+  const where = "gcpStatus()";
+  const { options: resolved, cli } = await preflight(
+    where,
+    options,
+    () => {
+      checkOptionKeys(where, options ?? {}, COMMON_KEYS);
+      stackNameFor(name, where);
+      return resolveCommonOptions(where, options ?? {});
+    },
+    // Reading outputs decrypts the stack's secrets, hence the passphrase.
+    { passphrase: true, directories: true },
+  );
+  const stackName = stackNameFor(name, where);
+  try {
+    const stack = await automation.LocalWorkspace.selectStack(
+      { stackName, projectName: PULUMI_PROJECT, program: inlineProgram },
+      workspaceOptions({ ...resolved, cli }),
+    );
+    const outputs = plainOutputs(await stack.outputs());
+    const info = await stack.info();
+    return {
+      name: stackName,
+      endpoints: endpointsFromOutputs(outputs),
+      bucket: typeof outputs.bucketName === "string" ? outputs.bucketName : undefined,
+      outputs,
+      lastUpdate:
+        info === undefined
+          ? undefined
+          : { kind: info.kind, result: info.result, startTime: isoTime(info.startTime), endTime: isoTime(info.endTime) },
+    };
+  } catch (err) {
+    throw toDvidcloudError(err, { operation: "status", stack: stackName, backendUrl: resolved.backend.url, signal: resolved.signal });
+  }
+}
+
+/** Every gcp cluster (stack of the dvidcloud project) in the backend. */
+export async function gcpList(options: GcpCommonOptions = {}): Promise<GcpListEntry[]> {
+  const where = "gcpList()";
+  const { options: resolved, cli } = await preflight(
+    where,
+    options,
+    () => {
+      checkOptionKeys(where, options ?? {}, COMMON_KEYS);
+      return resolveCommonOptions(where, options ?? {});
+    },
+    { passphrase: false, directories: true },
+  );
+  try {
+    const workspace = await automation.LocalWorkspace.create(workspaceOptions({ ...resolved, cli }));
+    const stacks = await workspace.listStacks();
+    return stacks.map((summary) => ({
+      name: clusterNameOfStack(summary.name),
+      lastUpdate: summary.lastUpdate === undefined ? undefined : isoTime(summary.lastUpdate),
+      updateInProgress: summary.updateInProgress === true,
+      resourceCount: summary.resourceCount,
+      url: summary.url,
+    }));
+  } catch (err) {
+    throw toDvidcloudError(err, { operation: "list", backendUrl: resolved.backend.url, signal: resolved.signal });
+  }
+}
