@@ -4,7 +4,6 @@
 // node prints once it listens, so nothing else may ever go to stdout.
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { startLocalDvid } from "./server.js";
 import { FsStore } from "./store/fs-store.js";
 
 export interface NodeCliOptions {
@@ -131,6 +130,8 @@ export async function runNodeCli(argv: readonly string[]): Promise<number> {
     process.stderr.write(`local-dvid: cannot open the store directory ${options.store}: ${(err as Error).message}\n`);
     return 1;
   }
+  // Imported here, not at the top: --help and bad flags answer without loading the server.
+  const { startLocalDvid } = await import("./server.js");
   let server: Awaited<ReturnType<typeof startLocalDvid>>;
   try {
     server = await startLocalDvid({
