@@ -62,6 +62,11 @@ export class DvidClient {
     return this.#transport.requestsSent;
   }
 
+  /** HTTP requests sent so far per node base URL (diagnostics). */
+  requestCounts(): Record<string, number> {
+    return Object.fromEntries(this.#transport.requestsByNode);
+  }
+
   /** `GET /api/server/info` of the writer: a flat object of strings (dvid-api.md §2). */
   async serverInfo(options?: CallOptions): Promise<Record<string, string>> {
     const { signal } = checkCallOptions(options, "DvidClient.serverInfo()");

@@ -100,6 +100,8 @@ export class Transport {
   #turn = 0;
   /** Requests sent (attempts), for diagnostics and tests. */
   requestsSent = 0;
+  /** Requests sent per node base URL. */
+  readonly requestsByNode = new Map<string, number>();
 
   constructor(endpoints: Endpoints, options: ResolvedClientOptions) {
     this.options = options;
@@ -131,7 +133,7 @@ export class Transport {
   /** Sends a request and returns the whole (small) response body. */
   buffer(spec: RequestSpec): Promise<BufferedResponse> {
     return this.#withRetries(spec, async (node) => {
-      this.requestsSent++;
+      this.#count(node);
       const res = await this.#got(node + spec.path, {
         method: spec.method,
         searchParams: spec.query ? { ...spec.query } : undefined,
@@ -166,7 +168,7 @@ export class Transport {
    */
   stream(spec: RequestSpec, sink: ScatterSink): Promise<void> {
     return this.#withRetries(spec, async (node) => {
-      this.requestsSent++;
+      this.#count(node);
       sink.reset();
       const stream = this.#got.stream(node + spec.path, {
         method: spec.method,
@@ -206,6 +208,11 @@ export class Transport {
         if (!stream.destroyed) stream.destroy();
       }
     });
+  }
+
+  #count(node: string): void {
+    this.requestsSent++;
+    this.requestsByNode.set(node, (this.requestsByNode.get(node) ?? 0) + 1);
   }
 
   async #withRetries<T>(spec: RequestSpec, attempt: (node: string) => Promise<T>): Promise<T> {

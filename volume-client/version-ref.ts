@@ -44,8 +44,10 @@ export async function resolveVersionRef(transport: Transport, ref: string, signa
     const m = BRANCH_SPEC.exec(ref.slice(colon + 1))!;
     const branch = m[1];
     const back = m[2] === undefined ? 0 : Number(m[2]);
-    // The whole reference selects the repo (its prefix alone may be ambiguous or empty).
-    const path = `/api/repo/${encodePathSegment(ref)}/branch-versions/${encodePathSegment(branch)}`;
+    // `prefix:branch` selects the repo (the prefix alone may be empty); without `~N`, which
+    // the server would refuse with a 400 when the branch is shorter than N.
+    const repoRef = `${ref.slice(0, colon)}:${branch}`;
+    const path = `/api/repo/${encodePathSegment(repoRef)}/branch-versions/${encodePathSegment(branch)}`;
     const chain = await transport.json<string[]>({ method: "GET", path, route: "writer", idempotent: true, signal });
     const uuid = Array.isArray(chain) ? chain[back] : undefined;
     if (typeof uuid !== "string") {

@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { connect, isVolumeClientError, type DvidClient } from "../../volume-client/index.js";
+import { startTestCluster, type TestCluster } from "./helpers/test-cluster.js";
+import { expectRejectCode } from "./helpers/expect-error.js";
+import { firstMismatch, patternArray, valueAt } from "./helpers/volumes.js";
+import type { BoxZyx } from "../../volume-client/wire/geometry.js";
+
+let cluster: TestCluster;
+let client: DvidClient;
+
+beforeAll(async () => {
+  cluster = await startTestCluster();
+  client = connect(cluster.endpoints, { adminToken: cluster.adminToken });
+});
+
+afterAll(async () => {
+  client?.close();
+  await cluster?.close();
+});
+
+const BOX: BoxZyx = [[0, 32], [0, 32], [0, 32]];
+
+describe("server and repos", () => {
+  it("reports the server info as a flat object of strings", async () => {
+    const info = await client.serverInfo();
+    expect(typeof info["DVID Version"]).toBe("string");
+    expect(typeof info["Datastore Version"]).toBe("string");
+  });
+
+  it("creates a repo with alias and description and lists it", async () => {
+    const alias = `listed-${Date.now()}`;
+    const repo = await client.createRepo({ alias, description: "a test repo" });
+    expect(repo.ref).toMatch(/^[0-9a-f]{32}$/);
+    const listed = (await client.listRepos()).find((r) => r.root === repo.ref);
+    expect(listed).toMatchObject({ alias, description: "a test repo", root: repo.ref });
+    expect(listed!.versions).toHaveLength(1);
+    const info = await repo.info();
+    expect(info).toMatchObject({ uuid: repo.ref, branch: "master", locked: false, parents: [], children: [] });
+  });
+});
+
+describe("versions", () => {
+  it("commits, makes a child and a branch, and keeps each version's voxels apart", async () => {
+    const root = await client.createRepo({ alias: `isolation-${Date.now()}` });
+    const vol = await root.createVolume("gray", "uint8");
+    await vol.write([0, 0, 0], patternArray("uint8", BOX, 1));
+    await root.commit("first import", { log: ["imported seed 1"] });
+    expect(await root.isLocked()).toBe(true);
+    expect(await root.note()).toBe("first import");
+    expect((await root.log()).some((e) => e.endsWith("imported seed 1"))).toBe(true);
+
+    const child = await root.newVersion({ note: "next" });
+    const dev = await root.branch("dev", { note: "proofreading" });
+    expect(await child.isLocked()).toBe(false);
+    // Both children start with the parent's data.
+    const inherited = await dev.volume("gray").read(BOX);
+    expect(firstMismatch(inherited.data, BOX, (z, y, x) => valueAt("uint8", z, y, x, 1))).toBeUndefined();
+
+    await child.volume("gray").write([0, 0, 0], patternArray("uint8", BOX, 2));
+    await dev.volume("gray").write([0, 0, 0], patternArray("uint8", BOX, 3));
+    const seeds = await Promise.all([root, child, dev].map(async (v) => (await v.volume("gray").read(BOX)).data));
+    expect(firstMismatch(seeds[0], BOX, (z, y, x) => valueAt("uint8", z, y, x, 1))).toBeUndefined();
+    expect(firstMismatch(seeds[1], BOX, (z, y, x) => valueAt("uint8", z, y, x, 2))).toBeUndefined();
+    expect(firstMismatch(seeds[2], BOX, (z, y, x) => valueAt("uint8", z, y, x, 3))).toBeUndefined();
+
+    // History: VersionIDs mapped to UUIDs, master reported as "master".
+    const history = await root.history();
+    const byUuid = new Map(history.map((v) => [v.uuid, v]));
+    expect(byUuid.get(root.ref)).toMatchObject({ branch: "master", locked: true, parents: [] });
+    expect([...byUuid.get(root.ref)!.children].sort()).toEqual([child.ref, dev.ref].sort());
+    expect(byUuid.get(child.ref)).toMatchObject({ branch: "master", parents: [root.ref], note: "next" });
+    expect(byUuid.get(dev.ref)).toMatchObject({ branch: "dev", parents: [root.ref], note: "proofreading" });
+    expect((await child.ancestors()).map((v) => v.uuid)).toEqual([child.ref, root.ref]);
+    expect(await root.branchVersions("master")).toEqual([child.ref, root.ref]);
+    expect(await root.branchVersions("dev")).toEqual([dev.ref, root.ref]);
+  });
+
+  it("resolves UUID prefixes and prefix:branch references to the right version", async () => {
+    const root = await client.createRepo({ alias: `refs-${Date.now()}` });
+    const vol = await root.createVolume("gray", "uint16");
+    await vol.write([0, 0, 0], patternArray("uint16", BOX, 4));
+    await root.commit("c1");
+    const child = await root.newVersion();
+    await child.volume("gray").write([0, 0, 0], patternArray("uint16", BOX, 5));
+
+    const master = client.version(`${root.ref.slice(0, 12)}:master`);
+    expect(await master.uuid()).toBe(child.ref);
+    expect(await client.version(`${root.ref.slice(0, 12)}:master~1`).uuid()).toBe(root.ref);
+    const byPrefix = client.version(child.ref.slice(0, 10));
+    expect(await byPrefix.uuid()).toBe(child.ref);
+    const viaBranch = await master.volume("gray").read(BOX);
+    expect(firstMismatch(viaBranch.data, BOX, (z, y, x) => valueAt("uint16", z, y, x, 5))).toBeUndefined();
+    await expectRejectCode(client.version(`${root.ref.slice(0, 12)}:master~5`).uuid(), "NOT_FOUND");
+  });
+
+  it("rejects a voxel write to a committed version with LOCKED_VERSION naming it, and changes nothing", async () => {
+    const root = await client.createRepo({ alias: `locked-${Date.now()}` });
+    const vol = await root.createVolume("gray", "uint8");
+    await vol.write([0, 0, 0], patternArray("uint8", BOX, 6));
+    await root.commit("frozen");
+    const err = await expectRejectCode(vol.write([0, 0, 0], patternArray("uint8", BOX, 7)), "LOCKED_VERSION");
+    expect(err.uuid).toBe(root.ref);
+    expect(err.message).toContain(root.ref);
+    expect(err.status).toBe(400);
+    const after = await vol.read(BOX);
+    expect(firstMismatch(after.data, BOX, (z, y, x) => valueAt("uint8", z, y, x, 6))).toBeUndefined();
+    // Notes, logs and a second commit are refused the same way.
+    expect((await expectRejectCode(root.setNote("late"), "LOCKED_VERSION")).uuid).toBe(root.ref);
+    await expectRejectCode(root.appendLog(["late"]), "LOCKED_VERSION");
+    await expectRejectCode(root.commit("again"), "LOCKED_VERSION");
+  });
+
+  it("sets notes and appends log entries on an open version", async () => {
+    const root = await client.createRepo({ alias: `notes-${Date.now()}` });
+    await root.setNote("work in progress");
+    await root.appendLog(["step one", "step two"]);
+    expect(await root.note()).toBe("work in progress");
+    const log = await root.log();
+    expect(log.slice(-2).map((e) => e.replace(/^\S+\s+/, ""))).toEqual(["step one", "step two"]);
+  });
+
+  it("refuses to branch an uncommitted version with a 400 from DVID", async () => {
+    const root = await client.createRepo({ alias: `unlocked-${Date.now()}` });
+    const err = await expectRejectCode(root.newVersion(), "HTTP_ERROR");
+    expect(err.status).toBe(400);
+    expect(err.path).toBe(`/api/node/${root.ref}/newversion`);
+    expect(err.dvidMessage!.length).toBeGreaterThan(0);
+  });
+
+  it("merges two committed branches into a version with both as parents", async () => {
+    const root = await client.createRepo({ alias: `merge-${Date.now()}` });
+    const vol = await root.createVolume("gray", "uint8");
+    await root.commit("base");
+    const a = await root.newVersion();
+    const b = await root.branch("side");
+    await a.volume("gray").write([0, 0, 0], patternArray("uint8", BOX, 8));
+    await b.volume("gray").write([32, 0, 0], patternArray("uint8", [[32, 64], [0, 32], [0, 32]], 9));
+    await a.commit("a");
+    await b.commit("b");
+    const merged = await a.merge([b], { note: "both" });
+    const info = await merged.info();
+    expect(info.parents).toEqual([a.ref, b.ref]);
+    const left = await merged.volume("gray").read(BOX);
+    expect(firstMismatch(left.data, BOX, (z, y, x) => valueAt("uint8", z, y, x, 8))).toBeUndefined();
+    const right = await merged.volume("gray").read([[32, 64], [0, 32], [0, 32]]);
+    expect(firstMismatch(right.data, [[32, 64], [0, 32], [0, 32]], (z, y, x) => valueAt("uint8", z, y, x, 9))).toBeUndefined();
+    expect(vol.name).toBe("gray");
+  });
+
+  it("lists the repo's instances with their types", async () => {
+    const root = await client.createRepo({ alias: `instances-${Date.now()}` });
+    await root.createVolume("seg", "uint64", { labels: true });
+    await root.createKeyValue("files");
+    const names = (await root.instances()).map((i) => [i.name, i.typeName]);
+    expect(names).toEqual([
+      ["files", "keyvalue"],
+      ["seg", "labelblk"],
+    ]);
+    // A volume handle on a keyvalue instance fails clearly on first use.
+    const err = await expectRejectCode(root.volume("files").info(), "INVALID_ARGUMENT");
+    expect(isVolumeClientError(err)).toBe(true);
+  });
+});
