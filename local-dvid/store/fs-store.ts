@@ -8,8 +8,9 @@
 // store keeps beside the objects can be taken for one:
 //   <seg>                    the object (header + bytes)
 //   <seg>#                   directory of the keys below "<seg>/"
-//   <seg>#lock               the key's lock, a symlink (fs-key-lock.ts)
+//   <seg>#lock               the key's lock, a hard link of its owner's file (fs-key-lock.ts)
 //   <seg>#tmp.<pid>.<n>      a put in progress (or left by a killed writer)
+//   <root>/#owners/          one file per process that takes locks (fs-key-lock.ts)
 //
 // Object file. A 24-byte header, then the bytes: "LDVO", uint32 format version (1), the
 // generation as uint64 LE, the byte length as uint64 LE. Keeping the generation inside the file
@@ -47,13 +48,13 @@ import { join, resolve } from "node:path";
 import { LocalDvidError } from "../errors.js";
 import type { DeleteOptions, ObjectStore, PutOptions, StoredObject } from "./object-store.js";
 import { checkKey } from "./keys.js";
-import { acquireFileLock } from "./fs-key-lock.js";
+import { LockOwner } from "./fs-key-lock.js";
 import { isProcessAlive } from "./process-alive.js";
 
 export interface FsStoreOptions {
   /** fsync each object before it replaces the old one, and its directory after. Default false. */
   readonly fsync?: boolean;
-  /** A key lock not refreshed for this long is broken even if its owner pid looks alive (ms). Default 5000. */
+  /** A key lock whose owner process showed no heartbeat for this long is broken even if its pid looks alive (ms). Default 5000. */
   readonly lockStaleMs?: number;
   /** A put/delete waiting this long for a key's lock held by a live process fails with STORE_LOCK_TIMEOUT (ms). Default 30000. */
   readonly lockTimeoutMs?: number;
@@ -63,6 +64,7 @@ const HEADER_BYTES = 24;
 const MAGIC = 0x4f56444c; // "LDVO" read as uint32 LE
 const FORMAT_VERSION = 1;
 const DIR_SUFFIX = "#";
+const OWNERS_DIR = "#owners"; // lock owner files (fs-key-lock.ts); not a key directory name
 const SEGMENT = /^[A-Za-z0-9._~:=+@-]+$/; // as keys.ts
 const TEMP_NAME = /^[A-Za-z0-9._~:=+@-]+#tmp\.(\d+)\.\d+$/;
 const OPTION_KEYS = new Set(["fsync", "lockStaleMs", "lockTimeoutMs"]);
@@ -73,8 +75,8 @@ export class FsStore implements ObjectStore {
   /** The absolute store directory. */
   readonly rootDir: string;
   readonly #fsync: boolean;
-  readonly #lockStaleMs: number;
   readonly #lockTimeoutMs: number;
+  readonly #locks: LockOwner;
   /** Per key, the tail of the chain of mutations queued in this process. */
   readonly #tails = new Map<string, Promise<void>>();
   readonly #inFlight = new Set<Promise<unknown>>();
@@ -90,10 +92,11 @@ export class FsStore implements ObjectStore {
       }
     }
     this.#fsync = options.fsync ?? false;
-    this.#lockStaleMs = positive("lockStaleMs", options.lockStaleMs, 5000);
+    const lockStaleMs = positive("lockStaleMs", options.lockStaleMs, 5000);
     this.#lockTimeoutMs = positive("lockTimeoutMs", options.lockTimeoutMs, 30000);
     this.rootDir = resolve(rootDir);
     mkdirSync(this.rootDir, { recursive: true });
+    this.#locks = new LockOwner(join(this.rootDir, OWNERS_DIR), lockStaleMs);
   }
 
   async get(key: string): Promise<StoredObject | undefined> {
@@ -230,6 +233,7 @@ export class FsStore implements ObjectStore {
     this.#closed = true;
     // Let started operations finish, so no lock or temp file is left behind by a close.
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+    await this.#locks.dispose();
   }
 
   async #walk(dir: string, keyPrefix: string, partial: string, keys: string[]): Promise<void> {
@@ -287,8 +291,7 @@ export class FsStore implements ObjectStore {
     this.#tails.set(key, tail);
     try {
       if (previous) await previous;
-      const lock = await acquireFileLock(`${path}${DIR_SUFFIX}lock`, {
-        staleMs: this.#lockStaleMs,
+      const lock = await this.#locks.acquire(`${path}${DIR_SUFFIX}lock`, {
         timeoutMs: this.#lockTimeoutMs,
         what: `store key ${key}`,
       });

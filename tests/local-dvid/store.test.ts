@@ -1,7 +1,7 @@
 // One conformance suite over every ObjectStore (MemoryStore, FsStore), then what only the
 // filesystem store must do: hold across processes and survive writers killed midway.
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "@jest/globals";
-import { lutimes, mkdir, readdir, symlink, writeFile } from "node:fs/promises";
+import { mkdir, readdir, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isLocalDvidError, type LocalDvidErrorCode } from "../../local-dvid/errors.js";
@@ -305,7 +305,8 @@ describe("FsStore across processes", () => {
   it("breaks a lock left by a dead process at once", async () => {
     const store = await newFsStore();
     await store.put("meta/repo", bytes("v1"));
-    await symlink(`${await deadPid()}:stale`, join(store.rootDir, "meta#", "repo#lock"));
+    // A lock is a file naming its owner "<pid>:<nonce>" (a hard link of the owner's file).
+    await writeFile(join(store.rootDir, "meta#", "repo#lock"), `${await deadPid()}:stale`);
     const started = Date.now();
     await store.put("meta/repo", bytes("v2"));
     expect(Date.now() - started).toBeLessThan(1000);
@@ -313,14 +314,14 @@ describe("FsStore across processes", () => {
     await store.close();
   });
 
-  it("breaks a lock whose live-looking owner stopped refreshing it for lockStaleMs", async () => {
+  it("breaks a lock whose live-looking owner showed no heartbeat for lockStaleMs", async () => {
     const store = await newFsStore({ lockStaleMs: 300 });
     await mkdir(join(store.rootDir, "meta#"), { recursive: true });
     const lock = join(store.rootDir, "meta#", "repo#lock");
     // Our own pid is alive: only the age (as after a pid reuse) can make this lock stale.
-    await symlink(`${process.pid}:reused`, lock);
+    await writeFile(lock, `${process.pid}:reused`);
     const old = new Date(Date.now() - 10_000);
-    await lutimes(lock, old, old);
+    await utimes(lock, old, old);
     await store.put("meta/repo", bytes("v1"));
     expect((await store.get("meta/repo"))?.data.toString()).toBe("v1");
     await store.close();
@@ -329,7 +330,7 @@ describe("FsStore across processes", () => {
   it("waits for a live lock and gives up with STORE_LOCK_TIMEOUT after lockTimeoutMs", async () => {
     const store = await newFsStore({ lockTimeoutMs: 200, lockStaleMs: 60_000 });
     await store.put("meta/repo", bytes("v1"));
-    await symlink(`${process.pid}:held`, join(store.rootDir, "meta#", "repo#lock"));
+    await writeFile(join(store.rootDir, "meta#", "repo#lock"), `${process.pid}:held`);
     const started = Date.now();
     await expectCode(store.put("meta/repo", bytes("v2")), "STORE_LOCK_TIMEOUT");
     expect(Date.now() - started).toBeGreaterThanOrEqual(200);
