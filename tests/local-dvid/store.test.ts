@@ -254,7 +254,10 @@ describe("FsStore across processes", () => {
   it("counts every compare-and-swap increment of 3 processes on one counter exactly once", async () => {
     const store = await newFsStore();
     const perChild = 60;
-    children = [0, 1, 2].map(() => spawnTsx(helperScript("store-cas-child.ts"), [store.rootDir, "meta/counter", String(perChild)]));
+    const go = join(store.rootDir, "#go"); // "#": never taken for an object
+    children = [0, 1, 2].map(() => spawnTsx(helperScript("store-cas-child.ts"), [store.rootDir, "meta/counter", String(perChild), go]));
+    await Promise.all(children.map((c) => c.waitForLine((line) => line === "ready")));
+    await writeFile(go, "");
     const results = await Promise.all(children.map((c) => c.exited));
     for (const [i, result] of results.entries()) {
       expect({ code: result.code, stderr: children[i]!.stderr() }).toEqual({ code: 0, stderr: "" });
