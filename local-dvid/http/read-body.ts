@@ -41,6 +41,25 @@ export async function readBody(req: IncomingMessage, maxBytes: number, what = "r
 }
 
 /**
+ * Reads a body that should be exactly `expected` bytes into one buffer of that size, counting
+ * (and discarding) whatever arrives beyond it, so that a wrong length can be reported with the
+ * size actually sent, as DVID does after reading the whole body.
+ */
+export async function readExactBody(
+  req: IncomingMessage,
+  expected: number,
+  acquire: (size: number) => Buffer = (size) => Buffer.allocUnsafe(size),
+): Promise<{ body: Buffer; received: number }> {
+  const body = acquire(expected);
+  let received = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    if (received < expected) chunk.copy(body, received, 0, Math.min(chunk.length, expected - received));
+    received += chunk.length;
+  }
+  return { body, received };
+}
+
+/**
  * Makes sure an unread body does not block the connection after an early answer: small bodies
  * are discarded as they arrive, huge ones get the connection closed once the response is out.
  */

@@ -3,7 +3,7 @@
 import { gunzipSync, gzipSync } from "node:zlib";
 import { lz4CompressBlock, lz4DecompressBlock } from "../../volume-client/wire/lz4.js";
 import { badApiCall, badRequest, goQuote } from "../http/errors.js";
-import { contentLength, readBody } from "../http/read-body.js";
+import { contentLength, readBody, readExactBody } from "../http/read-body.js";
 import { sendBody, sendEmpty, sendJson } from "../http/respond.js";
 import { baseJson, voxelExtendedJson } from "../meta/instance-json.js";
 import { findInstance, findNode, type InstanceMeta, type NodeMeta, type RepoMeta } from "../meta/repo-meta.js";
@@ -273,15 +273,24 @@ async function postRaw(r: InstanceRequest, type: VoxelTypeInfo): Promise<void> {
     await receiveAndWriteAligned(ctx.req, lookup, layout, pool, box);
   } else {
     let body: Buffer;
+    let pooled: Buffer | undefined;
     if (compression === undefined) {
-      body = await readBody(ctx.req, expected + 1, `${what} data`);
-      if (body.length !== expected) throw lengthError(body.length);
+      const got = await readExactBody(ctx.req, expected, (n) => (pooled = pool.acquire(n)));
+      if (got.received !== expected) {
+        pool.release(got.body);
+        throw lengthError(got.received);
+      }
+      body = got.body;
     } else {
       body = decompress(await readBody(ctx.req, Math.max(expected * 2, 1 << 20), "compressed label data"), compression, expected, lengthError);
     }
-    if (!aligned && !nonaligned) throw alignmentError();
-    if (aligned) await writeAligned(lookup, layout, pool, body, box);
-    else await writePatched(lookup, layout, pool, body, box);
+    try {
+      if (!aligned && !nonaligned) throw alignmentError();
+      if (aligned) await writeAligned(lookup, layout, pool, body, box);
+      else await writePatched(lookup, layout, pool, body, box);
+    } finally {
+      if (pooled) pool.release(pooled);
+    }
   }
   await growExtents(ctx.app.store, r.inst.dataUUID, lookup.ancestry, boxExtents(box));
   await bumpEpochAfterAdminWrite(r);

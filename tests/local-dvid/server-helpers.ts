@@ -1,0 +1,144 @@
+// Test helpers for the local-dvid server suites: real servers on port 0 over a shared store, and
+// a plain node:http client (it can send a body with GET, which DVID's `labels` needs and fetch
+// refuses).
+import http, { type IncomingHttpHeaders } from "node:http";
+import { expect } from "@jest/globals";
+import { startLocalDvid, type RunningLocalDvid, type StartOptions } from "../../local-dvid/server.js";
+import { MemoryStore } from "../../local-dvid/store/memory-store.js";
+import type { ObjectStore } from "../../local-dvid/store/object-store.js";
+
+export interface Reply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  text: string;
+  json<T = any>(): T; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+export const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+
+export function request(
+  url: string,
+  options: { method?: string; body?: Uint8Array | string | object; headers?: Record<string, string | number> } = {},
+): Promise<Reply> {
+  const { method = "GET" } = options;
+  let body: Buffer | undefined;
+  if (options.body instanceof Uint8Array) body = Buffer.from(options.body.buffer, options.body.byteOffset, options.body.byteLength);
+  else if (typeof options.body === "string") body = Buffer.from(options.body, "utf8");
+  else if (options.body !== undefined) body = Buffer.from(JSON.stringify(options.body), "utf8");
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string | number> = { ...(options.headers ?? {}) };
+    if (body !== undefined && headers["content-length"] === undefined && headers["transfer-encoding"] === undefined) {
+      headers["content-length"] = body.length;
+    }
+    const req = http.request(url, { method, agent, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        const buf = Buffer.concat(chunks);
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: buf,
+          text: buf.toString("utf8"),
+          json: () => JSON.parse(buf.toString("utf8")),
+        });
+      });
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+export interface Cluster {
+  store: ObjectStore;
+  servers: RunningLocalDvid[];
+  urls: string[];
+  url: string;
+  close(): Promise<void>;
+}
+
+/** `n` servers sharing one store (a MemoryStore unless given). */
+export async function startCluster(
+  n = 1,
+  options: Partial<StartOptions> & { store?: ObjectStore; perServer?: (i: number) => Partial<StartOptions> } = {},
+): Promise<Cluster> {
+  const { perServer, ...rest } = options;
+  const store = options.store ?? new MemoryStore();
+  const servers = await Promise.all(
+    Array.from({ length: n }, (_, i) => startLocalDvid({ ...rest, ...(perServer?.(i) ?? {}), store })),
+  );
+  return {
+    store,
+    servers,
+    urls: servers.map((s) => s.url),
+    url: servers[0].url,
+    close: async () => {
+      await Promise.all(servers.map((s) => s.close()));
+    },
+  };
+}
+
+export async function newRepo(url: string, body: object = {}, query = ""): Promise<string> {
+  const r = await request(`${url}/api/repos${query}`, { method: "POST", body });
+  expect(r.status).toBe(200);
+  return r.json<{ root: string }>().root;
+}
+
+export async function newInstance(url: string, uuid: string, typename: string, dataname: string, extra: object = {}): Promise<void> {
+  const r = await request(`${url}/api/repo/${uuid}/instance`, { method: "POST", body: { typename, dataname, ...extra } });
+  if (r.status !== 200) throw new Error(`instance creation failed: ${r.status} ${r.text}`);
+}
+
+export async function commit(url: string, uuid: string, note = "committed"): Promise<void> {
+  const r = await request(`${url}/api/node/${uuid}/commit`, { method: "POST", body: { note } });
+  if (r.status !== 200) throw new Error(`commit failed: ${r.status} ${r.text}`);
+}
+
+export async function newVersion(url: string, uuid: string): Promise<string> {
+  const r = await request(`${url}/api/node/${uuid}/newversion`, { method: "POST" });
+  if (r.status !== 200) throw new Error(`newversion failed: ${r.status} ${r.text}`);
+  return r.json<{ child: string }>().child;
+}
+
+export async function branch(url: string, uuid: string, name: string): Promise<string> {
+  const r = await request(`${url}/api/node/${uuid}/branch`, { method: "POST", body: { branch: name } });
+  if (r.status !== 200) throw new Error(`branch failed: ${r.status} ${r.text}`);
+  return r.json<{ child: string }>().child;
+}
+
+export function rawPath(uuid: string, name: string, size: readonly number[], offset: readonly number[]): string {
+  return `/api/node/${uuid}/${name}/raw/0_1_2/${size.join("_")}/${offset.join("_")}`;
+}
+
+/** Asserts DVID's client-error shape: status, text/plain, `<message> (<path>).\n`. */
+export function expectDvidError(reply: Reply, status: number, message: RegExp | string, path?: string): void {
+  expect({ status: reply.status, text: reply.text }).toEqual({ status, text: expect.any(String) });
+  expect(reply.headers["content-type"]).toBe("text/plain; charset=utf-8");
+  expect(reply.text.endsWith("\n")).toBe(true);
+  if (typeof message === "string") expect(reply.text).toContain(message);
+  else expect(reply.text).toMatch(message);
+  if (path !== undefined) expect(reply.text.endsWith(` (${path}).\n`)).toBe(true);
+}
+
+/** Every key and its bytes, to show a rejected request changed nothing. */
+export async function snapshotStore(store: ObjectStore): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const key of await store.list("")) {
+    const obj = await store.get(key);
+    if (obj) out.set(key, obj.data.toString("base64"));
+  }
+  return out;
+}
+
+/** Deterministic test voxels. */
+export function pattern(bytes: number, seed = 1): Buffer {
+  const out = Buffer.allocUnsafe(bytes);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < bytes; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s >>> 24;
+  }
+  return out;
+}
