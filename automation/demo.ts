@@ -1,0 +1,211 @@
+// The main job (`npm start`, `dvidcloud demo`): a cluster up and healthy, a real volume written,
+// read back through every node and checked, versioned (commit, new version, branch) with the
+// versions shown to isolate their data, then torn down with no process left.
+import ndarray from "ndarray";
+import { up } from "./lifecycle.js";
+import { makeDemoStack } from "./demo-data.js";
+import type { UpOptions } from "./options.js";
+import type { ProgressEvent } from "./progress.js";
+import type { BoxZyx, Zyx } from "../volume-client/index.js";
+import { DvidcloudError } from "./errors.js";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export interface DemoOptions {
+  /** Cluster name. Default `demo-<pid>`. */
+  readonly name?: string;
+  /** Nodes. Default 3. */
+  readonly nodes?: number;
+  /** Shape of the demo stack, ZYX. Default [128, 256, 256] (8 Mi voxels: 8 MiB of uint8, 64 MiB of uint64 labels). */
+  readonly shapeZyx?: Zyx;
+  /**
+   * Local target settings (see `UpOptions.local`); the demo always runs on the local target.
+   * Without a `storeDir` the demo's data goes to a temporary directory removed at the end.
+   */
+  readonly local?: UpOptions["local"];
+  /** One line per step, for a human. */
+  readonly log?: (line: string) => void;
+  readonly onProgress?: (event: ProgressEvent) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface DemoSummary {
+  readonly name: string;
+  readonly nodes: number;
+  readonly endpoints: { writer: string; readers: readonly string[] };
+  readonly shapeZyx: Zyx;
+  /** Payload bytes written and read, voxels only. */
+  readonly bytesWritten: number;
+  readonly bytesRead: number;
+  /** Milliseconds per step. */
+  readonly timingsMs: Record<string, number>;
+  /** Versions made, by role. */
+  readonly versions: { root: string; child: string; branch: string; branchName: string };
+  /** How many versions the repo's DAG holds at the end, and each one's parents. */
+  readonly history: readonly { uuid: string; branch: string; locked: boolean; parents: readonly string[]; note: string }[];
+  /** Every check the demo made, all true (a false one throws before the summary). */
+  readonly checks: readonly string[];
+  /** The node pids, all gone after down. */
+  readonly pids: readonly number[];
+}
+
+function check(cond: boolean, what: string, checks: string[]): void {
+  if (!cond) throw new DvidcloudError("CLUSTER_START_FAILED", `demo check failed: ${what}`);
+  checks.push(what);
+}
+
+function sameArray(a: ArrayLike<unknown>, b: ArrayLike<unknown>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Copies box `sub` out of a C-order array of `shape`. */
+function crop<T extends Uint8Array | BigUint64Array>(data: T, shape: Zyx, sub: BoxZyx): T {
+  const [[z0, z1], [y0, y1], [x0, x1]] = sub;
+  const out = new (data.constructor as new (n: number) => T)((z1 - z0) * (y1 - y0) * (x1 - x0));
+  let i = 0;
+  for (let z = z0; z < z1; z++)
+    for (let y = y0; y < y1; y++) {
+      const from = (z * shape[1] + y) * shape[2];
+      out.set(data.subarray(from + x0, from + x1) as never, i);
+      i += x1 - x0;
+    }
+  return out;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
+  const log = options.log ?? (() => {});
+  const shape: Zyx = options.shapeZyx ?? [128, 256, 256];
+  const name = options.name ?? `demo-${process.pid}`;
+  const timings: Record<string, number> = {};
+  const checks: string[] = [];
+  let bytesWritten = 0;
+  let bytesRead = 0;
+  const time = async <T>(step: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    const out = await fn();
+    timings[step] = Math.round((performance.now() - t0) * 10) / 10;
+    return out;
+  };
+
+  log(`making a synthetic EM stack of ${shape.join("x")} voxels (ZYX)`);
+  const stack = await time("makeData", async () => makeDemoStack(shape));
+
+  const scratch = options.local?.storeDir ? undefined : await mkdtemp(join(tmpdir(), "dvidcloud-demo-"));
+  const local = { ...options.local, ...(scratch ? { storeDir: join(scratch, "store") } : {}) };
+  const cluster = await time("up", () =>
+    up({ name, target: "local", nodes: options.nodes ?? 3, local, onProgress: options.onProgress, signal: options.signal }).catch(async (err) => {
+      if (scratch) await rm(scratch, { recursive: true, force: true });
+      throw err;
+    }),
+  );
+  const pids = ((cluster.details.nodes as { pid: number }[] | undefined) ?? []).map((n) => n.pid);
+  try {
+    log(`cluster "${name}" up: writer ${cluster.endpoints.writer}, readers ${cluster.endpoints.readers.join(", ") || "(none)"}`);
+    const health = await time("health", () => cluster.waitForHealth({ signal: options.signal }));
+    check(health.healthy && health.nodes.length === cluster.endpoints.nodes.length, `all ${health.nodes.length} nodes answer /api/heartbeat`, checks);
+
+    const client = cluster.client();
+    const signal = options.signal;
+    const repo = await client.createRepo({ alias: "dvidcloud-demo", description: "synthetic EM stack and its segmentation", signal });
+    const root = await repo.uuid();
+    log(`repo created, root version ${root}`);
+
+    const gray = await repo.createVolume("grayscale", "uint8", { blockSizeZyx: [64, 64, 64], signal });
+    const labels = await repo.createVolume("segmentation", "uint64", { labels: true, blockSizeZyx: [64, 64, 64], signal });
+    await time("writeGrayscale", () => gray.write([0, 0, 0], ndarray(stack.gray, [...shape]), { signal }));
+    await time("writeLabels", () => labels.write([0, 0, 0], ndarray(stack.labels, [...shape]), { signal }));
+    bytesWritten += stack.gray.byteLength + stack.labels.byteLength;
+    log(`wrote ${shape.join("x")} grayscale (uint8) and segmentation (uint64 labelblk)`);
+
+    const whole: BoxZyx = [[0, shape[0]], [0, shape[1]], [0, shape[2]]];
+    const grayBack = await time("readGrayscale", () => gray.read(whole, { signal }));
+    const labelsBack = await time("readLabels", () => labels.read(whole, { signal }));
+    bytesRead += grayBack.data.byteLength + labelsBack.data.byteLength;
+    check(sameArray(grayBack.data, stack.gray), "grayscale reads back voxel for voxel", checks);
+    check(sameArray(labelsBack.data, stack.labels), "labels read back voxel for voxel (uint64, ids above 2^53)", checks);
+    const sub: BoxZyx = [[5, 69], [17, 145], [31, 159]];
+    const subBack = await gray.read(sub, { signal });
+    bytesRead += subBack.data.byteLength;
+    check(sameArray(subBack.data, crop(stack.gray, shape, sub)) && sameArray(subBack.shape, [64, 128, 128]), "an unaligned sub-volume reads back right", checks);
+    const info = await gray.info({ signal });
+    check(info.extentsZyx !== undefined, "the volume reports its extents", checks);
+
+    const files = await repo.createKeyValue("files", { signal });
+    const provenance = JSON.stringify({ source: "synthetic", shapeZyx: shape, seed: 42 });
+    await files.put("provenance.json", provenance, { signal });
+
+    await time("commit", () => repo.commit("imported synthetic stack", { signal }));
+    check(await repo.isLocked(), "the root version is locked after commit", checks);
+    const child = await repo.newVersion({ note: "proofreading round 1", signal });
+    const childUuid = await child.uuid();
+    // Proofreading: merge two segments by painting one label over a box that is not block-aligned.
+    const patchBox: BoxZyx = [[10, 30], [40, 90], [50, 110]];
+    const patchShape: Zyx = [20, 50, 60];
+    const mergedId = stack.labels[0];
+    const patch = new BigUint64Array(patchShape[0] * patchShape[1] * patchShape[2]).fill(mergedId);
+    await time("writePatch", () => child.openVolume("segmentation").then((v) => v.write([10, 40, 50], ndarray(patch, [...patchShape]), { nonAlignedWrites: true, signal })));
+    bytesWritten += patch.byteLength;
+    const childLabels = await (await child.openVolume("segmentation")).read(whole, { signal });
+    bytesRead += childLabels.data.byteLength;
+    const expected = stack.labels.slice();
+    for (let z = patchBox[0][0]; z < patchBox[0][1]; z++)
+      for (let y = patchBox[1][0]; y < patchBox[1][1]; y++)
+        expected.fill(mergedId, (z * shape[1] + y) * shape[2] + patchBox[2][0], (z * shape[1] + y) * shape[2] + patchBox[2][1]);
+    check(sameArray(childLabels.data, expected), "the child version holds the patch and every voxel around it", checks);
+    const rootAgain = await labels.read(whole, { signal });
+    check(sameArray(rootAgain.data, stack.labels), "the committed root version is unchanged", checks);
+    let refused = false;
+    try {
+      await labels.write([0, 0, 0], ndarray(new BigUint64Array(64 * 64 * 64).fill(1n), [64, 64, 64]), { signal });
+    } catch {
+      refused = true;
+    }
+    check(refused, "a write to the committed root is refused", checks);
+
+    const branchName = "experiment";
+    const branch = await repo.branch(branchName, { note: "try another segmentation", signal });
+    const branchGray = await branch.openVolume<"uint8">("grayscale");
+    await branchGray.write([0, 0, 0], ndarray(new Uint8Array(64 * 64 * 64).fill(255), [64, 64, 64]), { signal });
+    const fromBranch = await branchGray.read([[0, 64], [0, 64], [0, 64]], { signal });
+    const fromChild = await (await child.openVolume<"uint8">("grayscale")).read([[0, 64], [0, 64], [0, 64]], { signal });
+    check(fromBranch.data.every((v) => v === 255) && sameArray(fromChild.data, crop(stack.gray, shape, [[0, 64], [0, 64], [0, 64]])), "branches isolate their writes", checks);
+    const fromChildFiles = await child.keyValue("files").get("provenance.json", { signal });
+    check(fromChildFiles !== undefined && Buffer.from(fromChildFiles).toString("utf8") === provenance, "the child inherits the root's key-value files", checks);
+
+    const dag = await child.history({ signal });
+    const history = dag.map((v) => ({ uuid: v.uuid, branch: v.branch, locked: v.locked, parents: v.parents, note: v.note }));
+    check(history.length === 3, "the repo's history holds 3 versions", checks);
+
+    const summary = {
+      name,
+      nodes: cluster.endpoints.nodes.length,
+      endpoints: { writer: cluster.endpoints.writer, readers: cluster.endpoints.readers },
+      shapeZyx: shape,
+      bytesWritten,
+      bytesRead,
+      timingsMs: timings,
+      versions: { root, child: childUuid, branch: await branch.uuid(), branchName },
+      history,
+      checks,
+      pids,
+    };
+    await time("down", () => cluster.down());
+    check(pids.length > 0 && pids.every((p) => !pidAlive(p)), "no node process is left after down", checks);
+    return summary;
+  } finally {
+    await cluster.down();
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,10 @@
+export { up, down, status, list, withCluster, type ClusterStatus } from "./lifecycle.js";
+export { Cluster } from "./cluster.js";
+export { waitForHealth, probeHeartbeat, type WaitForHealthOptions, type HealthReport, type NodeHealth } from "./health.js";
+export type { ClusterEndpoints } from "./endpoints.js";
+export type { UpOptions, TargetOptions, LocalTargetOptions, Target } from "./options.js";
+export type { ProgressEvent, Phase } from "./progress.js";
+export type { TargetCluster } from "./local-target.js";
+export { DvidcloudError, isDvidcloudError, type DvidcloudErrorCode } from "./errors.js";
+export { runDemo, type DemoOptions, type DemoSummary } from "./demo.js";
+export { runCli, EXIT } from "./cli.js";
