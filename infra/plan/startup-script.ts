@@ -60,7 +60,7 @@ export function renderSystemdUnit(input: Omit<StartupScriptInput, "dvidToml" | "
     `-v ${HOST_DVID_DIR}:${CONTAINER_DVID_DIR}:ro`,
     `-e GOOGLE_APPLICATION_CREDENTIALS=${CONTAINER_DVID_DIR}/key.json`,
     image,
-    ...renderDvidCommand(node),
+    renderDvidCommand(node).join(" "),
   ].join(" \\\n  ");
   return [
     "[Unit]",

@@ -1,0 +1,131 @@
+import { beforeAll, describe, expect, it } from "@jest/globals";
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import * as pulumi from "@pulumi/pulumi";
+import { installMocks, settle, STACK, type MockRecorder } from "./pulumi-mocks.js";
+
+type Infra = typeof import("../../infra/index.js");
+let infra: Infra;
+let mocks: MockRecorder;
+
+beforeAll(async () => {
+  mocks = await installMocks();
+  infra = await import("../../infra/index.js");
+});
+
+function withConfig(config: Record<string, string>) {
+  pulumi.runtime.setAllConfig(config);
+  return infra.readClusterConfig();
+}
+
+describe("stack configuration", () => {
+  it("reads every key from the dvidcloud: namespace", () => {
+    const settings = withConfig({
+      "dvidcloud:name": "lab",
+      "dvidcloud:project": "my-project",
+      "dvidcloud:region": "europe-west4",
+      "dvidcloud:zone": "europe-west4-a",
+      "dvidcloud:nodes": "5",
+      "dvidcloud:machineType": "n2-highmem-4",
+      "dvidcloud:diskSizeGb": "30",
+      "dvidcloud:image": "gcr.io/flyem-public/dvid/dvid:0.9.12-3.4.12",
+      "dvidcloud:port": "8080",
+      "dvidcloud:sourceRanges": "203.0.113.7/32,198.51.100.0/24",
+      "dvidcloud:network": "lab-net",
+      "dvidcloud:bucketLocation": "EU",
+      "dvidcloud:forceDestroy": "true",
+    });
+    expect(settings).toEqual({
+      name: "lab",
+      project: "my-project",
+      region: "europe-west4",
+      zone: "europe-west4-a",
+      nodes: 5,
+      machineType: "n2-highmem-4",
+      diskSizeGb: 30,
+      image: "gcr.io/flyem-public/dvid/dvid:0.9.12-3.4.12",
+      port: 8080,
+      sourceRanges: ["203.0.113.7/32", "198.51.100.0/24"],
+      network: "lab-net",
+      bucketLocation: "EU",
+      forceDestroy: true,
+    });
+  });
+
+  it("defaults the name to the stack and the project to gcp:project", () => {
+    const settings = withConfig({ "gcp:project": "from-provider", "dvidcloud:sourceRanges": "10.0.0.0/8" });
+    expect([settings.name, settings.project, settings.nodes, settings.zone]).toEqual([STACK, "from-provider", 3, "us-central1-b"]);
+  });
+
+  it("treats Pulumi.yaml's empty computed defaults as unset", () => {
+    const settings = withConfig({
+      "dvidcloud:name": "",
+      "dvidcloud:project": "",
+      "gcp:project": "from-provider",
+      "dvidcloud:zone": "",
+      "dvidcloud:bucketLocation": "",
+      "dvidcloud:sourceRanges": "10.0.0.0/8",
+    });
+    expect([settings.name, settings.project, settings.zone, settings.bucketLocation]).toEqual([STACK, "from-provider", "us-central1-b", "US-CENTRAL1"]);
+  });
+
+  it("rejects an unknown key in the dvidcloud: namespace, and ignores other namespaces", () => {
+    expect(() => withConfig({ "dvidcloud:project": "my-project", "dvidcloud:sourceRanges": "10.0.0.0/8", "dvidcloud:node": "3" })).toThrow(
+      'unknown config key "node"',
+    );
+    expect(() => withConfig({ "dvidcloud:project": "my-project", "dvidcloud:sourceRanges": "10.0.0.0/8", "gcp:credentials": "x" })).not.toThrow();
+  });
+
+  it("rejects a bad value with the key, the rule and the value", () => {
+    expect(() => withConfig({ "dvidcloud:project": "my-project", "dvidcloud:sourceRanges": "10.0.0.0/8", "dvidcloud:nodes": "40" })).toThrow(
+      "nodes must be between 1 and 16; got 40",
+    );
+    expect(() => withConfig({ "dvidcloud:project": "my-project" })).toThrow("sourceRanges must list at least one IPv4 CIDR range");
+  });
+});
+
+describe("Pulumi.yaml", () => {
+  /** The `config:` section of Pulumi.yaml: key -> its attributes (flat scalars). */
+  async function projectConfig(): Promise<Record<string, Record<string, string>>> {
+    const text = await readFile(fileURLToPath(new URL("../../Pulumi.yaml", import.meta.url)), "utf8");
+    const section = text.split(/^config:\n/m)[1]!;
+    const keys: Record<string, Record<string, string>> = {};
+    let current: Record<string, string> | undefined;
+    for (const line of section.split("\n")) {
+      const key = /^ {2}([A-Za-z:]+):\s*$/.exec(line);
+      const attr = /^ {4}([a-z]+):\s*(.*)$/.exec(line);
+      if (key) keys[key[1]!] = current = {};
+      else if (attr && current) current[attr[1]!] = attr[2]!.replace(/^"(.*)"$/, "$1");
+    }
+    return keys;
+  }
+
+  it("declares exactly the program's keys, each with a type and a description", async () => {
+    const config = await projectConfig();
+    expect(Object.keys(config)).toEqual([...infra.CLUSTER_KEYS]);
+    for (const attrs of Object.values(config)) {
+      expect(attrs.type).toMatch(/^(string|integer|boolean)$/);
+      expect(attrs.description!.length).toBeGreaterThan(10);
+    }
+  });
+
+  it("documents the same defaults the program applies; computed ones as empty, sourceRanges as required", async () => {
+    const config = await projectConfig();
+    for (const [key, value] of Object.entries(infra.CLUSTER_DEFAULTS)) expect([key, config[key]!.default]).toEqual([key, String(value)]);
+    for (const key of ["name", "project", "zone", "bucketLocation"]) expect([key, config[key]!.default]).toEqual([key, ""]);
+    expect(config.sourceRanges!.default).toBeUndefined();
+  });
+
+  it("runs infra/main.ts, whose default export builds the cluster from the stack config", async () => {
+    const text = await readFile(fileURLToPath(new URL("../../Pulumi.yaml", import.meta.url)), "utf8");
+    expect(text).toMatch(/^name: dvidcloud$/m);
+    expect(text).toMatch(/^main: infra\/main\.ts$/m);
+    const main = await import("../../infra/main.js");
+    pulumi.runtime.setAllConfig({ "dvidcloud:project": "my-project", "dvidcloud:sourceRanges": "10.0.0.0/8", "dvidcloud:nodes": "1" });
+    const outputs = await main.default();
+    await settle(mocks);
+    expect(mocks.resources.filter((r) => r.type === "gcp:compute/instance:Instance")).toHaveLength(1);
+    expect(outputs.nodeNames).toEqual([`${STACK}-writer`]);
+    expect(outputs.clusterName).toBe(STACK);
+  });
+});
