@@ -1,5 +1,6 @@
 // The local cluster launcher over real processes and real loopback HTTP: start, roles, the state
-// file, find/list/stop from the state file alone, stale state, start failures, detached mode.
+// file, find/list/stop from the state file alone, stale state, start failures. (Detached and
+// attached nodes outliving or following their launcher: cluster-lifetime.test.ts.)
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
@@ -13,7 +14,7 @@ import {
   type LocalCluster,
 } from "../../local-dvid/cluster.js";
 import { isLocalDvidError, type LocalDvidErrorCode } from "../../local-dvid/errors.js";
-import { deadPid, helperScript, isPidGone, killChild, spawnTsx, type TsxChild } from "../helpers/child-process.js";
+import { deadPid, isPidGone } from "../helpers/child-process.js";
 import { httpGet, httpPost } from "../helpers/http.js";
 import { createTempDir, removeTempDir } from "../helpers/temp-dir.js";
 
@@ -36,7 +37,6 @@ let stateDir: string;
 let cluster: LocalCluster;
 let startMs: number;
 const clusters: LocalCluster[] = [];
-const children: TsxChild[] = [];
 
 beforeAll(async () => {
   stateDir = await createTempDir("cluster-state");
@@ -47,10 +47,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(children.map(killChild));
   await Promise.all(clusters.map((c) => c.stop()));
-  // Anything a test started by name only (detached, or from a child process).
-  for (const c of await listLocalClusters({ stateDir })) await stopLocalCluster(c.name, { stateDir });
   await removeTempDir(stateDir);
 });
 
@@ -245,39 +242,6 @@ describe("start failures", () => {
   ])("rejects %j with INVALID_OPTION before starting anything", async (options, message) => {
     const err = await expectCode(startLocalCluster({ stateDir, ...options } as never), "INVALID_OPTION");
     expect(err.message).toMatch(message);
-  });
-});
-
-describe("the nodes' lifetime", () => {
-  it("keeps detached nodes running after the launcher exits, until stopped by name", async () => {
-    const launcher = spawnTsx(helperScript("start-cluster-child.ts"), [stateDir, "detached", "detached"]);
-    children.push(launcher);
-    const line = await launcher.waitForLine((l) => l.startsWith("{"));
-    const { nodes } = JSON.parse(line) as { nodes: { pid: number; url: string }[] };
-    // The launcher returns from its script and its process exits on its own.
-    expect((await launcher.exited).code).toBe(0);
-    for (const node of nodes) {
-      expect(isPidGone(node.pid)).toBe(false);
-      expect((await httpGet(`${node.url}/api/heartbeat`)).text).toBe("OK");
-    }
-    expect((await findLocalCluster("detached", { stateDir }))?.nodes.map((n) => n.pid)).toEqual(nodes.map((n) => n.pid));
-    expect(await stopLocalCluster("detached", { stateDir })).toBe(true);
-    for (const node of nodes) expect(isPidGone(node.pid)).toBe(true);
-    expect(existsSync(join(stateDir, "detached.json"))).toBe(false);
-  });
-
-  it("ends attached nodes when their launcher is SIGKILLed", async () => {
-    const launcher = spawnTsx(helperScript("start-cluster-child.ts"), [stateDir, "attached", "attached"]);
-    children.push(launcher);
-    const line = await launcher.waitForLine((l) => l.startsWith("{"));
-    const pids = (JSON.parse(line) as { nodes: { pid: number }[] }).nodes.map((n) => n.pid);
-    for (const pid of pids) expect(isPidGone(pid)).toBe(false);
-    launcher.child.kill("SIGKILL");
-    await launcher.exited;
-    await waitForPidsGone(pids);
-    for (const pid of pids) expect(isPidGone(pid)).toBe(true);
-    // The launcher could not remove its state file; it is stale now and not reported as running.
-    expect(await findLocalCluster("attached", { stateDir })).toBeUndefined();
   });
 });
 
