@@ -51,7 +51,7 @@ export interface DemoSummary {
 }
 
 function check(cond: boolean, what: string, checks: string[]): void {
-  if (!cond) throw new DvidcloudError("CLUSTER_START_FAILED", `demo check failed: ${what}`);
+  if (!cond) throw new DvidcloudError("DEMO_CHECK_FAILED", `demo check failed: ${what}`);
   checks.push(what);
 }
 
@@ -87,6 +87,9 @@ function pidAlive(pid: number): boolean {
 export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const log = options.log ?? (() => {});
   const shape: Zyx = options.shapeZyx ?? [128, 256, 256];
+  if (!Array.isArray(shape) || shape.length !== 3 || !shape.every((n) => Number.isInteger(n) && n >= 64 && n <= 1024)) {
+    throw new DvidcloudError("INVALID_OPTION", `runDemo(): shapeZyx must be 3 integers between 64 and 1024; got ${JSON.stringify(shape)}`);
+  }
   const name = options.name ?? `demo-${process.pid}`;
   const timings: Record<string, number> = {};
   const checks: string[] = [];
@@ -135,10 +138,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     bytesRead += grayBack.data.byteLength + labelsBack.data.byteLength;
     check(sameArray(grayBack.data, stack.gray), "grayscale reads back voxel for voxel", checks);
     check(sameArray(labelsBack.data, stack.labels), "labels read back voxel for voxel (uint64, ids above 2^53)", checks);
-    const sub: BoxZyx = [[5, 69], [17, 145], [31, 159]];
+    const sub: BoxZyx = [[5, shape[0] - 3], [17, shape[1] - 7], [31, shape[2] - 9]];
     const subBack = await gray.read(sub, { signal });
     bytesRead += subBack.data.byteLength;
-    check(sameArray(subBack.data, crop(stack.gray, shape, sub)) && sameArray(subBack.shape, [64, 128, 128]), "an unaligned sub-volume reads back right", checks);
+    check(sameArray(subBack.data, crop(stack.gray, shape, sub)) && sameArray(subBack.shape, [shape[0] - 8, shape[1] - 24, shape[2] - 40]), "an unaligned sub-volume reads back right", checks);
     const info = await gray.info({ signal });
     check(info.extentsZyx !== undefined, "the volume reports its extents", checks);
 

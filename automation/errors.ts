@@ -12,6 +12,7 @@ export type DvidcloudErrorCode =
   | "CLUSTER_START_FAILED" // a node did not come up
   | "HEALTH_TIMEOUT" // not every node answered GET /api/heartbeat in time
   | "ABORTED" // the caller's AbortSignal fired
+  | "DEMO_CHECK_FAILED" // the main job read back something other than what it wrote
   // gcp target (Pulumi)
   | "PULUMI_CLI_MISSING" // the `pulumi` CLI is not on PATH
   | "PULUMI_PASSPHRASE_MISSING" // local file backend without PULUMI_CONFIG_PASSPHRASE(_FILE)

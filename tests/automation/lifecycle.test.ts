@@ -1,0 +1,142 @@
+// The typed lifecycle on the local target, for real: processes, ports and HTTP.
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import ndarray from "ndarray";
+import { down, isDvidcloudError, list, status, up, withCluster, type Cluster, type ProgressEvent } from "../../automation/index.js";
+import { createTempDir, removeTempDir } from "../helpers/temp-dir.js";
+import { isPidGone } from "../helpers/child-process.js";
+
+let stateDir: string;
+beforeAll(async () => {
+  stateDir = await createTempDir("lifecycle");
+});
+afterAll(async () => {
+  for (const c of await list({ local: { stateDir } })) await down(c.name, { local: { stateDir } }).catch(() => {});
+  await removeTempDir(stateDir);
+});
+
+const pidsOf = (c: { details: Readonly<Record<string, unknown>> }) => (c.details.nodes as { pid: number }[]).map((n) => n.pid);
+
+describe("up() on the local target", () => {
+  let cluster: Cluster;
+  const events: ProgressEvent[] = [];
+  beforeAll(async () => {
+    cluster = await up({ name: "life-a", nodes: 3, local: { stateDir }, onProgress: (e) => events.push(e) });
+  });
+  afterAll(async () => {
+    await cluster?.down();
+  });
+
+  it("returns one writer and two read-only readers, all healthy", async () => {
+    expect(cluster.target).toBe("local");
+    expect(cluster.endpoints.nodes).toHaveLength(3);
+    expect(cluster.endpoints.nodes[0]).toBe(cluster.endpoints.writer);
+    expect(cluster.endpoints.readers).toEqual(cluster.endpoints.nodes.slice(1));
+    const report = await cluster.waitForHealth();
+    expect(report.healthy).toBe(true);
+    expect(report.nodes.map((n) => n.url)).toEqual(cluster.endpoints.nodes);
+    const reader = await fetch(`${cluster.endpoints.readers[0]}/api/repos`, { method: "POST", body: "{}" });
+    expect(reader.status).toBe(400);
+    expect(await reader.text()).toMatch(/read-only/);
+  });
+
+  it("reports its phases in order, ending ready", () => {
+    const phases = events.filter((e) => e.kind === "phase").map((e) => (e as { phase: string }).phase);
+    expect(phases[0]).toBe("starting");
+    expect(phases).toContain("waiting-for-health");
+    expect(phases.at(-1)).toBe("ready");
+    expect(events.some((e) => e.kind === "health" && e.healthy && e.healthyNodes === 3)).toBe(true);
+  });
+
+  it("hands out a volume-client that writes to the writer and reads through the readers", async () => {
+    const repo = await cluster.client().createRepo({ alias: "lifecycle" });
+    const vol = await repo.createVolume("gray", "uint8", { blockSizeZyx: [16, 16, 16] });
+    const data = new Uint8Array(32 * 32 * 32).map((_, i) => (i * 7) & 255);
+    await vol.write([0, 0, 0], ndarray(data, [32, 32, 32]));
+    const back = await vol.read([[0, 32], [0, 32], [0, 32]]);
+    expect(Buffer.from(back.data.buffer, back.data.byteOffset, back.data.byteLength).equals(Buffer.from(data))).toBe(true);
+    expect(cluster.client()).toBe(cluster.client());
+  });
+
+  it("is seen by status() and list() from its state file", async () => {
+    const s = await status("life-a", { local: { stateDir } });
+    expect(s.healthy).toBe(true);
+    expect(s.endpoints).toEqual(cluster.endpoints);
+    expect(s.health.every((h) => h.healthy && typeof h.latencyMs === "number")).toBe(true);
+    const names = (await list({ local: { stateDir } })).map((c) => c.name);
+    expect(names).toContain("life-a");
+  });
+
+  it("refuses a second cluster of the same name with CLUSTER_EXISTS", async () => {
+    const err = await up({ name: "life-a", nodes: 1, local: { stateDir } }).catch((e: unknown) => e);
+    expect(isDvidcloudError(err, "CLUSTER_EXISTS")).toBe(true);
+    expect((err as Error).message).toContain("life-a");
+  });
+});
+
+describe("down()", () => {
+  it("stops a detached cluster by name, as another process would, leaving no process", async () => {
+    const cluster = await up({ name: "life-b", nodes: 2, local: { stateDir, detached: true } });
+    const pids = pidsOf(cluster);
+    expect(pids.every((p) => !isPidGone(p))).toBe(true);
+    await down("life-b", { local: { stateDir } });
+    expect(pids.every(isPidGone)).toBe(true);
+    const err = await status("life-b", { local: { stateDir } }).catch((e: unknown) => e);
+    expect(isDvidcloudError(err, "CLUSTER_NOT_FOUND")).toBe(true);
+  });
+
+  it("throws CLUSTER_NOT_FOUND for a name that is not running", async () => {
+    const err = await down("never-started", { local: { stateDir } }).catch((e: unknown) => e);
+    expect(isDvidcloudError(err, "CLUSTER_NOT_FOUND")).toBe(true);
+    expect((err as Error).message).toContain("never-started");
+  });
+
+  it("is idempotent on a handle", async () => {
+    const cluster = await up({ name: "life-c", nodes: 1, local: { stateDir } });
+    await Promise.all([cluster.down(), cluster.down()]);
+    await cluster.down();
+    expect(pidsOf(cluster).every(isPidGone)).toBe(true);
+  });
+});
+
+describe("withCluster()", () => {
+  it("tears the cluster down after fn returns, and passes fn's result through", async () => {
+    let pids: number[] = [];
+    const result = await withCluster({ name: "life-d", nodes: 2, local: { stateDir } }, async (c) => {
+      pids = pidsOf(c);
+      return (await c.client().serverInfo())["DVID Version"];
+    });
+    expect(result).toMatch(/local-dvid/);
+    expect(pids).toHaveLength(2);
+    expect(pids.every(isPidGone)).toBe(true);
+  });
+
+  it("tears the cluster down when fn throws, and rethrows fn's error", async () => {
+    let pids: number[] = [];
+    const boom = new Error("boom");
+    const err = await withCluster({ name: "life-e", nodes: 2, local: { stateDir } }, (c) => {
+      pids = pidsOf(c);
+      throw boom;
+    }).catch((e: unknown) => e);
+    expect(err).toBe(boom);
+    expect(pids.every(isPidGone)).toBe(true);
+    expect((await list({ local: { stateDir } })).map((c) => c.name)).not.toContain("life-e");
+  });
+});
+
+describe("option checks", () => {
+  it.each([
+    [{ name: "Bad_Name" }, "INVALID_OPTION", /name must be 1 to 40 characters/],
+    [{ name: "ok", nodes: 40 }, "INVALID_OPTION", /nodes must be an integer between 1 and 16; got 40/],
+    [{ name: "ok", nodes: 2.5 }, "INVALID_OPTION", /nodes must be an integer/],
+    [{ name: "ok", target: "aws" }, "UNKNOWN_TARGET", /target must be "local" or "gcp"; got "aws"/],
+    [{ name: "ok", colour: "red" }, "INVALID_OPTION", /unknown option "colour"/],
+    [{ name: "ok", local: { detatched: true } }, "INVALID_OPTION", /unknown option "detatched"/],
+    [{ name: "ok", waitForHealth: "yes" }, "INVALID_OPTION", /waitForHealth must be a boolean/],
+  ])("rejects %j before starting anything", async (options, code, message) => {
+    const before = await list({ local: { stateDir } });
+    const err = await up({ local: { stateDir }, ...(options as object) } as never).catch((e: unknown) => e);
+    expect(isDvidcloudError(err, code as never)).toBe(true);
+    expect((err as Error).message).toMatch(message);
+    expect(await list({ local: { stateDir } })).toEqual(before);
+  });
+});
