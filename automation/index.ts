@@ -7,4 +7,4 @@ export type { ProgressEvent, Phase } from "./progress.js";
 export type { TargetCluster } from "./local-target.js";
 export { DvidcloudError, isDvidcloudError, type DvidcloudErrorCode } from "./errors.js";
 export { runDemo, type DemoOptions, type DemoSummary } from "./demo.js";
-export { runCli, EXIT } from "./cli.js";
+export { runCli, EXIT, type CliIo } from "./cli.js";
