@@ -91,7 +91,7 @@ function mapLocalError(err: unknown, name: string): unknown {
     return new DvidcloudError("CLUSTER_EXISTS", `a local cluster named "${name}" is already running; stop it first (dvidcloud down ${name})`, { cause: err });
   }
   if (isLocalDvidError(err, "CLUSTER_START_FAILED")) {
-    return new DvidcloudError("CLUSTER_START_FAILED", `local cluster "${name}" did not start: ${(err as Error).message}`, { cause: err });
+    return new DvidcloudError("CLUSTER_START_FAILED", (err as Error).message, { cause: err });
   }
   if (isLocalDvidError(err, "INVALID_OPTION")) return new DvidcloudError("INVALID_OPTION", (err as Error).message, { cause: err });
   return err;
