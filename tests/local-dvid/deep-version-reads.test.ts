@@ -1,0 +1,99 @@
+// A read at a version many commits deep must cost about what a read at the written version
+// costs: locked versions' block lists are listed once per process and cached, so a block is read
+// from the version that has it without failed probes of every ancestor. Counted, not timed.
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { MemoryStore } from "../../local-dvid/store/memory-store.js";
+import type { ObjectStore, PutOptions, StoredObject } from "../../local-dvid/store/object-store.js";
+import { agent, commit, newInstance, newRepo, newVersion, pattern, rawPath, request, startCluster, type Cluster } from "./server-helpers.js";
+
+class CountingStore implements ObjectStore {
+  readonly inner = new MemoryStore();
+  counts = { get: 0, readInto: 0, readIntoMiss: 0, put: 0, list: 0 };
+  reset(): void {
+    this.counts = { get: 0, readInto: 0, readIntoMiss: 0, put: 0, list: 0 };
+  }
+  get(key: string): Promise<StoredObject | undefined> {
+    this.counts.get++;
+    return this.inner.get(key);
+  }
+  async readInto(key: string, target: Uint8Array, offset: number): Promise<number | undefined> {
+    this.counts.readInto++;
+    const n = await this.inner.readInto(key, target, offset);
+    if (n === undefined) this.counts.readIntoMiss++;
+    return n;
+  }
+  put(key: string, data: Uint8Array, options?: PutOptions): Promise<number> {
+    this.counts.put++;
+    return this.inner.put(key, data, options);
+  }
+  delete(key: string): Promise<boolean> {
+    return this.inner.delete(key);
+  }
+  list(prefix: string): Promise<string[]> {
+    if (prefix.startsWith("blocks/")) this.counts.list++;
+    return this.inner.list(prefix);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+const store = new CountingStore();
+let c: Cluster;
+let chain: string[];
+const SIZE = [32, 32, 32];
+const BLOCKS = 64; // 32^3 voxels in 8^3 blocks
+let vol: Buffer;
+
+beforeAll(async () => {
+  c = await startCluster(1, { store });
+  const root = await newRepo(c.url);
+  await newInstance(c.url, root, "uint8blk", "img", { BlockSize: "8,8,8" });
+  vol = pattern(32 ** 3, 21);
+  await request(`${c.url}${rawPath(root, "img", SIZE, [0, 0, 0])}`, { method: "POST", body: vol });
+  chain = [root];
+  for (let i = 0; i < 10; i++) {
+    await commit(c.url, chain[i]);
+    chain.push(await newVersion(c.url, chain[i]));
+  }
+});
+afterAll(async () => {
+  await c.close();
+  agent.destroy();
+});
+
+async function readAt(uuid: string): Promise<Buffer> {
+  const r = await request(`${c.url}${rawPath(uuid, "img", SIZE, [0, 0, 0])}`);
+  expect(r.status).toBe(200);
+  return r.body;
+}
+
+describe("reads at a version ten commits deep", () => {
+  it("read each block once from a locked deep version, after listing each ancestor at most once", async () => {
+    store.reset();
+    expect(Buffer.compare(await readAt(chain[9]), vol)).toBe(0);
+    expect(store.counts.list).toBeLessThanOrEqual(10);
+    expect(store.counts.readInto).toBe(BLOCKS);
+    expect(store.counts.readIntoMiss).toBe(0);
+    store.reset();
+    expect(Buffer.compare(await readAt(chain[9]), vol)).toBe(0);
+    expect(store.counts).toMatchObject({ list: 0, readInto: BLOCKS, readIntoMiss: 0 });
+  });
+
+  it("probe only the unlocked version itself before reading the ancestor's block", async () => {
+    await readAt(chain[10]);
+    store.reset();
+    expect(Buffer.compare(await readAt(chain[10]), vol)).toBe(0);
+    expect(store.counts).toMatchObject({ list: 0, readInto: 2 * BLOCKS, readIntoMiss: BLOCKS });
+  });
+
+  it("see a block written at the unlocked leaf without extra probes", async () => {
+    const block = Buffer.alloc(512, 200);
+    await request(`${c.url}${rawPath(chain[10], "img", [8, 8, 8], [0, 0, 0])}`, { method: "POST", body: block });
+    store.reset();
+    const out = await readAt(chain[10]);
+    expect(out[0]).toBe(200);
+    expect(out[8]).toBe(vol[8]);
+    expect(store.counts.readInto).toBe(2 * BLOCKS - 1);
+  });
+});
