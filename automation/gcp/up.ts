@@ -9,7 +9,7 @@ import { endpointsFromOutputs, plainOutputs, type GcpEndpoints } from "./stack-o
 import { inlineProgram, providerPluginVersions, workspaceOptions } from "./workspace.js";
 
 export interface GcpOperationSummary {
-  /** Pulumi's result of the update: "succeeded" (a failed update rejects instead). */
+  /** Pulumi's result of the update: "succeeded" ("unknown" when the backend keeps no history; a failed update rejects instead). */
   readonly result: string;
   /** Resources per operation, e.g. { create: 22 } for a new 3-node cluster. */
   readonly resourceChanges: Readonly<Record<string, number>>;
@@ -26,7 +26,9 @@ export interface GcpUpResult {
   readonly summary: GcpOperationSummary;
 }
 
-export function summaryOf(summary: automation.UpdateSummary): GcpOperationSummary {
+export function summaryOf(summary: automation.UpdateSummary | undefined): GcpOperationSummary {
+  // `stack history` can come back empty (a backend that keeps no history): report what is known.
+  if (summary === undefined) return { result: "unknown", resourceChanges: {}, durationSeconds: 0 };
   const start = new Date(summary.startTime).getTime();
   const end = new Date(summary.endTime).getTime();
   return {

@@ -87,3 +87,22 @@ describe("engine events to progress", () => {
     expect(seen.map((e) => (e.kind === "resource" ? `${e.status}:${e.op}` : e.kind))).toEqual(["started:delete", "done:delete"]);
   });
 });
+
+describe("operation summary", () => {
+  it("reports the result, the resource changes and the duration of an update", async () => {
+    const { summaryOf } = await import("../../automation/gcp/index.js");
+    const summary = {
+      kind: "update",
+      startTime: new Date("2026-11-24T10:00:00Z"),
+      endTime: new Date("2026-11-24T10:06:15Z"),
+      message: "",
+      environment: {},
+      config: {},
+      result: "succeeded",
+      version: 3,
+      resourceChanges: { create: 2, same: 23 },
+    } as automation.UpdateSummary;
+    expect(summaryOf(summary)).toEqual({ result: "succeeded", resourceChanges: { create: 2, same: 23 }, durationSeconds: 375 });
+    expect(summaryOf(undefined)).toEqual({ result: "unknown", resourceChanges: {}, durationSeconds: 0 });
+  });
+});
