@@ -194,11 +194,17 @@ export class Transport {
         if (declared !== undefined && Number(declared) !== sink.expectedBytes) {
           throw this.#lengthError(spec, node, `declares Content-Length ${declared}`, sink.expectedBytes);
         }
-        for await (const piece of stream as AsyncIterable<Buffer>) {
-          if (!sink.push(piece)) {
-            throw this.#lengthError(spec, node, `sent more than ${sink.received} bytes`, sink.expectedBytes);
-          }
-        }
+        // 'data' events rather than async iteration: no promise per 64 KiB piece on the hot path.
+        await new Promise<void>((resolve, reject) => {
+          stream.on("data", (piece: Buffer) => {
+            if (!sink.push(piece)) {
+              stream.destroy();
+              reject(this.#lengthError(spec, node, `sent more than ${sink.received} bytes`, sink.expectedBytes));
+            }
+          });
+          stream.once("end", resolve);
+          stream.once("error", reject);
+        });
         if (sink.received !== sink.expectedBytes) {
           const final = this.#lengthError(spec, node, `ended after ${sink.received} bytes`, sink.expectedBytes);
           // A body cut short is what a node dying mid-response looks like: try again.

@@ -65,7 +65,9 @@ describe("a multi-process local cluster", () => {
     const vol = repo.volume("gray");
     const box: BoxZyx = [[0, 96], [0, 128], [0, 128]];
     const victim = cluster!.nodes.find((n) => n.role === "reader")!;
+    await vol.info();
     let killed = false;
+    const before = client.requestsSent;
     const res = await vol.read(box, {
       chunkBytes: 32 * 1024,
       onProgress: (p) => {
@@ -77,6 +79,8 @@ describe("a multi-process local cluster", () => {
     });
     expect(killed).toBe(true);
     expect(firstMismatch(res.data, box, (z, y, x) => valueAt("uint8", z, y, x, 1))).toBeUndefined();
+    // 48 sub-requests of one 32^3 block each; at least one more attempt means a failover happened.
+    expect(client.requestsSent - before).toBeGreaterThan(48);
   });
 
   itLocal("loses no voxels when two processes patch the same blocks at once (server-side extension)", async () => {

@@ -121,16 +121,21 @@ describe("retries and failover", () => {
       await vol.write([0, 0, 0], patternArray("uint8", BOX, 1));
       setup.close();
       let stopped: Promise<void> | undefined;
-      const res = await withClient(own.endpoints, { chunkBytes: 4096, concurrency: 3, retryDelayMs: 1 }, (c) =>
-        c.version(r.ref).volume("gray").read(BOX, {
+      let attempts = 0;
+      const res = await withClient(own.endpoints, { chunkBytes: 4096, concurrency: 3, retryDelayMs: 1 }, async (c) => {
+        const out = await c.version(r.ref).volume("gray").read(BOX, {
           onProgress: (p) => {
             if (!stopped && p.blocksDone >= 8) stopped = own.stopReader(0);
           },
-        }),
-      );
+        });
+        attempts = c.requestsSent;
+        return out;
+      });
       await stopped;
       expect(stopped).toBeDefined();
       expect(correct(res.data as Uint8Array)).toBeUndefined();
+      // One info request and 64 one-block sub-requests; any more were failovers from the stopped node.
+      expect(attempts).toBeGreaterThan(65);
     } finally {
       await own.close();
     }

@@ -56,6 +56,13 @@ describe("round trips", () => {
     expect((await vol.info()).typeName).toBe("labelblk");
   });
 
+  it("creates a volume with its voxel size and units and reports them in ZYX", async () => {
+    const vol = await repo.createVolume("physical", "uint8", { blockSizeZyx: [16, 32, 64], voxelSizeZyx: [40, 8, 4], voxelUnits: ["nanometers", "micrometers", "micrometers"] });
+    const info = await vol.info();
+    expect(info).toMatchObject({ typeName: "uint8blk", blockSizeZyx: [16, 32, 64], voxelSizeZyx: [40, 8, 4], voxelUnitsZyx: ["nanometers", "micrometers", "micrometers"], versioned: true });
+    expect(info.createdIn).toBe(repo.ref);
+  });
+
   it("reads never-written voxels as zeros", async () => {
     const vol = await repo.createVolume("empty", "uint16");
     const box: BoxZyx = [[-5, 5], [100, 140], [7, 9]];

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { connect, isVolumeClientError, type DvidClient } from "../../volume-client/index.js";
-import { startTestCluster, type TestCluster } from "./helpers/test-cluster.js";
+import { MemoryStore } from "../../local-dvid/store/memory-store.js";
+import { startLocalDvid } from "../../local-dvid/server.js";
+import { announceSkips, itLocal, startTestCluster, type TestCluster } from "./helpers/test-cluster.js";
+import { startProxy } from "./helpers/proxy.js";
 import { expectRejectCode } from "./helpers/expect-error.js";
 import { firstMismatch, patternArray, valueAt } from "./helpers/volumes.js";
 import type { BoxZyx } from "../../volume-client/wire/geometry.js";
@@ -36,6 +39,37 @@ describe("server and repos", () => {
     expect(listed!.versions).toHaveLength(1);
     const info = await repo.info();
     expect(info).toMatchObject({ uuid: repo.ref, branch: "master", locked: false, parents: [], children: [] });
+  });
+});
+
+announceSkips("versions", "the admin-token test starts its own local-dvid");
+
+describe("admin token", () => {
+  itLocal("sends the admin token on repo creation only, where a token-guarded server needs it", async () => {
+    const store = new MemoryStore();
+    const server = await startLocalDvid({ store, port: 0, host: "127.0.0.1", adminToken: "s3cret" });
+    const proxy = await startProxy(server.url);
+    try {
+      const without = connect(proxy.url);
+      const refused = await expectRejectCode(without.createRepo({ alias: "no-token" }), "HTTP_ERROR");
+      expect(refused.status).toBe(400);
+      without.close();
+
+      const withToken = connect(proxy.url, { adminToken: "s3cret" });
+      const repo = await withToken.createRepo({ alias: "token" });
+      const vol = await repo.createVolume("gray", "uint8");
+      await vol.write([0, 0, 0], patternArray("uint8", BOX, 1));
+      await repo.commit("done");
+      // Against DVID the token would also bypass the lock, so it must not ride along here.
+      await expectRejectCode(vol.write([0, 0, 0], patternArray("uint8", BOX, 2)), "LOCKED_VERSION");
+      withToken.close();
+      const carrying = proxy.requests.filter((r) => r.url.includes("admintoken="));
+      expect(carrying.map((r) => `${r.method} ${r.url.split("?")[0]}`)).toEqual(["POST /api/repos"]);
+    } finally {
+      await proxy.close();
+      await server.close();
+      await store.close();
+    }
   });
 });
 
