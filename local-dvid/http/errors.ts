@@ -42,6 +42,11 @@ export function badApiCall(path: string, dataName: string, typeName: string, hos
   );
 }
 
+/** The client went away before its body was complete: its fault, so a 400 that nobody will read. */
+export function bodyAborted(cause?: unknown): DvidRequestError {
+  return new DvidRequestError(400, "the client closed the connection before the body was complete", { cause });
+}
+
 /** Go's %q for the strings DVID quotes in messages (close enough: JSON string syntax). */
 export function goQuote(s: string): string {
   return JSON.stringify(s);

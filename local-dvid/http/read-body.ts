@@ -1,7 +1,7 @@
 // Request bodies: read into one preallocated buffer with a hard limit, and drain (or cut) what a
 // handler rejected early so keep-alive clients do not hang on an unread body.
 import type { IncomingMessage } from "node:http";
-import { badRequest } from "./errors.js";
+import { badRequest, bodyAborted, isDvidRequestError } from "./errors.js";
 
 /** Bodies up to this size are read and discarded after an early rejection; larger ones cut the connection. */
 const DRAIN_LIMIT = 1 << 30;
@@ -25,17 +25,21 @@ export async function readBody(req: IncomingMessage, maxBytes: number, what = "r
   }
   let buf = Buffer.allocUnsafe(declared ?? Math.min(maxBytes, 64 * 1024));
   let at = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    if (at + chunk.length > buf.length) {
-      if (at + chunk.length > maxBytes) {
-        throw badRequest(`${what} exceeds this server's limit of ${maxBytes} bytes`);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      if (at + chunk.length > buf.length) {
+        if (at + chunk.length > maxBytes) {
+          throw badRequest(`${what} exceeds this server's limit of ${maxBytes} bytes`);
+        }
+        const grown = Buffer.allocUnsafe(Math.min(maxBytes, Math.max(buf.length * 2, at + chunk.length)));
+        buf.copy(grown, 0, 0, at);
+        buf = grown;
       }
-      const grown = Buffer.allocUnsafe(Math.min(maxBytes, Math.max(buf.length * 2, at + chunk.length)));
-      buf.copy(grown, 0, 0, at);
-      buf = grown;
+      chunk.copy(buf, at);
+      at += chunk.length;
     }
-    chunk.copy(buf, at);
-    at += chunk.length;
+  } catch (err) {
+    throw isDvidRequestError(err) ? err : bodyAborted(err);
   }
   return buf.subarray(0, at);
 }
@@ -52,9 +56,13 @@ export async function readExactBody(
 ): Promise<{ body: Buffer; received: number }> {
   const body = acquire(expected);
   let received = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    if (received < expected) chunk.copy(body, received, 0, Math.min(chunk.length, expected - received));
-    received += chunk.length;
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      if (received < expected) chunk.copy(body, received, 0, Math.min(chunk.length, expected - received));
+      received += chunk.length;
+    }
+  } catch (err) {
+    throw bodyAborted(err);
   }
   return { body, received };
 }

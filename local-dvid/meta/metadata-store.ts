@@ -17,6 +17,7 @@ const MAX_CAS_ATTEMPTS = 200;
 const MUTATION_ID_START = 1_000_000_000;
 const MUTATION_ID_STRIDE = 1000;
 
+/** A resolved node and its repo as read for this request; shared, so never modified by handlers. */
 export interface ResolvedNode {
   readonly repo: RepoMeta;
   readonly node: NodeMeta;
@@ -43,6 +44,12 @@ export class MetadataStore {
   readonly #store: ObjectStore;
   /** node UUID -> root UUID. Never changes once written (no HTTP call deletes nodes), so safe to cache. */
   readonly #uuidRoots = new Map<string, string>();
+  /**
+   * The last parsed version of each repo with the bytes it came from. The repo is still read on
+   * every request (another node may have changed it); only the JSON parse is skipped when the
+   * bytes are the same, which matters once a repo has many versions and log entries.
+   */
+  readonly #parsed = new Map<string, { data: Buffer; repo: RepoMeta }>();
 
   constructor(store: ObjectStore) {
     this.#store = store;
@@ -123,10 +130,21 @@ export class MetadataStore {
     return found;
   }
 
+  /** The current repo, shared between requests: callers must not modify it (updateRepo parses its own). */
+  async #readRepoShared(root: string): Promise<RepoMeta | undefined> {
+    const obj = await this.#store.get(repoKey(root));
+    if (!obj) return undefined;
+    const cached = this.#parsed.get(root);
+    if (cached && cached.data.equals(obj.data)) return cached.repo;
+    const repo = JSON.parse(obj.data.toString("utf8")) as RepoMeta;
+    this.#parsed.set(root, { data: obj.data, repo });
+    return repo;
+  }
+
   async #nodeIn(root: string, uuid: string): Promise<ResolvedNode | undefined> {
-    const got = await this.readRepo(root);
-    const node = got && findNode(got.repo, uuid);
-    return got && node ? { repo: got.repo, node } : undefined;
+    const repo = await this.#readRepoShared(root);
+    const node = repo && findNode(repo, uuid);
+    return repo && node ? { repo, node } : undefined;
   }
 
   /** DVID's getBranchVersion: the branch leaf, or with `~N` the Nth entry of the branch ancestry. */

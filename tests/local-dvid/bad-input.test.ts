@@ -167,4 +167,21 @@ describe("connections after an early rejection", () => {
     expect(result.status).toBe(400);
     expect(result.text).toContain("voxels data was 5368709120 bytes, expected 512 bytes");
   });
+
+  it("keeps serving, with whole blocks only, after a client disconnects in the middle of a POST body", async () => {
+    const path = rawPath(root, "gray", [8, 8, 64], [64, 0, 0]);
+    await new Promise<void>((resolve) => {
+      const req = http.request(`${c.url}${path}`, { method: "POST", headers: { "content-length": 8 * 8 * 64 } });
+      req.on("error", () => resolve());
+      // Three and a half blocks of 7s, then the connection drops.
+      req.write(Buffer.alloc(8 * 8 * 28, 7), () => setTimeout(() => req.destroy(), 50));
+    });
+    expect((await request(`${c.url}/api/heartbeat`)).text).toBe("OK");
+    const body = (await request(`${c.url}${path}`)).body;
+    for (let b = 0; b < 8; b++) {
+      const block = body.subarray(b * 512, (b + 1) * 512);
+      expect(block.every((v) => v === block[0])).toBe(true);
+      expect([0, 7]).toContain(block[0]);
+    }
+  });
 });
