@@ -49,6 +49,9 @@ interface CommonFlags {
   project?: string;
   region?: string;
   zone?: string;
+  sourceRanges?: string;
+  machineType?: string;
+  image?: string;
 }
 
 function gcpOptions(flags: CommonFlags): Record<string, unknown> | undefined {
@@ -56,6 +59,9 @@ function gcpOptions(flags: CommonFlags): Record<string, unknown> | undefined {
   if (flags.project !== undefined) gcp.project = flags.project;
   if (flags.region !== undefined) gcp.region = flags.region;
   if (flags.zone !== undefined) gcp.zone = flags.zone;
+  if (flags.sourceRanges !== undefined) gcp.sourceRanges = flags.sourceRanges.split(",").map((r) => r.trim()).filter(Boolean);
+  if (flags.machineType !== undefined) gcp.machineType = flags.machineType;
+  if (flags.image !== undefined) gcp.image = flags.image;
   return Object.keys(gcp).length ? gcp : undefined;
 }
 
@@ -126,6 +132,9 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo, sig
     .description("create a cluster and wait until every node is healthy")
     .option("-n, --nodes <n>", "number of DVID nodes (1 writer + n-1 readers)", positiveInt, 3)
     .option("--store-dir <dir>", "local target: the shared store directory")
+    .option("--source-ranges <cidrs>", "gcp target: comma-separated IPv4 CIDRs allowed to reach DVID (required; nothing is open to the world by default)")
+    .option("--machine-type <type>", "gcp target: machine type of every node (default e2-standard-4)")
+    .option("--image <ref>", "gcp target: DVID container image (must include the gbucket backend)")
     .option("--timeout <ms>", "health wait budget in ms (default 15000 local, 600000 gcp)", positiveInt)
     .action(async (name: string, flags: CommonFlags & { nodes: number; storeDir?: string; timeout?: number }) => {
       const progress = progressRenderer(io, false);

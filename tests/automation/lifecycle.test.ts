@@ -140,3 +140,23 @@ describe("option checks", () => {
     expect(await list({ local: { stateDir } })).toEqual(before);
   });
 });
+
+describe("the gcp target through the same lifecycle calls", () => {
+  // No pulumi CLI here: every call must stop at the CLI check, before any work, with the code a
+  // caller can act on; cluster settings given to down/status/list must not be mistaken for
+  // unknown options (only up takes them).
+  const env = { PATH: "/nonexistent", HOME: "/nonexistent-home" };
+  const gcp = { project: "my-project", sourceRanges: ["203.0.113.7/32"], env };
+
+  it("up() reports PULUMI_CLI_MISSING with how to install it", async () => {
+    const err = await up({ name: "cloudy", target: "gcp", gcp }).catch((e: unknown) => e);
+    expect(isDvidcloudError(err, "PULUMI_CLI_MISSING")).toBe(true);
+    expect((err as Error).message).toMatch(/get\.pulumi\.com/);
+  });
+
+  it.each(["down", "status", "list"] as const)("%s() ignores up-only settings and reports PULUMI_CLI_MISSING", async (call) => {
+    const options = { target: "gcp" as const, gcp };
+    const err = await (call === "list" ? list(options) : call === "down" ? down("cloudy", options) : status("cloudy", options)).catch((e: unknown) => e);
+    expect(isDvidcloudError(err, "PULUMI_CLI_MISSING")).toBe(true);
+  });
+});
