@@ -1,7 +1,7 @@
 // Reading a box of voxels: block by block (bounded concurrency, each block read straight into a
 // reusable scratch buffer), copied row-wise into the output; never-written blocks are zeros
-// (dvid-api.md §4.3). `streamVolume` sends the answer one block layer of z at a time, so even a
-// 3 GiB GET holds only two z-slabs in memory and the next slab is read while one is being sent.
+// (dvid-api.md §4.3). `streamVolume` sends the answer one z block layer at a time (see
+// MAX_CHUNK_BYTES), reading the next layer while the previous one is sent.
 import type { ServerResponse } from "node:http";
 import { blockName } from "../meta/store-layout.js";
 import type { BlockLookup } from "./block-lookup.js";
@@ -18,45 +18,88 @@ export interface VoxelLayout {
 }
 
 export const READ_CONCURRENCY = 16;
+/**
+ * The most bytes one streamed chunk may hold. A chunk is normally one z block layer of the box;
+ * only when a layer is larger than this (very wide xy extents) is it cut into groups of planes,
+ * then rows, then row segments, re-reading the blocks for each piece. Two chunks are in memory at
+ * a time, so a 3 GiB GET never needs more than 512 MiB of buffers.
+ */
+export const MAX_CHUNK_BYTES = 256 * 1024 * 1024;
 
 function floorDiv(a: number, b: number): number {
   return Math.floor(a / b);
 }
 
-/** Block layers of z the box touches: [zStart, zEnd) in voxels, each within one block row. */
-export function zLayers(box: VoxelBox, blockZ: number): [number, number][] {
-  const out: [number, number][] = [];
-  const zEnd = box.z0 + box.nz;
-  for (let z = box.z0; z < zEnd; ) {
-    const next = Math.min(zEnd, (floorDiv(z, blockZ) + 1) * blockZ);
-    out.push([z, next]);
-    z = next;
-  }
-  return out;
+/**
+ * A part of a box whose voxels are one contiguous run of the box's answer (x fastest, then y,
+ * then z): whole planes, or rows of one plane, or a segment of one row. Half-open, voxel units.
+ */
+export interface Chunk {
+  readonly x0: number;
+  readonly x1: number;
+  readonly y0: number;
+  readonly y1: number;
+  readonly z0: number;
+  readonly z1: number;
 }
 
-/**
- * Fills `out` (from `outOffset`) with the box's voxels of z in [zs, ze), which must lie in one
- * block layer: x fastest, then y, then z.
- */
-async function readLayer(
+/** The chunks of a box in answer order; each lies within one z block layer and holds at most `limit` bytes. */
+export function* boxChunks(box: VoxelBox, blockZ: number, bytesPerVoxel: number, limit = MAX_CHUNK_BYTES): Generator<Chunk> {
+  const xEnd = box.x0 + box.nx;
+  const yEnd = box.y0 + box.ny;
+  const zEnd = box.z0 + box.nz;
+  const rowBytes = box.nx * bytesPerVoxel;
+  const planeBytes = rowBytes * box.ny;
+  const planes = (z0: number, z1: number): Chunk => ({ x0: box.x0, x1: xEnd, y0: box.y0, y1: yEnd, z0, z1 });
+  for (let z = box.z0; z < zEnd; ) {
+    const layerEnd = Math.min(zEnd, (floorDiv(z, blockZ) + 1) * blockZ);
+    if ((layerEnd - z) * planeBytes <= limit || planeBytes <= limit) {
+      const group = Math.max(1, Math.floor(limit / planeBytes));
+      for (let zz = z; zz < layerEnd; zz += group) yield planes(zz, Math.min(layerEnd, zz + group));
+    } else {
+      for (let zz = z; zz < layerEnd; zz++) {
+        if (rowBytes <= limit) {
+          const rows = Math.max(1, Math.floor(limit / rowBytes));
+          for (let y = box.y0; y < yEnd; y += rows) {
+            yield { x0: box.x0, x1: xEnd, y0: y, y1: Math.min(yEnd, y + rows), z0: zz, z1: zz + 1 };
+          }
+        } else {
+          const voxels = Math.max(1, Math.floor(limit / bytesPerVoxel));
+          for (let y = box.y0; y < yEnd; y++) {
+            for (let x = box.x0; x < xEnd; x += voxels) yield { x0: x, x1: Math.min(xEnd, x + voxels), y0: y, y1: y + 1, z0: zz, z1: zz + 1 };
+          }
+        }
+      }
+    }
+    z = layerEnd;
+  }
+}
+
+function chunkBytes(c: Chunk, bytesPerVoxel: number): number {
+  return (c.x1 - c.x0) * (c.y1 - c.y0) * (c.z1 - c.z0) * bytesPerVoxel;
+}
+
+function chunkOffset(box: VoxelBox, c: Chunk, bytesPerVoxel: number): number {
+  return (((c.z0 - box.z0) * box.ny + (c.y0 - box.y0)) * box.nx + (c.x0 - box.x0)) * bytesPerVoxel;
+}
+
+/** Fills `out` (from `outOffset`) with the chunk's voxels, x fastest, then y, then z. */
+async function readChunk(
   lookup: BlockLookup,
   layout: VoxelLayout,
   pool: BufferPool,
-  box: VoxelBox,
-  zs: number,
-  ze: number,
+  c: Chunk,
   out: Buffer,
   outOffset: number,
 ): Promise<void> {
   const [BX, BY, BZ] = layout.blockSize;
   const bpv = layout.bytesPerVoxel;
-  const bx0 = floorDiv(box.x0, BX);
-  const by0 = floorDiv(box.y0, BY);
-  const nbx = floorDiv(box.x0 + box.nx - 1, BX) + 1 - bx0;
-  const nby = floorDiv(box.y0 + box.ny - 1, BY) + 1 - by0;
-  const bz = floorDiv(zs, BZ);
-  const dst: VoxelGrid = { data: out, byteOffset: outOffset, x0: box.x0, y0: box.y0, z0: zs, nx: box.nx, ny: box.ny };
+  const bx0 = floorDiv(c.x0, BX);
+  const by0 = floorDiv(c.y0, BY);
+  const nbx = floorDiv(c.x1 - 1, BX) + 1 - bx0;
+  const nby = floorDiv(c.y1 - 1, BY) + 1 - by0;
+  const bz = floorDiv(c.z0, BZ);
+  const dst: VoxelGrid = { data: out, byteOffset: outOffset, x0: c.x0, y0: c.y0, z0: c.z0, nx: c.x1 - c.x0, ny: c.y1 - c.y0 };
   const count = nbx * nby;
   const workers = Math.min(READ_CONCURRENCY, count);
   const scratch = Array.from({ length: workers }, () => pool.acquire(layout.blockBytes));
@@ -66,18 +109,17 @@ async function readLayer(
       const by = by0 + Math.floor(i / nbx);
       const ox = bx * BX;
       const oy = by * BY;
-      const oz = bz * BZ;
       const region = {
-        x0: Math.max(box.x0, ox),
-        x1: Math.min(box.x0 + box.nx, ox + BX),
-        y0: Math.max(box.y0, oy),
-        y1: Math.min(box.y0 + box.ny, oy + BY),
-        z0: zs,
-        z1: ze,
+        x0: Math.max(c.x0, ox),
+        x1: Math.min(c.x1, ox + BX),
+        y0: Math.max(c.y0, oy),
+        y1: Math.min(c.y1, oy + BY),
+        z0: c.z0,
+        z1: c.z1,
       };
       const block = scratch[w];
       if (await lookup.readInto(blockName(bx, by, bz), block, 0)) {
-        copyRegion({ data: block, byteOffset: 0, x0: ox, y0: oy, z0: oz, nx: BX, ny: BY }, dst, region, bpv);
+        copyRegion({ data: block, byteOffset: 0, x0: ox, y0: oy, z0: bz * BZ, nx: BX, ny: BY }, dst, region, bpv);
       } else {
         zeroRegion(dst, region, bpv);
       }
@@ -91,7 +133,7 @@ export function volumeBytes(box: VoxelBox, bytesPerVoxel: number): number {
   return box.nx * box.ny * box.nz * bytesPerVoxel;
 }
 
-/** Reads the whole box into `out` (at least volumeBytes long). */
+/** Reads the whole box into `out` (at least volumeBytes long), one z block layer at a time. */
 export async function readVolumeInto(
   lookup: BlockLookup,
   layout: VoxelLayout,
@@ -99,9 +141,8 @@ export async function readVolumeInto(
   box: VoxelBox,
   out: Buffer,
 ): Promise<void> {
-  const planeBytes = box.nx * box.ny * layout.bytesPerVoxel;
-  for (const [zs, ze] of zLayers(box, layout.blockSize[2])) {
-    await readLayer(lookup, layout, pool, box, zs, ze, out, (zs - box.z0) * planeBytes);
+  for (const c of boxChunks(box, layout.blockSize[2], layout.bytesPerVoxel, Number.POSITIVE_INFINITY)) {
+    await readChunk(lookup, layout, pool, c, out, chunkOffset(box, c, layout.bytesPerVoxel));
   }
 }
 
@@ -113,8 +154,9 @@ function writeChunk(res: ServerResponse, chunk: Buffer): Promise<void> {
 
 /**
  * Answers 200 with the box's voxels as application/octet-stream, Content-Length set up front,
- * produced one z block layer at a time. A failure after the header is sent cuts the connection
- * (the client sees a short body, as with DVID's streaming endpoints).
+ * produced chunk by chunk (normally one z block layer each); the next chunk is read while the
+ * previous one is sent. A failure after the header is sent cuts the connection (the client sees
+ * a short body, as with DVID's streaming endpoints).
  */
 export async function streamVolume(
   res: ServerResponse,
@@ -124,16 +166,13 @@ export async function streamVolume(
   box: VoxelBox,
   headOnly: boolean,
 ): Promise<void> {
-  const total = volumeBytes(box, layout.bytesPerVoxel);
-  res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": total });
+  const bpv = layout.bytesPerVoxel;
+  res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": volumeBytes(box, bpv) });
   if (headOnly) {
     res.end();
     return;
   }
-  const planeBytes = box.nx * box.ny * layout.bytesPerVoxel;
-  const layers = zLayers(box, layout.blockSize[2]);
-  const slabMax = planeBytes * Math.min(box.nz, layout.blockSize[2]);
-  const slabs = [pool.acquire(slabMax), layers.length > 1 ? pool.acquire(slabMax) : undefined];
+  const buffers: (Buffer | undefined)[] = [undefined, undefined];
   const sending: (Promise<void> | undefined)[] = [undefined, undefined];
   let closed = false;
   const onClose = (): void => {
@@ -141,16 +180,24 @@ export async function streamVolume(
   };
   res.once("close", onClose);
   try {
-    for (let k = 0; k < layers.length && !closed; k++) {
-      const slab = slabs[k % 2] as Buffer;
-      // The slab's previous contents must be on the wire before it is overwritten.
-      await sending[k % 2];
-      const [zs, ze] = layers[k];
-      await readLayer(lookup, layout, pool, box, zs, ze, slab, 0);
+    let k = 0;
+    for (const c of boxChunks(box, layout.blockSize[2], bpv)) {
       if (closed) break;
-      sending[k % 2] = writeChunk(res, slab.subarray(0, (ze - zs) * planeBytes));
-      // Keep the promise from counting as unhandled while the next slab is read.
-      sending[k % 2]?.catch(() => undefined);
+      const slot = k++ % 2;
+      // The buffer's previous contents must be on the wire before it is overwritten.
+      await sending[slot];
+      const bytes = chunkBytes(c, bpv);
+      let buf = buffers[slot];
+      if (!buf || buf.length < bytes) {
+        if (buf) pool.release(buf);
+        buf = buffers[slot] = pool.acquire(bytes);
+      }
+      await readChunk(lookup, layout, pool, c, buf, 0);
+      if (closed) break;
+      const p = writeChunk(res, buf.subarray(0, bytes));
+      // Keep the promise from counting as unhandled while the next chunk is read.
+      p.catch(() => undefined);
+      sending[slot] = p;
     }
     await Promise.all(sending);
     if (!closed) res.end();
@@ -159,11 +206,11 @@ export async function streamVolume(
     throw err;
   } finally {
     res.off("close", onClose);
-    // A slab goes back to the pool only when its write completed; after a cut connection the
-    // slabs are left to the garbage collector.
+    // A buffer goes back to the pool only when its write completed; after a cut connection the
+    // buffers are left to the garbage collector.
     const settled = await Promise.allSettled(sending.filter((p) => p !== undefined));
     if (!closed && settled.every((s) => s.status === "fulfilled")) {
-      for (const s of slabs) if (s) pool.release(s);
+      for (const b of buffers) if (b) pool.release(b);
     }
   }
 }

@@ -21,7 +21,7 @@ import type { BufferPool } from "./buffer-pool.js";
 import { copyRegion, type Region, type VoxelGrid } from "./copy-box.js";
 import { runBounded } from "./task-pool.js";
 import type { VoxelBox } from "./url-geometry.js";
-import { volumeBytes, zLayers, type VoxelLayout } from "./volume-read.js";
+import { volumeBytes, type VoxelLayout } from "./volume-read.js";
 
 export const WRITE_CONCURRENCY = 16;
 const MAX_PATCH_ATTEMPTS = 100;
@@ -82,7 +82,8 @@ export async function writeAligned(
   body: Buffer,
   box: VoxelBox,
 ): Promise<void> {
-  for (const [zs] of zLayers(box, layout.blockSize[2])) await putAlignedLayer(lookup, layout, pool, body, box, zs);
+  // Aligned: the box's z layers start every BlockSize.z voxels.
+  for (let zs = box.z0; zs < box.z0 + box.nz; zs += layout.blockSize[2]) await putAlignedLayer(lookup, layout, pool, body, box, zs);
 }
 
 /**
@@ -98,7 +99,7 @@ export async function receiveAndWriteAligned(
   box: VoxelBox,
 ): Promise<void> {
   const expected = volumeBytes(box, layout.bytesPerVoxel);
-  const layers = zLayers(box, layout.blockSize[2]);
+  const layerCount = box.nz / layout.blockSize[2];
   const layerBytes = box.nx * box.ny * layout.blockSize[2] * layout.bytesPerVoxel;
   const body = pool.acquire(expected);
   const pending = new Set<Promise<void>>();
@@ -113,8 +114,8 @@ export async function receiveAndWriteAligned(
         reject(failure);
       };
       const schedule = (): void => {
-        while (scheduled < layers.length && received >= (scheduled + 1) * layerBytes) {
-          const [zs] = layers[scheduled++];
+        while (scheduled < layerCount && received >= (scheduled + 1) * layerBytes) {
+          const zs = box.z0 + scheduled++ * layout.blockSize[2];
           const p: Promise<void> = putAlignedLayer(lookup, layout, pool, body, box, zs).then(
             () => {
               pending.delete(p);
@@ -161,16 +162,19 @@ export async function receiveAndWriteAligned(
   pool.release(body);
 }
 
-/** The block coordinates (x first) a box touches. */
-function touchedBlocks(box: VoxelBox, layout: VoxelLayout): [number, number, number][] {
+/** The blocks (x first) a box touches, counted and addressed by index so no list is built. */
+function touchedBlocks(box: VoxelBox, layout: VoxelLayout): { count: number; at(i: number): [number, number, number] } {
   const [BX, BY, BZ] = layout.blockSize;
-  const out: [number, number, number][] = [];
-  for (let bz = floorDiv(box.z0, BZ); bz <= floorDiv(box.z0 + box.nz - 1, BZ); bz++) {
-    for (let by = floorDiv(box.y0, BY); by <= floorDiv(box.y0 + box.ny - 1, BY); by++) {
-      for (let bx = floorDiv(box.x0, BX); bx <= floorDiv(box.x0 + box.nx - 1, BX); bx++) out.push([bx, by, bz]);
-    }
-  }
-  return out;
+  const bx0 = floorDiv(box.x0, BX);
+  const by0 = floorDiv(box.y0, BY);
+  const bz0 = floorDiv(box.z0, BZ);
+  const nbx = floorDiv(box.x0 + box.nx - 1, BX) + 1 - bx0;
+  const nby = floorDiv(box.y0 + box.ny - 1, BY) + 1 - by0;
+  const nbz = floorDiv(box.z0 + box.nz - 1, BZ) + 1 - bz0;
+  return {
+    count: nbx * nby * nbz,
+    at: (i) => [bx0 + (i % nbx), by0 + (Math.floor(i / nbx) % nby), bz0 + Math.floor(i / (nbx * nby))],
+  };
 }
 
 /** local-dvid's non-aligned write: any box, each partly covered block patched by compare-and-swap. */
@@ -185,11 +189,11 @@ export async function writePatched(
   const bpv = layout.bytesPerVoxel;
   const src = bodyGrid(body, box);
   const blocks = touchedBlocks(box, layout);
-  const workers = Math.min(WRITE_CONCURRENCY, blocks.length);
+  const workers = Math.min(WRITE_CONCURRENCY, blocks.count);
   const scratch = Array.from({ length: workers }, () => pool.acquire(layout.blockBytes));
   try {
-    await runBounded(blocks.length, workers, async (i, w) => {
-      const [bx, by, bz] = blocks[i];
+    await runBounded(blocks.count, workers, async (i, w) => {
+      const [bx, by, bz] = blocks.at(i);
       const region: Region = {
         x0: Math.max(box.x0, bx * BX),
         x1: Math.min(box.x0 + box.nx, bx * BX + BX),
