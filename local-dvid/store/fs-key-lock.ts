@@ -15,8 +15,10 @@
 // so it shares that mtime), so only a stuck process or a pid reused by an unrelated process
 // (e.g. after a container restart) ages out. Breaking a stale lock is itself done under a second
 // lock ("<lock>-break"), and the breaker re-reads the lock under it and removes it only if the
-// same stale owner still holds it: two processes that both saw the same stale lock can therefore
-// not remove a fresh lock that a third one took in between.
+// same owner still holds it and is still stale: two processes that both saw the same stale lock
+// can therefore not remove a fresh lock that a third one took in between, and a lock released
+// and taken again by a live owner is never broken (a lock's inode is its owner's, so the inode
+// alone cannot tell one taking of the lock from the next).
 import { link, lstat, mkdir, readFile, readdir, unlink, utimes, writeFile } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
@@ -125,8 +127,13 @@ export class LockOwner {
       return;
     }
     try {
+      // A lock's inode is its owner's file, the same for every lock that owner takes: the same
+      // inode may be a new, rightful lock of the same owner. So staleness is judged again, from
+      // what the lock shows now; an owner that is dead or silent is stale for all its locks.
       const current = await readHolder(lockPath);
-      if (current !== undefined && current.ino === stale.ino) await unlink(lockPath).catch(ignoreEnoent);
+      if (current !== undefined && current.ino === stale.ino && this.#isStale(current)) {
+        await unlink(lockPath).catch(ignoreEnoent);
+      }
     } finally {
       await unlink(breakPath).catch(ignoreEnoent);
     }
@@ -168,9 +175,17 @@ async function readHolder(lockPath: string): Promise<Holder | undefined> {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw err;
   }
-  // Unreadable (released this instant, or something that is not a lock): no live pid in it,
-  // so it reads as stale, and breaking re-checks the inode under the break lock.
-  const owner = await readFile(lockPath, "utf8").catch(() => "");
+  // Gone between the lstat and the read: released this instant, so there is no holder (reading
+  // it as a holder with no live pid would call a lock stale that its owner may have taken again
+  // by the time the breaker looks). Any other failure, or content that names no pid, is
+  // something that is not a live lock: it reads as stale.
+  let owner: string;
+  try {
+    owner = await readFile(lockPath, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    owner = "";
+  }
   const pid = Number.parseInt(owner.slice(0, owner.indexOf(":")), 10);
   return { owner, pid, ino: stats.ino, mtimeMs: stats.mtimeMs };
 }

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isLocalDvidError, type LocalDvidErrorCode } from "../../local-dvid/errors.js";
 import { FsStore } from "../../local-dvid/store/fs-store.js";
+import { LockOwner } from "../../local-dvid/store/fs-key-lock.js";
 import { MemoryStore } from "../../local-dvid/store/memory-store.js";
 import type { ObjectStore } from "../../local-dvid/store/object-store.js";
 import { createTempDir, removeTempDir } from "../helpers/temp-dir.js";
@@ -231,6 +232,34 @@ describe.each([
     );
     expect((await store.get("counter"))?.data.toString()).toBe(String(tasks * perTask));
     expect(conflicts).toBeGreaterThan(0); // the tasks did race
+  });
+});
+
+describe("FsStore key locks", () => {
+  it("never lets two owners hold one lock at once while they take and release it thousands of times", async () => {
+    // A regression test: a waiter that read a lock just as its owner released it, and then saw
+    // the same owner take it again (a lock's inode is its owner's), used to break the fresh lock
+    // (9 overlaps in 8000 takings before the fix).
+    const dir = await createTempDir("locks");
+    tempDirs.push(dir);
+    const owners = [0, 1, 2, 3].map(() => new LockOwner(join(dir, "#owners"), 5000));
+    let inside = 0;
+    let overlaps = 0;
+    let takings = 0;
+    await Promise.all(
+      owners.map(async (owner) => {
+        for (let i = 0; i < 2000; i++) {
+          const lock = await owner.acquire(join(dir, "k#lock"), { timeoutMs: 30000, what: "key k" });
+          if (inside++ > 0) overlaps++;
+          takings++;
+          await new Promise((resolve) => setImmediate(resolve));
+          inside--;
+          await lock.release();
+        }
+      }),
+    );
+    await Promise.all(owners.map((o) => o.dispose()));
+    expect({ overlaps, takings }).toEqual({ overlaps: 0, takings: 8000 });
   });
 });
 
