@@ -62,3 +62,43 @@ export function countBlocks(box: BoxZyx, blockZyx: Zyx): number {
   const r = blockRange(box, blockZyx);
   return (r[0][1] - r[0][0]) * (r[1][1] - r[1][0]) * (r[2][1] - r[2][0]);
 }
+
+/** The largest block-aligned box inside `box`, or undefined when it holds no whole block. */
+export function alignBoxIn(box: BoxZyx, blockZyx: Zyx): BoxZyx | undefined {
+  const out: [number, number][] = [];
+  for (let a = 0; a < 3; a++) {
+    const b = blockZyx[a];
+    const lo = Math.ceil(box[a][0] / b) * b + 0; // + 0 turns -0 into 0
+    const hi = Math.floor(box[a][1] / b) * b;
+    if (hi <= lo) return undefined;
+    out.push([lo, hi]);
+  }
+  return [out[0], out[1], out[2]];
+}
+
+/**
+ * The parts of `cell` outside `inner`, as at most six disjoint boxes (slabs peeled off z, then
+ * y, then x). For a read-patch-write these are the blocks the caller's box covers only in
+ * part: only they need reading, the rest is overwritten whole.
+ */
+export function shellBoxes(cell: BoxZyx, inner: BoxZyx | undefined): BoxZyx[] {
+  const core = inner && intersectBoxes(cell, inner);
+  if (!core) return [cell];
+  const cur: [number, number][] = [
+    [cell[0][0], cell[0][1]],
+    [cell[1][0], cell[1][1]],
+    [cell[2][0], cell[2][1]],
+  ];
+  const out: BoxZyx[] = [];
+  const slab = (a: number, lo: number, hi: number): BoxZyx => {
+    const b = cur.map((r) => [r[0], r[1]] as [number, number]);
+    b[a] = [lo, hi];
+    return [b[0], b[1], b[2]];
+  };
+  for (let a = 0; a < 3; a++) {
+    if (core[a][0] > cur[a][0]) out.push(slab(a, cur[a][0], core[a][0]));
+    if (core[a][1] < cur[a][1]) out.push(slab(a, core[a][1], cur[a][1]));
+    cur[a] = [core[a][0], core[a][1]];
+  }
+  return out;
+}

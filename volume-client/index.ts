@@ -24,6 +24,5 @@ export {
   type ResolvedClientOptions,
 } from "./options.js";
 export { VolumeClientError, isVolumeClientError, type VolumeClientErrorCode } from "./errors.js";
-export { processBlockLocks, KeyedLocks } from "./block-locks.js";
 export type { Dtype, TypedArrayFor, VoxelArray } from "./wire/dtype.js";
 export { alignBoxOut, isBlockAligned, type BoxZyx, type Zyx } from "./wire/geometry.js";

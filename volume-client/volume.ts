@@ -23,7 +23,7 @@ import {
   type WriteOptions,
 } from "./options.js";
 import { checkBox, checkBoxSize, checkOffset, formatBox } from "./box-checks.js";
-import { planChunks, countBlocks, type Chunk } from "./chunk-plan.js";
+import { alignBoxIn, countBlocks, planChunks, shellBoxes, type Chunk } from "./chunk-plan.js";
 import { ScatterSink, copyRegion } from "./voxel-copy.js";
 import { toContiguous, type VoxelNdArray, type WritableArray } from "./array-input.js";
 import { linkedController, runBounded, throwIfAborted } from "./abort.js";
@@ -188,15 +188,16 @@ export class Volume<D extends Dtype = Dtype> {
         return;
       }
       // Client-side read-patch-write of the enclosing whole blocks (what DVID requires:
-      // dvid-api.md §4.3 rule 2, §6 "Client recipe" step 4). Read from the writer so the
-      // patch starts from the newest stored bytes.
+      // dvid-api.md §4.3 rule 2, §6 "Client recipe" step 4). Only the blocks the box covers in
+      // part are read, from the writer so the patch starts from the newest stored bytes.
       const aligned = chunk.alignedBox;
-      const alignedBytes = (aligned[0][1] - aligned[0][0]) * (aligned[1][1] - aligned[1][0]) * (aligned[2][1] - aligned[2][0]) * bpv;
-      const body = Buffer.allocUnsafeSlow(alignedBytes);
-      await transport.stream(
-        { method: "GET", path: rawVolumePath(uuid, this.name, aligned), route: "writer", idempotent: true, signal },
-        new ScatterSink(body, aligned, aligned, bpv),
-      );
+      const body = Buffer.allocUnsafeSlow(boxVoxels(aligned) * bpv);
+      for (const part of shellBoxes(aligned, alignBoxIn(box, block))) {
+        await transport.stream(
+          { method: "GET", path: rawVolumePath(uuid, this.name, part), route: "writer", idempotent: true, signal },
+          new ScatterSink(body, aligned, part, bpv),
+        );
+      }
       copyRegion(source, box, body, aligned, chunk.box, bpv);
       await transport.buffer({
         method: "POST",

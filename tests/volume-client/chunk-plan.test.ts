@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
-import { countBlocks, planChunks } from "../../volume-client/chunk-plan.js";
-import { isBlockAligned, type BoxZyx, type Zyx } from "../../volume-client/wire/geometry.js";
+import { alignBoxIn, countBlocks, planChunks, shellBoxes } from "../../volume-client/chunk-plan.js";
+import { intersectBoxes, isBlockAligned, type BoxZyx, type Zyx } from "../../volume-client/wire/geometry.js";
 
 function voxels(b: BoxZyx): number {
   return (b[0][1] - b[0][0]) * (b[1][1] - b[1][0]) * (b[2][1] - b[2][0]);
@@ -83,5 +83,32 @@ describe("planChunks", () => {
 describe("countBlocks", () => {
   it("counts the blocks a box touches with floor division for negative coordinates", () => {
     expect(countBlocks([[-1, 1], [0, 32], [0, 33]], [32, 32, 32])).toBe(2 * 1 * 2);
+  });
+});
+
+describe("shellBoxes", () => {
+  const cellVoxels = (b: BoxZyx) => (b[0][1] - b[0][0]) * (b[1][1] - b[1][0]) * (b[2][1] - b[2][0]);
+
+  it("peels the blocks a box covers only in part off a cell, leaving out the whole ones", () => {
+    const block: Zyx = [8, 8, 8];
+    const box: BoxZyx = [[3, 40], [0, 32], [-5, 20]];
+    const inner = alignBoxIn(box, block);
+    expect(inner).toEqual([[8, 40], [0, 32], [0, 16]]);
+    const cell: BoxZyx = [[0, 40], [0, 32], [-8, 24]];
+    const shell = shellBoxes(cell, inner);
+    const covered = shell.reduce((s, b) => s + cellVoxels(b), 0);
+    expect(covered).toBe(cellVoxels(cell) - cellVoxels(inner!));
+    for (const b of shell) expect(intersectBoxes(b, inner!)).toBeUndefined();
+    for (let i = 0; i < shell.length; i++) for (let j = i + 1; j < shell.length; j++) expect(intersectBoxes(shell[i], shell[j])).toBeUndefined();
+  });
+
+  it("returns the whole cell when the box holds no whole block of it", () => {
+    const cell: BoxZyx = [[0, 8], [0, 8], [0, 8]];
+    expect(shellBoxes(cell, alignBoxIn([[1, 7], [0, 8], [0, 8]], [8, 8, 8]))).toEqual([cell]);
+    expect(shellBoxes(cell, [[16, 24], [0, 8], [0, 8]])).toEqual([cell]);
+  });
+
+  it("returns nothing for a cell the box covers whole", () => {
+    expect(shellBoxes([[0, 8], [0, 8], [0, 8]], [[0, 16], [0, 8], [0, 8]])).toEqual([]);
   });
 });

@@ -47,6 +47,26 @@ describe("non-aligned writes", () => {
     });
   }
 
+  it("reads back only the blocks the box covers in part", async () => {
+    const proxy = await startProxy(cluster.endpoints.writer);
+    const c = connect({ writer: proxy.url }, { serverExtensions: false, nonAlignedWrites: true });
+    try {
+      const vol = await c.version(repo.ref).createVolume("partial", "uint8", { blockSizeZyx: [16, 16, 16] });
+      const box: BoxZyx = [[1, 63], [0, 64], [0, 64]];
+      await vol.write([1, 0, 0], patternArray("uint8", box, 7));
+      const readVoxels = proxy.requests
+        .filter((r) => r.method === "GET" && r.url.includes("/raw/"))
+        .map((r) => r.url.split("/raw/0_1_2/")[1].split("/")[0].split("_").map(Number))
+        .reduce((sum, [nx, ny, nz]) => sum + nx * ny * nz, 0);
+      expect(readVoxels).toBe(2 * 16 * 64 * 64); // the first and last z-layer of blocks only
+      const back = await vol.read([[0, 64], [0, 64], [0, 64]]);
+      expect(firstMismatch(back.data, [[0, 64], [0, 64], [0, 64]], writtenOrZero("uint8", [box], [7]))).toBeUndefined();
+    } finally {
+      c.close();
+      await proxy.close();
+    }
+  });
+
   it("never loses voxels when two writers of one process patch the same blocks at once", async () => {
     const vol = await repo.createVolume("shared", "uint16", { blockSizeZyx: [16, 16, 16] });
     const other = connect(cluster.endpoints, { serverExtensions: false, nonAlignedWrites: true });
