@@ -18,8 +18,10 @@ export class BufferPool {
   }
 
   /**
-   * A buffer of at least `size` bytes (exactly `size` below 1 MiB) with undefined contents:
-   * callers write every byte they use, or zero it.
+   * A buffer of exactly `size` bytes with undefined contents: callers write every byte they use,
+   * or zero it. From 1 MiB up it may be a view of a larger idle buffer; `release` takes the view
+   * back. (Exactly `size`, always: a caller that stores or sends the buffer whole must never
+   * store the bytes of a larger buffer.)
    */
   acquire(size: number): Buffer {
     if (size < GRANULE) return this.#small.get(size)?.pop() ?? Buffer.allocUnsafeSlow(size);
@@ -32,22 +34,26 @@ export class BufferPool {
     if (best >= 0) {
       const [buf] = this.#large.splice(best, 1);
       this.#largeBytes -= buf.length;
-      return buf;
+      return buf.subarray(0, size);
     }
-    return Buffer.allocUnsafeSlow(Math.ceil(size / GRANULE) * GRANULE);
+    return Buffer.allocUnsafeSlow(Math.ceil(size / GRANULE) * GRANULE).subarray(0, size);
   }
 
-  /** Gives a buffer back; the caller must not touch it afterwards (nor still be sending it). */
+  /** Gives back a buffer from `acquire`; the caller must not touch it afterwards (nor still be sending it). */
   release(buf: Buffer): void {
     if (buf.length < GRANULE) {
+      if (buf.byteOffset !== 0 || buf.buffer.byteLength !== buf.length) return; // not one of ours
       let list = this.#small.get(buf.length);
       if (!list) this.#small.set(buf.length, (list = []));
       if (list.length < MAX_SMALL_PER_SIZE) list.push(buf);
       return;
     }
-    if (buf.length > this.#maxIdleBytes) return;
-    this.#large.push(buf);
-    this.#largeBytes += buf.length;
+    // Large buffers are views from offset 0 of a whole allocation: keep the whole allocation.
+    if (buf.byteOffset !== 0 || buf.buffer.byteLength % GRANULE !== 0) return; // not one of ours
+    const whole = Buffer.from(buf.buffer, 0, buf.buffer.byteLength);
+    if (whole.length > this.#maxIdleBytes) return;
+    this.#large.push(whole);
+    this.#largeBytes += whole.length;
     while (this.#largeBytes > this.#maxIdleBytes) {
       const dropped = this.#large.shift();
       if (!dropped) break;

@@ -369,3 +369,28 @@ describe("label endpoints", () => {
     expect(many.text).toBe(`[${at(0, 0, 0)},${at(15, 7, 7)},0,0]`);
   });
 });
+
+describe("stored block sizes", () => {
+  it("stores every block at exactly its size when pooled buffers larger than a block are reused (uint64, 64^3 blocks)", async () => {
+    // Regression: a 2 MiB block copied into a reused 4 MiB pool buffer was stored as 4 MiB, and
+    // every later read of it failed. The GET leaves two 4 MiB send buffers in the pool; the
+    // second POST then copies its four blocks into scratch buffers taken from the pool.
+    const own = await startCluster(1); // its own store: every block in it is this test's
+    const url = own.url;
+    const repo = await newRepo(url);
+    const name = "pooled64";
+    await newInstance(url, repo, "uint64blk", name, { BlockSize: "64,64,64" });
+    const first = pattern(128 * 64 * 128 * 8, 11);
+    expect((await request(url + rawPath(repo, name, [128, 64, 128], [0, 0, 0]), { method: "POST", body: first })).status).toBe(200);
+    expect((await request(url + rawPath(repo, name, [128, 64, 128], [0, 0, 0]))).body.equals(first)).toBe(true);
+    const second = pattern(256 * 64 * 64 * 8, 12);
+    expect((await request(url + rawPath(repo, name, [256, 64, 64], [0, 64, 0]), { method: "POST", body: second })).status).toBe(200);
+    const keys = (await own.store.list("blocks/")).filter((k) => /\/\d+_\d+_\d+$/.test(k));
+    expect(keys.length).toBe(4 + 4);
+    for (const k of keys) expect({ k, bytes: (await own.store.get(k))?.data.length }).toEqual({ k, bytes: 64 * 64 * 64 * 8 });
+    const back = await request(url + rawPath(repo, name, [256, 64, 64], [0, 64, 0]));
+    expect(back.status).toBe(200);
+    expect(back.body.equals(second)).toBe(true);
+    await own.close();
+  });
+});

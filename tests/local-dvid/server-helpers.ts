@@ -33,8 +33,15 @@ export function request(
     }
     const req = http.request(url, { method, agent, headers }, (res) => {
       const chunks: Buffer[] = [];
+      let ended = false;
       res.on("data", (c: Buffer) => chunks.push(c));
+      // A body cut short (the server destroyed the connection after the headers) is an error,
+      // never a hang.
+      res.on("close", () => {
+        if (!ended) reject(new Error(`${method} ${url}: the response was cut after ${Buffer.concat(chunks).length} bytes`));
+      });
       res.on("end", () => {
+        ended = true;
         const buf = Buffer.concat(chunks);
         resolve({
           status: res.statusCode ?? 0,
