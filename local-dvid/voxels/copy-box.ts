@@ -28,77 +28,113 @@ function offsetOf(g: VoxelGrid, x: number, y: number, z: number, bpv: number): n
 }
 
 // Short rows (a 64-voxel uint8 block row is 64 bytes) cost more in per-call overhead than in
-// bytes: copying them as 8-byte integers through BigUint64Array views runs about 2.7x faster than
-// Buffer.copy on this machine (measured 3.0 vs 1.1 GB/s for 64-byte rows), and integer element
-// copies are bit-exact (Float64Array copies could canonicalize NaN payloads).
+// bytes, so they are copied as 8-byte integers through BigUint64Array views, in one three-level
+// loop per region with the views made once: 64-byte rows out of an 8 MiB request body into 64^3
+// blocks run at about 6.6 GB/s on this machine, against about 0.7 GB/s with a call (and two new
+// views) per z plane and about 1 GB/s with Buffer.copy per row. Integer element copies are
+// bit-exact (Float64Array copies could canonicalize NaN payloads). Rows whose offsets are not
+// multiples of 8 bytes use 4-byte integers; anything else, and long rows, Buffer.copy per row.
 const SHORT_ROW = 512;
 
-function u64View(buf: Buffer): BigUint64Array | undefined {
-  return buf.byteOffset % 8 === 0 ? new BigUint64Array(buf.buffer, buf.byteOffset, Math.floor(buf.length / 8)) : undefined;
-}
-
-function u32View(buf: Buffer): Uint32Array | undefined {
-  return buf.byteOffset % 4 === 0 ? new Uint32Array(buf.buffer, buf.byteOffset, Math.floor(buf.length / 4)) : undefined;
-}
-
-/** Copies `rows` rows of `rowBytes` bytes, advancing by the given strides. */
-function copyRows(
-  src: Buffer,
+/** Copies `planes` × `rows` rows of `n` elements; strides and offsets in elements. */
+function copyRows64(
+  sv: BigUint64Array,
   s: number,
-  sStride: number,
-  dst: Buffer,
+  sRow: number,
+  sPlane: number,
+  dv: BigUint64Array,
   d: number,
-  dStride: number,
-  rowBytes: number,
+  dRow: number,
+  dPlane: number,
+  n: number,
   rows: number,
+  planes: number,
 ): void {
-  if (rowBytes < SHORT_ROW) {
-    if ((s | d | rowBytes | sStride | dStride) % 8 === 0) {
-      const sv = u64View(src);
-      const dv = u64View(dst);
-      if (sv && dv) {
-        const n = rowBytes / 8;
-        let si = s / 8;
-        let di = d / 8;
-        const ss = sStride / 8;
-        const ds = dStride / 8;
-        for (let r = 0; r < rows; r++, si += ss, di += ds) for (let i = 0; i < n; i++) dv[di + i] = sv[si + i];
-        return;
+  // Unrolled by four: about 4x faster than the plain loop here (V8 11, BigInt64 elements).
+  const n4 = n & ~3;
+  for (let z = 0; z < planes; z++, s += sPlane, d += dPlane) {
+    for (let r = 0, si = s, di = d; r < rows; r++, si += sRow, di += dRow) {
+      let i = 0;
+      for (; i < n4; i += 4) {
+        dv[di + i] = sv[si + i];
+        dv[di + i + 1] = sv[si + i + 1];
+        dv[di + i + 2] = sv[si + i + 2];
+        dv[di + i + 3] = sv[si + i + 3];
       }
-    }
-    if ((s | d | rowBytes | sStride | dStride) % 4 === 0) {
-      const sv = u32View(src);
-      const dv = u32View(dst);
-      if (sv && dv) {
-        const n = rowBytes / 4;
-        let si = s / 4;
-        let di = d / 4;
-        const ss = sStride / 4;
-        const ds = dStride / 4;
-        for (let r = 0; r < rows; r++, si += ss, di += ds) for (let i = 0; i < n; i++) dv[di + i] = sv[si + i];
-        return;
-      }
+      for (; i < n; i++) dv[di + i] = sv[si + i];
     }
   }
-  for (let r = 0; r < rows; r++, s += sStride, d += dStride) src.copy(dst, d, s, s + rowBytes);
+}
+
+/** As copyRows64, for 4-byte elements. */
+function copyRows32(
+  sv: Int32Array,
+  s: number,
+  sRow: number,
+  sPlane: number,
+  dv: Int32Array,
+  d: number,
+  dRow: number,
+  dPlane: number,
+  n: number,
+  rows: number,
+  planes: number,
+): void {
+  const n4 = n & ~3;
+  for (let z = 0; z < planes; z++, s += sPlane, d += dPlane) {
+    for (let r = 0, si = s, di = d; r < rows; r++, si += sRow, di += dRow) {
+      let i = 0;
+      for (; i < n4; i += 4) {
+        dv[di + i] = sv[si + i];
+        dv[di + i + 1] = sv[si + i + 1];
+        dv[di + i + 2] = sv[si + i + 2];
+        dv[di + i + 3] = sv[si + i + 3];
+      }
+      for (; i < n; i++) dv[di + i] = sv[si + i];
+    }
+  }
 }
 
 /** Copies `region` (inside both grids) from `src` to `dst`. */
 export function copyRegion(src: VoxelGrid, dst: VoxelGrid, region: Region, bpv: number): void {
   const rw = region.x1 - region.x0;
   const rh = region.y1 - region.y0;
+  const nz = region.z1 - region.z0;
   const rowBytes = rw * bpv;
   const fullRows = rw === src.nx && rw === dst.nx;
+  const s = offsetOf(src, region.x0, region.y0, region.z0, bpv);
+  const d = offsetOf(dst, region.x0, region.y0, region.z0, bpv);
   if (fullRows && rh === src.ny && rh === dst.ny) {
-    const s = offsetOf(src, region.x0, region.y0, region.z0, bpv);
-    src.data.copy(dst.data, offsetOf(dst, region.x0, region.y0, region.z0, bpv), s, s + rowBytes * rh * (region.z1 - region.z0));
+    src.data.copy(dst.data, d, s, s + rowBytes * rh * nz);
     return;
   }
-  for (let z = region.z0; z < region.z1; z++) {
-    const s = offsetOf(src, region.x0, region.y0, z, bpv);
-    const d = offsetOf(dst, region.x0, region.y0, z, bpv);
-    if (fullRows) src.data.copy(dst.data, d, s, s + rowBytes * rh);
-    else copyRows(src.data, s, src.nx * bpv, dst.data, d, dst.nx * bpv, rowBytes, rh);
+  const sRow = src.nx * bpv;
+  const dRow = dst.nx * bpv;
+  const sPlane = sRow * src.ny;
+  const dPlane = dRow * dst.ny;
+  if (fullRows) {
+    for (let z = 0; z < nz; z++) src.data.copy(dst.data, d + z * dPlane, s + z * sPlane, s + z * sPlane + rowBytes * rh);
+    return;
+  }
+  const a = src.data;
+  const b = dst.data;
+  if (rowBytes < SHORT_ROW) {
+    const align = s | d | rowBytes | sRow | dRow | sPlane | dPlane | a.byteOffset | b.byteOffset;
+    if ((align & 7) === 0) {
+      const sv = new BigUint64Array(a.buffer, a.byteOffset, a.length >>> 3);
+      const dv = new BigUint64Array(b.buffer, b.byteOffset, b.length >>> 3);
+      copyRows64(sv, s >>> 3, sRow >>> 3, sPlane >>> 3, dv, d >>> 3, dRow >>> 3, dPlane >>> 3, rowBytes >>> 3, rh, nz);
+      return;
+    }
+    if ((align & 3) === 0) {
+      const sv = new Int32Array(a.buffer, a.byteOffset, a.length >>> 2);
+      const dv = new Int32Array(b.buffer, b.byteOffset, b.length >>> 2);
+      copyRows32(sv, s >>> 2, sRow >>> 2, sPlane >>> 2, dv, d >>> 2, dRow >>> 2, dPlane >>> 2, rowBytes >>> 2, rh, nz);
+      return;
+    }
+  }
+  for (let z = 0; z < nz; z++) {
+    for (let y = 0, so = s + z * sPlane, dO = d + z * dPlane; y < rh; y++, so += sRow, dO += dRow) a.copy(b, dO, so, so + rowBytes);
   }
 }
 
