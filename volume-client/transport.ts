@@ -43,7 +43,12 @@ export interface RequestSpec {
    * or a 503, when the server certainly did not act on them.
    */
   readonly idempotent: boolean;
-  readonly body?: Uint8Array | string;
+  /**
+   * The request body. An array of byte ranges is sent in order as one body (Content-Length is
+   * their total): a sub-box whose rows are contiguous per z plane of the caller's array goes out
+   * without being gathered into a copy first.
+   */
+  readonly body?: Uint8Array | string | readonly Uint8Array[];
   readonly contentType?: string;
   /** Statuses handed back to the caller instead of raised (e.g. 404 for a missing key). */
   readonly accept?: readonly number[];
@@ -138,7 +143,7 @@ export class Transport {
         method: spec.method,
         searchParams: spec.query ? { ...spec.query } : undefined,
         body: spec.body === undefined ? undefined : toBody(spec.body),
-        headers: spec.contentType ? { "content-type": spec.contentType } : undefined,
+        headers: requestHeaders(spec),
         responseType: "buffer",
         signal: spec.signal,
       });
@@ -318,7 +323,20 @@ export class Transport {
   }
 }
 
-function toBody(body: Uint8Array | string): Buffer | string {
+function toBody(body: Uint8Array | string | readonly Uint8Array[]): Buffer | string | Buffer[] {
   if (typeof body === "string" || Buffer.isBuffer(body)) return body;
+  if (isPieces(body)) return body.map((p) => (Buffer.isBuffer(p) ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength)));
   return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+}
+
+function isPieces(body: Uint8Array | string | readonly Uint8Array[]): body is readonly Uint8Array[] {
+  return Array.isArray(body);
+}
+
+function requestHeaders(spec: RequestSpec): Record<string, string> | undefined {
+  const headers: Record<string, string> = {};
+  if (spec.contentType) headers["content-type"] = spec.contentType;
+  // got sends an iterable body chunked unless told its length; DVID expects a Content-Length.
+  if (spec.body !== undefined && isPieces(spec.body)) headers["content-length"] = String(spec.body.reduce((n, p) => n + p.byteLength, 0));
+  return Object.keys(headers).length > 0 ? headers : undefined;
 }

@@ -264,19 +264,32 @@ function sameBox(a: BoxZyx, b: BoxZyx): boolean {
   return a.every((r, i) => r[0] === b[i][0] && r[1] === b[i][1]);
 }
 
+/** Pieces of at least this many bytes are sent as they lie in the caller's array; smaller ones are gathered into one copy. */
+const MIN_PIECE_BYTES = 64 * 1024;
+
 /**
- * The bytes of `sub` out of `source` (C order over `box`): a view when `sub` is a run of whole
- * y-planes (no copy), else one copy of the sub-box.
+ * The bytes of `sub` out of `source` (C order over `box`), in order: a view when `sub` is a run
+ * of whole y-planes; one view per z plane when it spans whole x-rows and each plane is at least
+ * MIN_PIECE_BYTES (sent as they are, no copy); else one copy of the sub-box.
  */
-function gather(source: Uint8Array, box: BoxZyx, sub: BoxZyx, bpv: number): Uint8Array {
+function gather(source: Uint8Array, box: BoxZyx, sub: BoxZyx, bpv: number): Uint8Array | Uint8Array[] {
   const ny = box[1][1] - box[1][0];
   const nx = box[2][1] - box[2][0];
-  if (sub[1][0] === box[1][0] && sub[1][1] === box[1][1] && sub[2][0] === box[2][0] && sub[2][1] === box[2][1]) {
+  const fullX = sub[2][0] === box[2][0] && sub[2][1] === box[2][1];
+  if (fullX && sub[1][0] === box[1][0] && sub[1][1] === box[1][1]) {
     const start = (sub[0][0] - box[0][0]) * ny * nx * bpv;
     return source.subarray(start, start + (sub[0][1] - sub[0][0]) * ny * nx * bpv);
+  }
+  const planeBytes = (sub[1][1] - sub[1][0]) * nx * bpv;
+  if (fullX && planeBytes >= MIN_PIECE_BYTES) {
+    const pieces: Uint8Array[] = [];
+    for (let z = sub[0][0]; z < sub[0][1]; z++) {
+      const start = ((z - box[0][0]) * ny + (sub[1][0] - box[1][0])) * nx * bpv;
+      pieces.push(source.subarray(start, start + planeBytes));
+    }
+    return pieces;
   }
   const out = Buffer.allocUnsafeSlow(boxVoxels(sub) * bpv);
   copyRegion(source, box, out, sub, sub, bpv);
   return out;
 }
-

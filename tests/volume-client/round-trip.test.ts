@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import ndarray from "ndarray";
 import { connect, type DvidClient, type Version } from "../../volume-client/index.js";
 import { startTestCluster, type TestCluster } from "./helpers/test-cluster.js";
+import { startProxy } from "./helpers/proxy.js";
 import { ALL_DTYPES, firstMismatch, pattern, patternArray, valueAt, writtenOrZero } from "./helpers/volumes.js";
 import type { BoxZyx } from "../../volume-client/wire/geometry.js";
 
@@ -104,6 +105,30 @@ describe("round trips", () => {
     const box: BoxZyx = [[4, 8], [0, 8], [-4, 4]];
     await vol.write([4, 0, -4], { data: pattern("float32", box, 6) as Float32Array, shape: [4, 8, 8] });
     expect(firstMismatch((await vol.read(box)).data, box, (z, y, x) => valueAt("float32", z, y, x, 6))).toBeUndefined();
+  });
+
+  it("sends sub-boxes that span whole rows as one body per request, with its Content-Length, and stores them exactly", async () => {
+    // 4 MiB sub-requests of a [64, 256, 256] uint32 array: each is one 64-row slab of every z
+    // plane, sent as 64 ranges of the caller's array (no gathered copy).
+    const proxy = await startProxy(cluster.endpoints.writer);
+    const c = connect({ writer: proxy.url }, { chunkBytes: 4 * 1024 * 1024, adminToken: cluster.adminToken });
+    try {
+      const vol = await c.version(repo.ref).createVolume("slabs", "uint32", { blockSizeZyx: [64, 64, 64] });
+      const box: BoxZyx = [[0, 64], [0, 256], [-64, 192]];
+      const array = patternArray("uint32", box, 4);
+      const before = Buffer.from((array.data as Uint32Array).buffer.slice(0));
+      await vol.write([0, 0, -64], array);
+      const posts = proxy.requests.filter((r) => r.method === "POST" && r.url.includes("/raw/"));
+      expect(posts.map((r) => [r.headers?.["content-length"], r.headers?.["transfer-encoding"]])).toEqual(
+        Array.from({ length: 4 }, () => [String(4 * 1024 * 1024), undefined]),
+      );
+      expect(Buffer.from((array.data as Uint32Array).buffer).equals(before)).toBe(true); // the caller's array is untouched
+      const back = await client.version(repo.ref).volume("slabs").read(box);
+      expect(firstMismatch(back.data, box, (z, y, x) => valueAt("uint32", z, y, x, 4))).toBeUndefined();
+    } finally {
+      c.close();
+      await proxy.close();
+    }
   });
 
   it("reads a large box split over many sub-requests into one contiguous array", async () => {

@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 export interface SeenRequest {
   readonly method: string;
   readonly url: string;
+  readonly headers?: http.IncomingHttpHeaders;
 }
 
 /** What to do with the n-th request (0-based): forward it, or answer instead. */
@@ -24,7 +25,7 @@ export async function startProxy(target: string, rule: ProxyRule = () => "forwar
   const upstream = new URL(target);
   const agent = new http.Agent({ keepAlive: true });
   const server = http.createServer((req, res) => {
-    const seen = { method: req.method ?? "GET", url: req.url ?? "/" };
+    const seen = { method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers };
     const action = rule(seen, requests.length);
     requests.push(seen);
     if (typeof action === "object") {
