@@ -33,7 +33,8 @@ function offsetOf(g: VoxelGrid, x: number, y: number, z: number, bpv: number): n
 // blocks run at about 6.6 GB/s on this machine, against about 0.7 GB/s with a call (and two new
 // views) per z plane and about 1 GB/s with Buffer.copy per row. Integer element copies are
 // bit-exact (Float64Array copies could canonicalize NaN payloads). Rows whose offsets are not
-// multiples of 8 bytes use 4-byte integers; anything else, and long rows, Buffer.copy per row.
+// multiples of 8 bytes use 4-byte integers, short rows at odd offsets 4-byte DataView moves, and
+// long rows Buffer.copy per row.
 const SHORT_ROW = 512;
 
 /** Copies `planes` × `rows` rows of `n` elements; strides and offsets in elements. */
@@ -133,8 +134,55 @@ export function copyRegion(src: VoxelGrid, dst: VoxelGrid, region: Region, bpv: 
       return;
     }
   }
+  if (rowBytes < SHORT_UNALIGNED_ROW) {
+    copyRowsUnaligned(
+      new DataView(a.buffer, a.byteOffset, a.length),
+      s,
+      sRow,
+      sPlane,
+      new DataView(b.buffer, b.byteOffset, b.length),
+      d,
+      dRow,
+      dPlane,
+      rowBytes,
+      rh,
+      nz,
+    );
+    return;
+  }
   for (let z = 0; z < nz; z++) {
     for (let y = 0, so = s + z * sPlane, dO = d + z * dPlane; y < rh; y++, so += sRow, dO += dRow) a.copy(b, dO, so, so + rowBytes);
+  }
+}
+
+/**
+ * Rows at odd byte offsets (the edge blocks of a box at x = 31 hold 33-byte uint8 rows): 4-byte
+ * DataView moves, which need no alignment. About 20 ns per 33-byte row here against about 57 ns
+ * for Buffer.copy, whose per-call cost dominates such rows; beyond SHORT_UNALIGNED_ROW bytes
+ * Buffer.copy wins.
+ */
+const SHORT_UNALIGNED_ROW = 80;
+
+function copyRowsUnaligned(
+  sv: DataView,
+  s: number,
+  sRow: number,
+  sPlane: number,
+  dv: DataView,
+  d: number,
+  dRow: number,
+  dPlane: number,
+  n: number,
+  rows: number,
+  planes: number,
+): void {
+  const n4 = n & ~3;
+  for (let z = 0; z < planes; z++, s += sPlane, d += dPlane) {
+    for (let r = 0, si = s, di = d; r < rows; r++, si += sRow, di += dRow) {
+      let i = 0;
+      for (; i < n4; i += 4) dv.setInt32(di + i, sv.getInt32(si + i, true), true);
+      for (; i < n; i++) dv.setUint8(di + i, sv.getUint8(si + i));
+    }
   }
 }
 

@@ -1,5 +1,5 @@
-// copyRegion picks among four copy loops (whole box, whole rows, 8-byte and 4-byte integer rows,
-// byte rows) by alignment; each must move exactly the region's bytes and nothing else.
+// copyRegion picks among its copy loops (whole box, whole rows, 8-byte and 4-byte integer rows,
+// DataView rows at odd offsets, Buffer.copy rows) by alignment; each must move exactly the region's bytes and nothing else.
 import { describe, expect, it } from "@jest/globals";
 import { copyRegion, zeroRegion, type Region, type VoxelGrid } from "../../local-dvid/voxels/copy-box.js";
 
@@ -30,7 +30,8 @@ describe("copyRegion", () => {
     ["8-byte rows (uint8, 64-voxel rows)", 1, 0, 0, { x0: 64, x1: 128, y0: 8, y1: 24, z0: 2, z1: 5 }],
     ["8-byte rows, row length not a multiple of 32 bytes (uint64, 5 voxels)", 8, 0, 0, { x0: 3, x1: 8, y0: 1, y1: 7, z0: 0, z1: 3 }],
     ["4-byte rows (uint8, 12-voxel rows)", 1, 4, 0, { x0: 4, x1: 16, y0: 0, y1: 3, z0: 1, z1: 2 }],
-    ["byte rows (uint8, odd offsets)", 1, 3, 1, { x0: 5, x1: 18, y0: 2, y1: 9, z0: 0, z1: 4 }],
+    ["short rows at odd offsets (uint8, 13 voxels)", 1, 3, 1, { x0: 5, x1: 18, y0: 2, y1: 9, z0: 0, z1: 4 }],
+    ["long rows at odd offsets (uint8, 101 voxels)", 1, 3, 1, { x0: 5, x1: 106, y0: 2, y1: 9, z0: 0, z1: 4 }],
     ["long rows (uint64, 100 voxels)", 8, 0, 0, { x0: 0, x1: 100, y0: 1, y1: 3, z0: 0, z1: 2 }],
     ["whole rows (uint16)", 2, 0, 0, { x0: 0, x1: 128, y0: 4, y1: 9, z0: 1, z1: 3 }],
   ];
