@@ -204,10 +204,14 @@ async function benchVersions(cluster: Cluster, w: Workload, whole: VoxelArray, o
   const deep = await leaf.openVolume(`deep`);
   const bytes = bytesOf(w.dtype, w.whole);
   let last: VoxelArray | undefined;
-  // Interleave the two so drift in machine load hits both alike.
+  // Interleave the two, alternating which goes first (ABBA), so drift in machine load and the
+  // garbage of the previous read hit both alike; at least 10 pairs, because the difference looked
+  // for (10%) is smaller than the spread of single reads on these machines.
   const samples: { written: number[]; deep: number[] } = { written: [], deep: [] };
-  for (let i = 0; i < opts.reps + 1; i++) {
-    for (const [key, v] of [["written", atWritten], ["deep", deep]] as const) {
+  const pairs = Math.max(opts.reps, 10);
+  for (let i = 0; i < pairs + 1; i++) {
+    const order = [["written", atWritten], ["deep", deep]] as const;
+    for (const [key, v] of i % 2 === 0 ? order : [...order].reverse()) {
       const t0 = performance.now();
       last = (await v.read(w.whole)).data as VoxelArray;
       const dt = performance.now() - t0;
