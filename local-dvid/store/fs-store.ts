@@ -46,7 +46,8 @@ import { mkdirSync } from "node:fs";
 import { open, readdir, rename, unlink, type FileHandle } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { LocalDvidError } from "../errors.js";
-import type { DeleteOptions, ObjectStore, PutOptions, StoredObject } from "./object-store.js";
+import type { ByteRange, DeleteOptions, ObjectStore, PutOptions, SliceInfo, StoredObject } from "./object-store.js";
+import { checkRange, checkRoom } from "./ranges.js";
 import { checkKey } from "./keys.js";
 import { LockOwner } from "./fs-key-lock.js";
 import { isProcessAlive } from "./process-alive.js";
@@ -161,6 +162,45 @@ export class FsStore implements ObjectStore {
           throw corrupt(key, `header says ${length} bytes of data; the file holds ${got - HEADER_BYTES}`);
         }
         return length;
+      } finally {
+        await fh.close();
+      }
+    });
+  }
+
+  async readSlice(key: string, target: Uint8Array, targetOffset: number, range?: ByteRange): Promise<SliceInfo | undefined> {
+    const path = this.#pathOf(key);
+    if (range !== undefined) checkRange(key, Number.MAX_SAFE_INTEGER, range); // the shape; the size is known below
+    return this.#track(async () => {
+      const fh = await openIfExists(path);
+      if (fh === undefined) return undefined;
+      try {
+        // The header and the bytes are read from one open file: a rename that replaces the
+        // object meanwhile cannot pair one version's generation with another's bytes.
+        const { size: fileSize } = await fh.stat();
+        if (fileSize < HEADER_BYTES) throw corrupt(key, `${fileSize} bytes, shorter than the ${HEADER_BYTES}-byte header`);
+        const size = fileSize - HEADER_BYTES;
+        const { start, length } = checkRange(key, size, range);
+        checkRoom(key, length, target, targetOffset);
+        const header = Buffer.allocUnsafe(HEADER_BYTES);
+        const body = new Uint8Array(target.buffer, target.byteOffset + targetOffset, length);
+        if (start === 0) {
+          // One preadv(2): the header, then the bytes straight into the caller's memory.
+          let got = (await fh.readv([header, body], 0)).bytesRead;
+          if (got < HEADER_BYTES) got += await readFully(fh, header, got, HEADER_BYTES - got, got);
+          if (got >= HEADER_BYTES && got < HEADER_BYTES + length) {
+            got += await readFully(fh, body, got - HEADER_BYTES, HEADER_BYTES + length - got, got);
+          }
+          if (got !== HEADER_BYTES + length) throw corrupt(key, `fewer than ${length} bytes could be read`);
+        } else {
+          if ((await readFully(fh, header, 0, HEADER_BYTES, 0)) !== HEADER_BYTES) throw corrupt(key, "the header could not be read whole");
+          if ((await readFully(fh, body, 0, length, HEADER_BYTES + start)) !== length) {
+            throw corrupt(key, `fewer than ${length} bytes at offset ${start}`);
+          }
+        }
+        const parsed = parseHeader(key, header);
+        if (parsed.length !== size) throw corrupt(key, `header says ${parsed.length} bytes of data; the file holds ${size}`);
+        return { size, generation: parsed.generation };
       } finally {
         await fh.close();
       }

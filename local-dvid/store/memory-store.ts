@@ -1,6 +1,7 @@
 // An in-memory ObjectStore for tests: the same semantics as the filesystem store, in one process.
 import { LocalDvidError } from "../errors.js";
-import type { DeleteOptions, ObjectStore, PutOptions, StoredObject } from "./object-store.js";
+import type { ByteRange, DeleteOptions, ObjectStore, PutOptions, SliceInfo, StoredObject } from "./object-store.js";
+import { checkRange, checkRoom } from "./ranges.js";
 import { checkKey } from "./keys.js";
 
 export class MemoryStore implements ObjectStore {
@@ -27,6 +28,16 @@ export class MemoryStore implements ObjectStore {
     }
     target.set(obj.data, targetOffset);
     return obj.data.length;
+  }
+
+  async readSlice(key: string, target: Uint8Array, targetOffset: number, range?: ByteRange): Promise<SliceInfo | undefined> {
+    this.#check(key);
+    const obj = this.#objects.get(key);
+    if (!obj) return undefined;
+    const { start, length } = checkRange(key, obj.data.length, range);
+    checkRoom(key, length, target, targetOffset);
+    target.set(obj.data.subarray(start, start + length), targetOffset);
+    return { size: obj.data.length, generation: obj.generation };
   }
 
   async put(key: string, data: Uint8Array, options: PutOptions = {}): Promise<number> {

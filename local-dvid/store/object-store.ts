@@ -27,6 +27,21 @@ export interface DeleteOptions {
   readonly ifGenerationMatch?: number;
 }
 
+/** A byte range of an object (GCS ranged reads). */
+export interface ByteRange {
+  /** First byte. */
+  readonly start: number;
+  /** Number of bytes; `start + length` must not exceed the object's size. */
+  readonly length: number;
+}
+
+/** What `readSlice` found. */
+export interface SliceInfo {
+  /** The whole object's size in bytes (not the slice's). */
+  readonly size: number;
+  readonly generation: number;
+}
+
 export interface ObjectStore {
   /** The object, or undefined when the key does not exist. */
   get(key: string): Promise<StoredObject | undefined>;
@@ -36,6 +51,14 @@ export interface ObjectStore {
    * larger than the room left in `target`.
    */
   readInto(key: string, target: Uint8Array, targetOffset: number): Promise<number | undefined>;
+  /**
+   * Reads `range` of the object (default: all of it) into `target` at `targetOffset` and returns
+   * the object's size and generation, or undefined when the key does not exist. The generation
+   * and the bytes come from the same version of the object, so the pair can feed a
+   * compare-and-swap. Throws OBJECT_TOO_LARGE when the bytes do not fit in the room left in
+   * `target`, INVALID_OPTION when the range runs past the end of the object.
+   */
+  readSlice(key: string, target: Uint8Array, targetOffset: number, range?: ByteRange): Promise<SliceInfo | undefined>;
   /**
    * Stores `data` under `key` atomically: a reader sees the old object or the new one, never a
    * torn mix, even if the writing process is killed midway. Returns the new generation.

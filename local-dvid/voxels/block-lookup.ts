@@ -8,8 +8,8 @@
 // once per process and cached; only unlocked versions (at most the version read itself) are
 // probed. Unversioned instances write to the root even when it is locked, so they are always
 // probed; admin-token writes to locked nodes bump the node's dataEpoch, which keys the cache.
-import { LocalDvidError } from "../errors.js";
-import type { ObjectStore } from "../store/object-store.js";
+import { LocalDvidError, isLocalDvidError } from "../errors.js";
+import type { ByteRange, ObjectStore, SliceInfo } from "../store/object-store.js";
 import { blockPrefix } from "../meta/store-layout.js";
 
 export interface VersionRef {
@@ -96,22 +96,41 @@ export class BlockLookup {
 
   /**
    * Reads the block visible at this version into `target` at `offset`; false when no version in
-   * the ancestry has it (the caller zero-fills). `from` skips the first ancestry entries.
+   * the ancestry has it (the caller zero-fills). `from` skips the first ancestry entries. With
+   * `range`, only those bytes of the block are read (e.g. the planes a thin box needs).
    */
-  async readInto(name: string, target: Uint8Array, offset: number, from = 0): Promise<boolean> {
+  async readInto(name: string, target: Uint8Array, offset: number, from = 0, range?: ByteRange): Promise<boolean> {
     for (let i = from; i < this.ancestry.length; i++) {
       const set = this.#sets[i];
       if (set && !set.has(name)) continue;
-      const n = await this.store.readInto(this.#prefixes[i] + name, target, offset);
-      if (n === undefined) continue;
-      if (n !== this.blockBytes) {
-        throw new LocalDvidError(
-          "CORRUPT_OBJECT",
-          `block ${this.#prefixes[i] + name} is ${n} bytes; blocks of this instance are ${this.blockBytes} bytes`,
-        );
-      }
-      return true;
+      const found = await this.#readChecked(this.#prefixes[i] + name, target, offset, range);
+      if (found !== undefined) return true;
     }
     return false;
+  }
+
+  /**
+   * Reads the block stored at the version written itself (ancestry[0]) into `target` and returns
+   * its generation, for a compare-and-swap patch; undefined when that version has no own copy.
+   */
+  async readOwn(name: string, target: Uint8Array): Promise<number | undefined> {
+    return (await this.#readChecked(this.#prefixes[0] + name, target, 0, undefined))?.generation;
+  }
+
+  async #readChecked(key: string, target: Uint8Array, offset: number, range: ByteRange | undefined): Promise<SliceInfo | undefined> {
+    let info: SliceInfo | undefined;
+    try {
+      info = await this.store.readSlice(key, target, offset, range);
+    } catch (err) {
+      // Too large for the room, or too short for the range: not a block of this instance.
+      if (isLocalDvidError(err, "OBJECT_TOO_LARGE") || (range !== undefined && isLocalDvidError(err, "INVALID_OPTION"))) {
+        throw new LocalDvidError("CORRUPT_OBJECT", `block ${key} is not ${this.blockBytes} bytes, the block size of this instance (${(err as Error).message})`);
+      }
+      throw err;
+    }
+    if (info !== undefined && info.size !== this.blockBytes) {
+      throw new LocalDvidError("CORRUPT_OBJECT", `block ${key} is ${info.size} bytes; blocks of this instance are ${this.blockBytes} bytes`);
+    }
+    return info;
   }
 }

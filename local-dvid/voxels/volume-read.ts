@@ -4,6 +4,7 @@
 // MAX_CHUNK_BYTES), reading the next layer while the previous one is sent.
 import type { ServerResponse } from "node:http";
 import { blockName } from "../meta/store-layout.js";
+import type { ByteRange } from "../store/object-store.js";
 import type { BlockLookup } from "./block-lookup.js";
 import type { BufferPool } from "./buffer-pool.js";
 import { copyRegion, zeroRegion, type VoxelGrid } from "./copy-box.js";
@@ -118,8 +119,23 @@ async function readChunk(
         z1: c.z1,
       };
       const block = scratch[w];
-      if (await lookup.readInto(blockName(bx, by, bz), block, 0)) {
-        copyRegion({ data: block, byteOffset: 0, x0: ox, y0: oy, z0: bz * BZ, nx: BX, ny: BY }, dst, region, bpv);
+      // Only the planes of the block the chunk needs (or, for one plane, only its rows) are
+      // read: a thin box or the edge layer of a region does not pay for whole blocks.
+      const planes = c.z1 - c.z0;
+      const rowBytes = BX * bpv;
+      const plane0 = c.z0 - bz * BZ;
+      let range: ByteRange | undefined;
+      let gridY0 = oy;
+      if (planes === 1 && region.y1 - region.y0 < BY) {
+        range = { start: (plane0 * BY + (region.y0 - oy)) * rowBytes, length: (region.y1 - region.y0) * rowBytes };
+        gridY0 = region.y0;
+      } else if (planes < BZ) {
+        range = { start: plane0 * BY * rowBytes, length: planes * BY * rowBytes };
+      }
+      if (await lookup.readInto(blockName(bx, by, bz), block, 0, 0, range)) {
+        const ny = range !== undefined && planes === 1 && region.y1 - region.y0 < BY ? region.y1 - region.y0 : BY;
+        const z0 = range !== undefined ? c.z0 : bz * BZ;
+        copyRegion({ data: block, byteOffset: 0, x0: ox, y0: gridY0, z0, nx: BX, ny }, dst, region, bpv);
       } else {
         zeroRegion(dst, region, bpv);
       }

@@ -212,17 +212,11 @@ export async function writePatched(
         return;
       }
       for (let attempt = 0; attempt < MAX_PATCH_ATTEMPTS; attempt++) {
-        const own = await lookup.store.get(key);
-        let base: Buffer;
-        let generation: number;
-        if (own) {
-          if (own.data.length !== layout.blockBytes) {
-            throw new LocalDvidError("CORRUPT_OBJECT", `block ${key} is ${own.data.length} bytes; expected ${layout.blockBytes}`);
-          }
-          base = own.data;
-          generation = own.generation;
-        } else {
-          base = scratch[w];
+        // The version's own copy with its generation, read into a reused buffer (no fresh
+        // allocation per block); else the inherited block, or zeros, with generation 0.
+        const base = scratch[w];
+        let generation = await lookup.readOwn(name, base);
+        if (generation === undefined) {
           if (!(await lookup.readInto(name, base, 0, 1))) base.fill(0);
           generation = 0;
         }

@@ -3,7 +3,7 @@
 // from the version that has it without failed probes of every ancestor. Counted, not timed.
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { MemoryStore } from "../../local-dvid/store/memory-store.js";
-import type { ObjectStore, PutOptions, StoredObject } from "../../local-dvid/store/object-store.js";
+import type { ByteRange, ObjectStore, PutOptions, SliceInfo, StoredObject } from "../../local-dvid/store/object-store.js";
 import { agent, commit, newInstance, newRepo, newVersion, pattern, rawPath, request, startCluster, type Cluster } from "./server-helpers.js";
 
 class CountingStore implements ObjectStore {
@@ -21,6 +21,13 @@ class CountingStore implements ObjectStore {
     const n = await this.inner.readInto(key, target, offset);
     if (n === undefined) this.counts.readIntoMiss++;
     return n;
+  }
+  // Block reads (whole or ranged) count as readInto.
+  async readSlice(key: string, target: Uint8Array, offset: number, range?: ByteRange): Promise<SliceInfo | undefined> {
+    this.counts.readInto++;
+    const info = await this.inner.readSlice(key, target, offset, range);
+    if (info === undefined) this.counts.readIntoMiss++;
+    return info;
   }
   put(key: string, data: Uint8Array, options?: PutOptions): Promise<number> {
     this.counts.put++;

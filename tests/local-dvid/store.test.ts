@@ -178,6 +178,30 @@ describe.each([
     expect(await store.readInto("k", target, 3)).toBe(5);
   });
 
+  it("reads a slice of an object with the object's size and the generation of the same version", async () => {
+    const g = await store.put("k", bytes("0123456789"));
+    const target = new Uint8Array(8).fill(0xee);
+    expect(await store.readSlice("k", target, 2, { start: 3, length: 4 })).toEqual({ size: 10, generation: g });
+    expect(Buffer.from(target).toString("latin1")).toBe("\xee\xee3456\xee\xee");
+    const whole = new Uint8Array(10);
+    expect(await store.readSlice("k", whole, 0)).toEqual({ size: 10, generation: g });
+    expect(Buffer.from(whole).toString()).toBe("0123456789");
+    // The pair feeds a compare-and-swap.
+    const g2 = await store.put("k", bytes("abcdefghij"), { ifGenerationMatch: g });
+    expect((await store.readSlice("k", new Uint8Array(0), 0, { start: 10, length: 0 }))?.generation).toBe(g2);
+    expect(await store.readSlice("missing", whole, 0)).toBeUndefined();
+  });
+
+  it("refuses a slice past the end with INVALID_OPTION and one without room with OBJECT_TOO_LARGE, leaving the target alone", async () => {
+    await store.put("k", bytes("0123456789"));
+    const target = new Uint8Array(6).fill(7);
+    await expectCode(store.readSlice("k", target, 0, { start: 8, length: 3 }), "INVALID_OPTION");
+    await expectCode(store.readSlice("k", target, 0, { start: -1, length: 2 }), "INVALID_OPTION");
+    await expectCode(store.readSlice("k", target, 3, { start: 0, length: 4 }), "OBJECT_TOO_LARGE");
+    await expectCode(store.readSlice("k", target, 0), "OBJECT_TOO_LARGE");
+    expect([...target]).toEqual([7, 7, 7, 7, 7, 7]);
+  });
+
   it.each([
     ["an empty key", ""],
     ["an empty segment", "a//b"],
