@@ -43,7 +43,7 @@
 // development and test bed where throughput matters more. `{ fsync: true }` syncs the temp file
 // before the rename and the directory after it.
 import { mkdirSync } from "node:fs";
-import { open, readdir, rename, unlink, type FileHandle } from "node:fs/promises";
+import { open, opendir, readdir, rename, unlink, type FileHandle } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { LocalDvidError } from "../errors.js";
 import type { ByteRange, DeleteOptions, ObjectStore, PutOptions, SliceInfo, StoredObject } from "./object-store.js";
@@ -267,6 +267,48 @@ export class FsStore implements ObjectStore {
       // Sorting the keys (not the directory entries) gives bucket order, where "a-b" < "a/b".
       return keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     });
+  }
+
+  async hasPrefix(prefix: string): Promise<boolean> {
+    this.#checkOpen();
+    if (typeof prefix !== "string") {
+      throw new LocalDvidError("INVALID_KEY", `hasPrefix prefix must be a string; got ${typeof prefix}`);
+    }
+    return this.#track(async () => {
+      const parts = prefix.split("/");
+      const partial = parts.pop() as string;
+      if (!parts.every((s) => SEGMENT.test(s))) return false;
+      return this.#anyBelow(join(this.rootDir, ...parts.map((s) => s + DIR_SUFFIX)), partial);
+    });
+  }
+
+  /** Whether the directory holds a key (or a directory holding one) whose segment starts with `partial`. */
+  async #anyBelow(dir: string, partial: string): Promise<boolean> {
+    let handle;
+    try {
+      handle = await opendir(dir);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") return false;
+      throw err;
+    }
+    const subdirs: string[] = [];
+    try {
+      for await (const entry of handle) {
+        const name = entry.name;
+        if (entry.isDirectory()) {
+          const segment = name.slice(0, -DIR_SUFFIX.length);
+          if (name.endsWith(DIR_SUFFIX) && SEGMENT.test(segment) && segment.startsWith(partial)) subdirs.push(join(dir, name));
+        } else if (SEGMENT.test(name) && name.startsWith(partial)) {
+          return true; // leaving the loop early closes the directory
+        }
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+    // A key directory can outlive its keys (deletes leave it), so look inside.
+    for (const sub of subdirs) if (await this.#anyBelow(sub, "")) return true;
+    return false;
   }
 
   async close(): Promise<void> {

@@ -59,6 +59,12 @@ export class MemoryStore implements ObjectStore {
     return [...this.#objects.keys()].filter((k) => k.startsWith(prefix)).sort();
   }
 
+  async hasPrefix(prefix: string): Promise<boolean> {
+    if (this.#closed) throw new LocalDvidError("STORE_CLOSED", "the store is closed");
+    for (const k of this.#objects.keys()) if (k.startsWith(prefix)) return true;
+    return false;
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
   }

@@ -68,6 +68,11 @@ export interface ObjectStore {
   delete(key: string, options?: DeleteOptions): Promise<boolean>;
   /** Every key that starts with `prefix`, in lexicographic order. */
   list(prefix: string): Promise<string[]>;
+  /**
+   * Whether any key starts with `prefix`: `list` stopped at the first key (GCS: a list with
+   * maxResults 1), so its cost does not grow with the number of keys.
+   */
+  hasPrefix(prefix: string): Promise<boolean>;
   /** Releases resources (file handles); the store must not be used afterwards. */
   close(): Promise<void>;
 }

@@ -6,8 +6,8 @@
 // much slower than at the version written. Locked versions never change (DVID refuses writes to
 // committed nodes, dvid-api.md §3.7), so the set of blocks each locked version holds is listed
 // once per process and cached; only unlocked versions (at most the version read itself) are
-// probed. Unversioned instances write to the root even when it is locked, so they are always
-// probed; admin-token writes to locked nodes bump the node's dataEpoch, which keys the cache.
+// probed, and not even those when they hold no block of the instance yet. Unversioned instances
+// write to the root even when it is locked, so they are always probed; admin-token writes to locked nodes bump the node's dataEpoch, which keys the cache.
 import { LocalDvidError, isLocalDvidError } from "../errors.js";
 import type { ByteRange, ObjectStore, SliceInfo } from "../store/object-store.js";
 import { blockPrefix } from "../meta/store-layout.js";
@@ -20,6 +20,7 @@ export interface VersionRef {
 }
 
 const MAX_CACHED_VERSIONS = 256;
+const EMPTY: ReadonlySet<string> = new Set();
 
 /** Per-process cache of the block names each locked version holds. */
 export class LockedBlockIndex {
@@ -83,8 +84,14 @@ export class BlockLookup {
     blockBytes: number,
     ancestry: readonly VersionRef[],
   ): Promise<BlockLookup> {
+    // An unlocked version that holds no block of the instance at all (the usual new leaf of a
+    // deep history) is seen at once, so its blocks are not probed one by one. The answer holds
+    // for this request only: a block written meanwhile is seen by the next request.
     const sets = await Promise.all(
-      ancestry.map((v) => (v.cacheable ? index.blocksOf(store, dataUUID, v) : Promise.resolve(undefined))),
+      ancestry.map(async (v) => {
+        if (v.cacheable) return index.blocksOf(store, dataUUID, v);
+        return (await store.hasPrefix(blockPrefix(dataUUID, v.uuid))) ? undefined : EMPTY;
+      }),
     );
     return new BlockLookup(store, dataUUID, blockBytes, ancestry, sets);
   }

@@ -8,9 +8,9 @@ import { agent, commit, newInstance, newRepo, newVersion, pattern, rawPath, requ
 
 class CountingStore implements ObjectStore {
   readonly inner = new MemoryStore();
-  counts = { get: 0, readInto: 0, readIntoMiss: 0, put: 0, list: 0 };
+  counts = { get: 0, readInto: 0, readIntoMiss: 0, put: 0, list: 0, hasPrefix: 0 };
   reset(): void {
-    this.counts = { get: 0, readInto: 0, readIntoMiss: 0, put: 0, list: 0 };
+    this.counts = { get: 0, readInto: 0, readIntoMiss: 0, put: 0, list: 0, hasPrefix: 0 };
   }
   get(key: string): Promise<StoredObject | undefined> {
     this.counts.get++;
@@ -39,6 +39,10 @@ class CountingStore implements ObjectStore {
   list(prefix: string): Promise<string[]> {
     if (prefix.startsWith("blocks/")) this.counts.list++;
     return this.inner.list(prefix);
+  }
+  hasPrefix(prefix: string): Promise<boolean> {
+    this.counts.hasPrefix++;
+    return this.inner.hasPrefix(prefix);
   }
   close(): Promise<void> {
     return this.inner.close();
@@ -87,11 +91,11 @@ describe("reads at a version ten commits deep", () => {
     expect(store.counts).toMatchObject({ list: 0, readInto: BLOCKS, readIntoMiss: 0 });
   });
 
-  it("probe only the unlocked version itself before reading the ancestor's block", async () => {
+  it("ask once whether the unlocked leaf holds any block, and probe none of its blocks when it holds none", async () => {
     await readAt(chain[10]);
     store.reset();
     expect(Buffer.compare(await readAt(chain[10]), vol)).toBe(0);
-    expect(store.counts).toMatchObject({ list: 0, readInto: 2 * BLOCKS, readIntoMiss: BLOCKS });
+    expect(store.counts).toMatchObject({ list: 0, hasPrefix: 1, readInto: BLOCKS, readIntoMiss: 0 });
   });
 
   it("see a block written at the unlocked leaf without extra probes", async () => {
@@ -101,6 +105,7 @@ describe("reads at a version ten commits deep", () => {
     const out = await readAt(chain[10]);
     expect(out[0]).toBe(200);
     expect(out[8]).toBe(vol[8]);
-    expect(store.counts.readInto).toBe(2 * BLOCKS - 1);
+    // Now the leaf holds a block: each block is probed there first (one hit, BLOCKS - 1 misses).
+    expect(store.counts).toMatchObject({ hasPrefix: 1, readInto: 2 * BLOCKS - 1, readIntoMiss: BLOCKS - 1 });
   });
 });

@@ -178,6 +178,19 @@ describe.each([
     expect(await store.readInto("k", target, 3)).toBe(5);
   });
 
+  it("tells whether any key starts with a prefix, through nested segments and after deletes", async () => {
+    expect(await store.hasPrefix("blocks/")).toBe(false);
+    await store.put("blocks/a/v1/0_0_0", bytes("x"));
+    expect(await store.hasPrefix("blocks/")).toBe(true);
+    expect(await store.hasPrefix("blocks/a/v1/")).toBe(true);
+    expect(await store.hasPrefix("blocks/a/v1/0_")).toBe(true);
+    expect(await store.hasPrefix("blocks/a/v2/")).toBe(false);
+    expect(await store.hasPrefix("blocks/a/v1/1_")).toBe(false);
+    expect(await store.hasPrefix("")).toBe(true);
+    await store.delete("blocks/a/v1/0_0_0");
+    expect(await store.hasPrefix("blocks/")).toBe(false); // empty directories left behind hold no key
+  });
+
   it("reads a slice of an object with the object's size and the generation of the same version", async () => {
     const g = await store.put("k", bytes("0123456789"));
     const target = new Uint8Array(8).fill(0xee);
