@@ -122,50 +122,7 @@ export class FsStore implements ObjectStore {
   }
 
   async readInto(key: string, target: Uint8Array, targetOffset: number): Promise<number | undefined> {
-    const path = this.#pathOf(key);
-    if (!Number.isInteger(targetOffset) || targetOffset < 0 || targetOffset > target.length) {
-      throw new LocalDvidError(
-        "INVALID_OPTION",
-        `readInto targetOffset must be an integer from 0 to the target length ${target.length}; got ${targetOffset}`,
-      );
-    }
-    return this.#track(async () => {
-      const fh = await openIfExists(path);
-      if (fh === undefined) return undefined;
-      try {
-        // One preadv(2) reads the header into a small buffer and the bytes straight into the
-        // caller's memory. The file's size (from fstat) bounds the read, so an object too large
-        // for the room is refused before anything is written into the target.
-        const { size } = await fh.stat();
-        const room = target.length - targetOffset;
-        if (size < HEADER_BYTES) throw corrupt(key, `${size} bytes, shorter than the ${HEADER_BYTES}-byte header`);
-        if (size - HEADER_BYTES > room) {
-          throw new LocalDvidError(
-            "OBJECT_TOO_LARGE",
-            `object ${key} is ${size - HEADER_BYTES} bytes; only ${room} bytes of room at offset ${targetOffset}`,
-          );
-        }
-        const header = Buffer.allocUnsafe(HEADER_BYTES);
-        const body = new Uint8Array(target.buffer, target.byteOffset + targetOffset, size - HEADER_BYTES);
-        let got = (await fh.readv([header, body], 0)).bytesRead;
-        while (got < size) {
-          // A short read (rare on regular files): continue where it stopped.
-          const { bytesRead } =
-            got < HEADER_BYTES
-              ? await fh.read(header, got, HEADER_BYTES - got, got)
-              : await fh.read(body, got - HEADER_BYTES, size - got, got);
-          if (bytesRead === 0) break;
-          got += bytesRead;
-        }
-        const { length } = parseHeader(key, header);
-        if (got !== size || length !== size - HEADER_BYTES) {
-          throw corrupt(key, `header says ${length} bytes of data; the file holds ${got - HEADER_BYTES}`);
-        }
-        return length;
-      } finally {
-        await fh.close();
-      }
-    });
+    return (await this.readSlice(key, target, targetOffset))?.size;
   }
 
   async readSlice(key: string, target: Uint8Array, targetOffset: number, range?: ByteRange): Promise<SliceInfo | undefined> {

@@ -17,17 +17,7 @@ export class MemoryStore implements ObjectStore {
   }
 
   async readInto(key: string, target: Uint8Array, targetOffset: number): Promise<number | undefined> {
-    this.#check(key);
-    const obj = this.#objects.get(key);
-    if (!obj) return undefined;
-    if (obj.data.length > target.length - targetOffset) {
-      throw new LocalDvidError(
-        "OBJECT_TOO_LARGE",
-        `object ${key} is ${obj.data.length} bytes; only ${target.length - targetOffset} bytes of room at offset ${targetOffset}`,
-      );
-    }
-    target.set(obj.data, targetOffset);
-    return obj.data.length;
+    return (await this.readSlice(key, target, targetOffset))?.size;
   }
 
   async readSlice(key: string, target: Uint8Array, targetOffset: number, range?: ByteRange): Promise<SliceInfo | undefined> {

@@ -36,6 +36,8 @@ function offsetOf(g: VoxelGrid, x: number, y: number, z: number, bpv: number): n
 // multiples of 8 bytes use 4-byte integers, short rows at odd offsets 4-byte DataView moves, and
 // long rows Buffer.copy per row.
 const SHORT_ROW = 512;
+// The row loops below are near-copies on purpose: one element type per function keeps each loop
+// monomorphic, which is what makes it fast (a shared loop over several view types is not).
 
 /** Copies `planes` × `rows` rows of `n` elements; strides and offsets in elements. */
 function copyRows64(
