@@ -221,21 +221,7 @@ export class MetadataStore {
       mutationId: MUTATION_ID_START,
       savedMutationId: MUTATION_ID_START + MUTATION_ID_STRIDE,
       nextVersionId: 2,
-      nodes: [
-        {
-          uuid: root,
-          versionId: 1,
-          branch: "",
-          note: "",
-          log: [],
-          locked: false,
-          parents: [],
-          children: [],
-          created: now,
-          updated: now,
-          dataEpoch: 0,
-        },
-      ],
+      nodes: [newNode(root, 1, now)],
       // DVID v1.0.0+ registers the master branch at repo creation (dvid-api.md §1.2).
       branchLeaves: [{ name: "master", uuid: root }],
       instances: [],
@@ -264,19 +250,7 @@ export class MetadataStore {
     try {
       const { repo, result } = await this.updateRepo(root, (repo) => {
         const now = rfc3339Nano();
-        const node: NodeMeta = {
-          uuid,
-          versionId: repo.nextVersionId++,
-          branch: "",
-          note: "",
-          log: [],
-          locked: false,
-          parents: [],
-          children: [],
-          created: now,
-          updated: now,
-          dataEpoch: 0,
-        };
+        const node = newNode(uuid, repo.nextVersionId++, now);
         build(repo, node);
         repo.nodes.push(node);
         repo.updated = now;
@@ -289,4 +263,21 @@ export class MetadataStore {
       throw err;
     }
   }
+}
+
+/** A version node as DVID creates it: unlocked, on the master branch (""), with no links yet. */
+function newNode(uuid: string, versionId: number, now: string): NodeMeta {
+  return {
+    uuid,
+    versionId,
+    branch: "",
+    note: "",
+    log: [],
+    locked: false,
+    parents: [],
+    children: [],
+    created: now,
+    updated: now,
+    dataEpoch: 0,
+  };
 }
