@@ -165,78 +165,68 @@ export class FsStore implements ObjectStore {
   }
 
   async put(key: string, data: Uint8Array, options: PutOptions = {}): Promise<number> {
-    const path = this.#pathOf(key);
-    const expected = options.ifGenerationMatch;
-    checkGenerationOption(expected);
-    return this.#track(() =>
-      this.#mutate(key, path, async () => {
-        const current = await readGeneration(key, path);
-        checkPrecondition(key, current, expected);
-        const generation = Math.max(current + 1, nowMicros());
-        const temp = `${path}${DIR_SUFFIX}tmp.${process.pid}.${tempCounter++}`;
-        await this.#writeFile(temp, encodeHeader(generation, data.length), data);
-        try {
-          await rename(temp, path);
-        } catch (err) {
-          await unlink(temp).catch(() => undefined);
-          throw err;
-        }
-        if (this.#fsync) await syncDir(join(path, ".."));
-        return generation;
-      }),
-    );
+    return this.#mutate(key, options.ifGenerationMatch, async (path, current) => {
+      const generation = Math.max(current + 1, nowMicros());
+      const temp = `${path}${DIR_SUFFIX}tmp.${process.pid}.${tempCounter++}`;
+      await this.#writeFile(temp, encodeHeader(generation, data.length), data);
+      try {
+        await rename(temp, path);
+      } catch (err) {
+        await unlink(temp).catch(() => undefined);
+        throw err;
+      }
+      if (this.#fsync) await syncDir(join(path, ".."));
+      return generation;
+    });
   }
 
   async delete(key: string, options: DeleteOptions = {}): Promise<boolean> {
-    const path = this.#pathOf(key);
-    const expected = options.ifGenerationMatch;
-    checkGenerationOption(expected);
-    return this.#track(() =>
-      this.#mutate(key, path, async () => {
-        const current = await readGeneration(key, path);
-        checkPrecondition(key, current, expected);
-        if (current === 0) return false;
-        try {
-          await unlink(path);
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
-          throw err;
-        }
-        if (this.#fsync) await syncDir(join(path, ".."));
-        return true;
-      }),
-    );
+    return this.#mutate(key, options.ifGenerationMatch, async (path, current) => {
+      if (current === 0) return false;
+      try {
+        await unlink(path);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
+        throw err;
+      }
+      if (this.#fsync) await syncDir(join(path, ".."));
+      return true;
+    });
   }
 
   async list(prefix: string): Promise<string[]> {
-    this.#checkOpen();
-    if (typeof prefix !== "string") {
-      throw new LocalDvidError("INVALID_KEY", `list prefix must be a string; got ${typeof prefix}`);
-    }
+    const at = this.#prefixDir(prefix, "list");
     return this.#track(async () => {
-      // The prefix's complete segments name one directory; only its subtree can hold matches.
-      const parts = prefix.split("/");
-      const partial = parts.pop() as string;
-      if (!parts.every((s) => SEGMENT.test(s))) return [];
-      const dir = join(this.rootDir, ...parts.map((s) => s + DIR_SUFFIX));
+      if (at === undefined) return [];
       const keys: string[] = [];
-      await this.#walk(dir, parts.length === 0 ? "" : parts.join("/") + "/", partial, keys);
+      await this.#walk(at.dir, at.keyPrefix, at.partial, keys);
       // Sorting the keys (not the directory entries) gives bucket order, where "a-b" < "a/b".
       return keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     });
   }
 
   async hasPrefix(prefix: string): Promise<boolean> {
+    const at = this.#prefixDir(prefix, "hasPrefix");
+    return this.#track(async () => (at === undefined ? false : this.#anyBelow(at.dir, at.partial)));
+  }
+
+  /**
+   * The one directory whose subtree can hold the keys under `prefix` (its complete segments),
+   * and the start of the last, partial segment; undefined when no key can match.
+   */
+  #prefixDir(prefix: string, what: string): { dir: string; keyPrefix: string; partial: string } | undefined {
     this.#checkOpen();
     if (typeof prefix !== "string") {
-      throw new LocalDvidError("INVALID_KEY", `hasPrefix prefix must be a string; got ${typeof prefix}`);
+      throw new LocalDvidError("INVALID_KEY", `${what} prefix must be a string; got ${typeof prefix}`);
     }
-    return this.#track(async () => {
-      const parts = prefix.split("/");
-      const partial = parts.pop() as string;
-      if (!parts.every((s) => SEGMENT.test(s))) return false;
-      return this.#anyBelow(join(this.rootDir, ...parts.map((s) => s + DIR_SUFFIX)), partial);
-    });
+    const parts = prefix.split("/");
+    const partial = parts.pop() as string;
+    if (!parts.every((s) => SEGMENT.test(s))) return undefined;
+    return {
+      dir: join(this.rootDir, ...parts.map((s) => s + DIR_SUFFIX)),
+      keyPrefix: parts.length === 0 ? "" : parts.join("/") + "/",
+      partial,
+    };
   }
 
   /** Whether the directory holds a key (or a directory holding one) whose segment starts with `partial`. */
@@ -321,28 +311,37 @@ export class FsStore implements ObjectStore {
     await fh.close();
   }
 
-  /** Runs `fn` holding the key's lock: first in this process, then across processes. */
-  async #mutate<T>(key: string, path: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.#tails.get(key);
-    let done!: () => void;
-    const mine = new Promise<void>((resolve) => (done = resolve));
-    const tail = previous ? previous.then(() => mine) : mine;
-    this.#tails.set(key, tail);
-    try {
-      if (previous) await previous;
-      const lock = await this.#locks.acquire(`${path}${DIR_SUFFIX}lock`, {
-        timeoutMs: this.#lockTimeoutMs,
-        what: `store key ${key}`,
-      });
+  /**
+   * Runs `fn(path, current generation)` holding the key's lock (first in this process, then
+   * across processes), after checking `ifGenerationMatch` against the generation read under it.
+   */
+  #mutate<T>(key: string, expected: number | undefined, fn: (path: string, current: number) => Promise<T>): Promise<T> {
+    const path = this.#pathOf(key);
+    checkGenerationOption(expected);
+    return this.#track(async () => {
+      const previous = this.#tails.get(key);
+      let done!: () => void;
+      const mine = new Promise<void>((resolve) => (done = resolve));
+      const tail = previous ? previous.then(() => mine) : mine;
+      this.#tails.set(key, tail);
       try {
-        return await fn();
+        if (previous) await previous;
+        const lock = await this.#locks.acquire(`${path}${DIR_SUFFIX}lock`, {
+          timeoutMs: this.#lockTimeoutMs,
+          what: `store key ${key}`,
+        });
+        try {
+          const current = await readGeneration(key, path);
+          checkPrecondition(key, current, expected);
+          return await fn(path, current);
+        } finally {
+          await lock.release();
+        }
       } finally {
-        await lock.release();
+        done();
+        if (this.#tails.get(key) === tail) this.#tails.delete(key);
       }
-    } finally {
-      done();
-      if (this.#tails.get(key) === tail) this.#tails.delete(key);
-    }
+    });
   }
 
   #pathOf(key: string): string {

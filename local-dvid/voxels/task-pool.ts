@@ -1,5 +1,6 @@
 // Runs async jobs with bounded concurrency: block reads and writes go to the store 8-16 at a
 // time, enough to keep a filesystem or memory store busy without flooding it.
+import type { BufferPool } from "./buffer-pool.js";
 
 /** Calls `job(i, worker)` for i in [0, count) with at most `concurrency` running at once. */
 export async function runBounded(
@@ -21,4 +22,23 @@ export async function runBounded(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, (_, w) => worker(w)));
   if (failed !== undefined) throw failed;
+}
+
+/**
+ * `runBounded` where each worker holds one pooled buffer of `bytes` bytes for its jobs (a block
+ * being read or patched), given back to the pool when every job has settled.
+ */
+export async function runWithScratch(
+  pool: BufferPool,
+  count: number,
+  concurrency: number,
+  bytes: number,
+  job: (index: number, scratch: Buffer) => Promise<void>,
+): Promise<void> {
+  const scratch = Array.from({ length: Math.min(concurrency, count) }, () => pool.acquire(bytes));
+  try {
+    await runBounded(count, scratch.length, (i, w) => job(i, scratch[w]));
+  } finally {
+    for (const b of scratch) pool.release(b);
+  }
 }

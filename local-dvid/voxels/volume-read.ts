@@ -4,11 +4,10 @@
 // MAX_CHUNK_BYTES), reading the next layer while the previous one is sent.
 import type { ServerResponse } from "node:http";
 import { blockName } from "../meta/store-layout.js";
-import type { ByteRange } from "../store/object-store.js";
 import type { BlockLookup } from "./block-lookup.js";
 import type { BufferPool } from "./buffer-pool.js";
 import { copyRegion, zeroRegion, type VoxelGrid } from "./copy-box.js";
-import { runBounded } from "./task-pool.js";
+import { runWithScratch } from "./task-pool.js";
 import type { VoxelBox } from "./url-geometry.js";
 
 /** Block geometry of an instance; sizes x first. */
@@ -101,48 +100,32 @@ async function readChunk(
   const nby = floorDiv(c.y1 - 1, BY) + 1 - by0;
   const bz = floorDiv(c.z0, BZ);
   const dst: VoxelGrid = { data: out, byteOffset: outOffset, x0: c.x0, y0: c.y0, z0: c.z0, nx: c.x1 - c.x0, ny: c.y1 - c.y0 };
-  const count = nbx * nby;
-  const workers = Math.min(READ_CONCURRENCY, count);
-  const scratch = Array.from({ length: workers }, () => pool.acquire(layout.blockBytes));
-  try {
-    await runBounded(count, workers, async (i, w) => {
-      const bx = bx0 + (i % nbx);
-      const by = by0 + Math.floor(i / nbx);
-      const ox = bx * BX;
-      const oy = by * BY;
-      const region = {
-        x0: Math.max(c.x0, ox),
-        x1: Math.min(c.x1, ox + BX),
-        y0: Math.max(c.y0, oy),
-        y1: Math.min(c.y1, oy + BY),
-        z0: c.z0,
-        z1: c.z1,
-      };
-      const block = scratch[w];
-      // Only the planes of the block the chunk needs (or, for one plane, only its rows) are
-      // read: a thin box or the edge layer of a region does not pay for whole blocks.
-      const planes = c.z1 - c.z0;
-      const rowBytes = BX * bpv;
-      const plane0 = c.z0 - bz * BZ;
-      let range: ByteRange | undefined;
-      let gridY0 = oy;
-      if (planes === 1 && region.y1 - region.y0 < BY) {
-        range = { start: (plane0 * BY + (region.y0 - oy)) * rowBytes, length: (region.y1 - region.y0) * rowBytes };
-        gridY0 = region.y0;
-      } else if (planes < BZ) {
-        range = { start: plane0 * BY * rowBytes, length: planes * BY * rowBytes };
-      }
-      if (await lookup.readInto(blockName(bx, by, bz), block, 0, 0, range)) {
-        const ny = range !== undefined && planes === 1 && region.y1 - region.y0 < BY ? region.y1 - region.y0 : BY;
-        const z0 = range !== undefined ? c.z0 : bz * BZ;
-        copyRegion({ data: block, byteOffset: 0, x0: ox, y0: gridY0, z0, nx: BX, ny }, dst, region, bpv);
-      } else {
-        zeroRegion(dst, region, bpv);
-      }
-    });
-  } finally {
-    for (const b of scratch) pool.release(b);
-  }
+  const rowBytes = BX * bpv;
+  await runWithScratch(pool, nbx * nby, READ_CONCURRENCY, layout.blockBytes, async (i, block) => {
+    const bx = bx0 + (i % nbx);
+    const by = by0 + Math.floor(i / nbx);
+    const ox = bx * BX;
+    const oy = by * BY;
+    const region = {
+      x0: Math.max(c.x0, ox),
+      x1: Math.min(c.x1, ox + BX),
+      y0: Math.max(c.y0, oy),
+      y1: Math.min(c.y1, oy + BY),
+      z0: c.z0,
+      z1: c.z1,
+    };
+    // Only the part of the block the chunk needs is read: its planes, and for a one-plane chunk
+    // only its rows (one contiguous range either way), so a thin box or the edge layer of a
+    // region does not pay for whole blocks.
+    const y0 = c.z1 - c.z0 === 1 ? region.y0 : oy;
+    const y1 = c.z1 - c.z0 === 1 ? region.y1 : oy + BY;
+    const range = { start: ((c.z0 - bz * BZ) * BY + (y0 - oy)) * rowBytes, length: (c.z1 - c.z0) * (y1 - y0) * rowBytes };
+    if (await lookup.readInto(blockName(bx, by, bz), block, 0, 0, range)) {
+      copyRegion({ data: block, byteOffset: 0, x0: ox, y0, z0: c.z0, nx: BX, ny: y1 - y0 }, dst, region, bpv);
+    } else {
+      zeroRegion(dst, region, bpv);
+    }
+  });
 }
 
 export function volumeBytes(box: VoxelBox, bytesPerVoxel: number): number {

@@ -14,12 +14,12 @@
 // voxels. Fully covered blocks are plain puts, as in aligned writes.
 import type { IncomingMessage } from "node:http";
 import { DvidRequestError, bodyAborted } from "../http/errors.js";
-import { isLocalDvidError, LocalDvidError } from "../errors.js";
+import { isLocalDvidError } from "../errors.js";
 import { blockName } from "../meta/store-layout.js";
 import type { BlockLookup } from "./block-lookup.js";
 import type { BufferPool } from "./buffer-pool.js";
 import { copyRegion, type Region, type VoxelGrid } from "./copy-box.js";
-import { runBounded } from "./task-pool.js";
+import { runWithScratch } from "./task-pool.js";
 import type { VoxelBox } from "./url-geometry.js";
 import { volumeBytes, type VoxelLayout } from "./volume-read.js";
 
@@ -51,27 +51,21 @@ async function putAlignedLayer(
   const src = bodyGrid(body, box);
   // A block whose rows span the whole box width and height is one contiguous run of the body.
   const contiguous = nbx === 1 && nby === 1;
-  const count = nbx * nby;
-  const workers = Math.min(WRITE_CONCURRENCY, count);
-  const scratch = contiguous ? [] : Array.from({ length: workers }, () => pool.acquire(layout.blockBytes));
-  try {
-    await runBounded(count, workers, async (i, w) => {
-      const bx = floorDiv(box.x0, BX) + (i % nbx);
-      const by = floorDiv(box.y0, BY) + Math.floor(i / nbx);
-      let data: Buffer;
-      if (contiguous) {
-        const start = (zs - box.z0) * box.nx * box.ny * bpv;
-        data = body.subarray(start, start + layout.blockBytes);
-      } else {
-        data = scratch[w];
-        const region: Region = { x0: bx * BX, x1: bx * BX + BX, y0: by * BY, y1: by * BY + BY, z0: zs, z1: zs + BZ };
-        copyRegion(src, { data, byteOffset: 0, x0: bx * BX, y0: by * BY, z0: zs, nx: BX, ny: BY }, region, bpv);
-      }
-      await lookup.store.put(lookup.ownKey(blockName(bx, by, bz)), data);
-    });
-  } finally {
-    for (const b of scratch) pool.release(b);
-  }
+  // A contiguous block is stored straight from the body: its workers need no scratch bytes.
+  await runWithScratch(pool, nbx * nby, WRITE_CONCURRENCY, contiguous ? 0 : layout.blockBytes, async (i, scratch) => {
+    const bx = floorDiv(box.x0, BX) + (i % nbx);
+    const by = floorDiv(box.y0, BY) + Math.floor(i / nbx);
+    let data: Buffer;
+    if (contiguous) {
+      const start = (zs - box.z0) * box.nx * box.ny * bpv;
+      data = body.subarray(start, start + layout.blockBytes);
+    } else {
+      data = scratch;
+      const region: Region = { x0: bx * BX, x1: bx * BX + BX, y0: by * BY, y1: by * BY + BY, z0: zs, z1: zs + BZ };
+      copyRegion(src, { data, byteOffset: 0, x0: bx * BX, y0: by * BY, z0: zs, nx: BX, ny: BY }, region, bpv);
+    }
+    await lookup.store.put(lookup.ownKey(blockName(bx, by, bz)), data);
+  });
 }
 
 /** Writes a block-aligned box whose voxels are all in `body`. */
@@ -189,49 +183,42 @@ export async function writePatched(
   const bpv = layout.bytesPerVoxel;
   const src = bodyGrid(body, box);
   const blocks = touchedBlocks(box, layout);
-  const workers = Math.min(WRITE_CONCURRENCY, blocks.count);
-  const scratch = Array.from({ length: workers }, () => pool.acquire(layout.blockBytes));
-  try {
-    await runBounded(blocks.count, workers, async (i, w) => {
-      const [bx, by, bz] = blocks.at(i);
-      const region: Region = {
-        x0: Math.max(box.x0, bx * BX),
-        x1: Math.min(box.x0 + box.nx, bx * BX + BX),
-        y0: Math.max(box.y0, by * BY),
-        y1: Math.min(box.y0 + box.ny, by * BY + BY),
-        z0: Math.max(box.z0, bz * BZ),
-        z1: Math.min(box.z0 + box.nz, bz * BZ + BZ),
-      };
-      const name = blockName(bx, by, bz);
-      const key = lookup.ownKey(name);
-      const blockGrid = (data: Buffer): VoxelGrid => ({ data, byteOffset: 0, x0: bx * BX, y0: by * BY, z0: bz * BZ, nx: BX, ny: BY });
-      const full = region.x1 - region.x0 === BX && region.y1 - region.y0 === BY && region.z1 - region.z0 === BZ;
-      if (full) {
-        copyRegion(src, blockGrid(scratch[w]), region, bpv);
-        await lookup.store.put(key, scratch[w]);
+  await runWithScratch(pool, blocks.count, WRITE_CONCURRENCY, layout.blockBytes, async (i, scratch) => {
+    const [bx, by, bz] = blocks.at(i);
+    const region: Region = {
+      x0: Math.max(box.x0, bx * BX),
+      x1: Math.min(box.x0 + box.nx, bx * BX + BX),
+      y0: Math.max(box.y0, by * BY),
+      y1: Math.min(box.y0 + box.ny, by * BY + BY),
+      z0: Math.max(box.z0, bz * BZ),
+      z1: Math.min(box.z0 + box.nz, bz * BZ + BZ),
+    };
+    const name = blockName(bx, by, bz);
+    const key = lookup.ownKey(name);
+    const blockGrid = (data: Buffer): VoxelGrid => ({ data, byteOffset: 0, x0: bx * BX, y0: by * BY, z0: bz * BZ, nx: BX, ny: BY });
+    const full = region.x1 - region.x0 === BX && region.y1 - region.y0 === BY && region.z1 - region.z0 === BZ;
+    if (full) {
+      copyRegion(src, blockGrid(scratch), region, bpv);
+      await lookup.store.put(key, scratch);
+      return;
+    }
+    for (let attempt = 0; attempt < MAX_PATCH_ATTEMPTS; attempt++) {
+      // The version's own copy with its generation, read into the worker's pooled buffer (no
+      // allocation per block); else the inherited block, or zeros, with generation 0.
+      let generation = await lookup.readOwn(name, scratch);
+      if (generation === undefined) {
+        if (!(await lookup.readInto(name, scratch, 0, 1))) scratch.fill(0);
+        generation = 0;
+      }
+      copyRegion(src, blockGrid(scratch), region, bpv);
+      try {
+        await lookup.store.put(key, scratch, { ifGenerationMatch: generation });
         return;
+      } catch (err) {
+        if (!isLocalDvidError(err, "PRECONDITION_FAILED") && !isLocalDvidError(err, "STORE_LOCK_TIMEOUT")) throw err;
+        await new Promise((r) => setTimeout(r, Math.random() * Math.min(20, attempt + 1)));
       }
-      for (let attempt = 0; attempt < MAX_PATCH_ATTEMPTS; attempt++) {
-        // The version's own copy with its generation, read into a reused buffer (no fresh
-        // allocation per block); else the inherited block, or zeros, with generation 0.
-        const base = scratch[w];
-        let generation = await lookup.readOwn(name, base);
-        if (generation === undefined) {
-          if (!(await lookup.readInto(name, base, 0, 1))) base.fill(0);
-          generation = 0;
-        }
-        copyRegion(src, blockGrid(base), region, bpv);
-        try {
-          await lookup.store.put(key, base, { ifGenerationMatch: generation });
-          return;
-        } catch (err) {
-          if (!isLocalDvidError(err, "PRECONDITION_FAILED") && !isLocalDvidError(err, "STORE_LOCK_TIMEOUT")) throw err;
-          await new Promise((r) => setTimeout(r, Math.random() * Math.min(20, attempt + 1)));
-        }
-      }
-      throw new DvidRequestError(503, `block ${name} kept changing during ${MAX_PATCH_ATTEMPTS} patch attempts; retry`);
-    });
-  } finally {
-    for (const b of scratch) pool.release(b);
-  }
+    }
+    throw new DvidRequestError(503, `block ${name} kept changing during ${MAX_PATCH_ATTEMPTS} patch attempts; retry`);
+  });
 }
