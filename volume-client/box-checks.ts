@@ -2,17 +2,11 @@
 // DVID parses URL coordinates as int32 (dvid-api.md §4.3), so every coordinate must fit.
 import { invalidArgument, VolumeClientError } from "./errors.js";
 import type { BoxZyx, Zyx } from "./wire/geometry.js";
+import { isInt32 } from "./wire/int32.js";
 import { describe } from "./options.js";
-
-const INT32_MIN = -(2 ** 31);
-const INT32_MAX = 2 ** 31 - 1;
 
 /** The largest array one read or write may produce: Node's Buffer limit (4 GiB on 64-bit). */
 export const MAX_ARRAY_BYTES = 2 ** 32;
-
-function isInt32(v: unknown): v is number {
-  return typeof v === "number" && Number.isInteger(v) && v >= INT32_MIN && v <= INT32_MAX;
-}
 
 /** Returns a frozen copy of a valid half-open ZYX box, or throws INVALID_ARGUMENT. */
 export function checkBox(box: unknown, what: string): BoxZyx {

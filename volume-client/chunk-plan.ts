@@ -3,7 +3,8 @@
 // fetch that block twice (once per neighbour), and a write must be block-aligned anyway.
 // Sub-requests prefer to span whole x-rows and whole y-planes of the caller's box, so that each
 // lands as one contiguous range of the output buffer.
-import { blockRange, intersectBoxes, type BoxZyx, type Zyx } from "./wire/geometry.js";
+import { blockRange } from "./wire/block-grid.js";
+import { intersectBoxes, type BoxZyx, type Zyx } from "./wire/geometry.js";
 
 export interface Chunk {
   /** The part of the caller's box this sub-request covers. */

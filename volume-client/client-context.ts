@@ -8,6 +8,3 @@ export interface ClientContext {
   /** The writer's advertised extensions (`GET /api/server/info` `"Extensions"`), cached. */
   extensions(signal?: AbortSignal): Promise<ReadonlySet<string>>;
 }
-
-/** local-dvid's server-side patch of non-aligned boxes, compare-and-swap per block. */
-export const NONALIGNED_EXTENSION = "nonaligned-raw-post";

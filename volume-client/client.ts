@@ -5,6 +5,7 @@ import { Transport, type Endpoints } from "./transport.js";
 import { parseRepoInfo, type RepoInfo } from "./repo-info.js";
 import { Version } from "./version.js";
 import type { ClientContext } from "./client-context.js";
+import { parseExtensions } from "./wire/extensions.js";
 
 /** Options of `DvidClient.createRepo()`. */
 export interface CreateRepoOptions extends CallOptions {
@@ -80,9 +81,7 @@ export class DvidClient {
   extensions(options?: CallOptions): Promise<ReadonlySet<string>> {
     const { signal } = checkCallOptions(options, "DvidClient.extensions()");
     if (!this.#extensions) {
-      const p = this.serverInfo({ signal }).then(
-        (info) => new Set((typeof info.Extensions === "string" ? info.Extensions : "").split(/[\s,]+/).filter(Boolean)) as ReadonlySet<string>,
-      );
+      const p = this.serverInfo({ signal }).then((info) => parseExtensions(info.Extensions));
       this.#extensions = p;
       p.catch(() => {
         if (this.#extensions === p) this.#extensions = undefined;

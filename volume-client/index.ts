@@ -25,4 +25,5 @@ export {
 } from "./options.js";
 export { VolumeClientError, isVolumeClientError, type VolumeClientErrorCode } from "./errors.js";
 export type { Dtype, TypedArrayFor, VoxelArray } from "./wire/dtype.js";
-export { alignBoxOut, isBlockAligned, type BoxZyx, type Zyx } from "./wire/geometry.js";
+export { alignBoxOut, isBlockAligned } from "./wire/block-grid.js";
+export type { BoxZyx, Zyx } from "./wire/geometry.js";

@@ -2,7 +2,7 @@
 // (dvid-api.md §5). A missing key is not an error here: `get()` returns undefined, as Map.get
 // does; DVID's 404 for it (§1.5) is the one 404 the client expects.
 import { invalidArgument } from "./errors.js";
-import { encodePathSegment } from "./wire/geometry.js";
+import { encodePathSegment } from "./wire/raw-url.js";
 import { checkCallOptions, describe, type CallOptions } from "./options.js";
 import { explainMutationError } from "./locked-check.js";
 import type { ClientContext } from "./client-context.js";

@@ -4,7 +4,7 @@
 // 400 and name the version when it is locked.
 import { VolumeClientError, isVolumeClientError } from "./errors.js";
 import type { Transport } from "./transport.js";
-import { encodePathSegment } from "./wire/geometry.js";
+import { encodePathSegment } from "./wire/raw-url.js";
 
 export async function explainMutationError(
   transport: Transport,

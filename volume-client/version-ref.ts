@@ -3,7 +3,7 @@
 // A reference is resolved to a full UUID once per read or write, so that every sub-request of
 // one operation addresses the same version even if the branch moves meanwhile.
 import { VolumeClientError, invalidArgument } from "./errors.js";
-import { encodePathSegment } from "./wire/geometry.js";
+import { encodePathSegment } from "./wire/raw-url.js";
 import { describe } from "./options.js";
 import type { Transport } from "./transport.js";
 import { parseRepoInfo } from "./repo-info.js";

@@ -2,7 +2,8 @@
 // (dvid-api.md §3.3–3.8), and the data instances read and written at this version.
 import { VolumeClientError, invalidArgument } from "./errors.js";
 import { DTYPES, isDtype, type Dtype, type VoxelTypeName } from "./wire/dtype.js";
-import { encodePathSegment, type Zyx } from "./wire/geometry.js";
+import type { Zyx } from "./wire/geometry.js";
+import { encodePathSegment } from "./wire/raw-url.js";
 import { checkCallOptions, checkOptions, describe, type CallOptions } from "./options.js";
 import { checkVersionRef, isFullUuid, isStableRef, resolveVersionRef } from "./version-ref.js";
 import { parseRepoInfo, type InstanceSummary, type RepoInfo, type VersionInfo } from "./repo-info.js";

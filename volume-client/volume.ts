@@ -3,16 +3,10 @@
 import ndarray from "ndarray";
 import { VolumeClientError } from "./errors.js";
 import { DTYPES, type Dtype, type TypedArrayFor } from "./wire/dtype.js";
-import {
-  alignBoxOut,
-  blockRange,
-  boxFromOffsetShape,
-  encodePathSegment,
-  isBlockAligned,
-  rawVolumePath,
-  type BoxZyx,
-  type Zyx,
-} from "./wire/geometry.js";
+import { boxFromOffsetShape, type BoxZyx, type Zyx } from "./wire/geometry.js";
+import { alignBoxOut, blockRange, isBlockAligned } from "./wire/block-grid.js";
+import { NONALIGNED_QUERY, NONALIGNED_RAW_POST } from "./wire/extensions.js";
+import { encodePathSegment, rawVolumePath } from "./wire/raw-url.js";
 import {
   checkCallOptions,
   checkReadOptions,
@@ -30,7 +24,7 @@ import { linkedController, runBounded, throwIfAborted } from "./abort.js";
 import { processBlockLocks } from "./block-locks.js";
 import { explainMutationError } from "./locked-check.js";
 import { parseVolumeInfo, type VolumeInfo } from "./volume-info.js";
-import { NONALIGNED_EXTENSION, type ClientContext } from "./client-context.js";
+import type { ClientContext } from "./client-context.js";
 
 /** The part of a Version a volume needs (avoids an import cycle). */
 export interface VersionHandle {
@@ -137,7 +131,7 @@ export class Volume<D extends Dtype = Dtype> {
           { alignedBoxZyx: aligned },
         );
       }
-      const useServer = this.#ctx.options.serverExtensions && (await this.#ctx.extensions(opts.signal)).has(NONALIGNED_EXTENSION);
+      const useServer = this.#ctx.options.serverExtensions && (await this.#ctx.extensions(opts.signal)).has(NONALIGNED_RAW_POST);
       mode = useServer ? "server-patch" : "client-patch";
     }
     const uuid = await this.version.uuid({ signal: opts.signal });
@@ -178,7 +172,7 @@ export class Volume<D extends Dtype = Dtype> {
           method: "POST",
           path: rawVolumePath(uuid, this.name, chunk.box),
           // local-dvid's extension: patch the blocks server-side, compare-and-swap per block.
-          query: whole ? undefined : { nonaligned: "true" },
+          query: whole ? undefined : { [NONALIGNED_QUERY]: "true" },
           route: "writer",
           idempotent: true,
           body,

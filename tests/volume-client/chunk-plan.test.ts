@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import { alignBoxIn, countBlocks, planChunks, shellBoxes } from "../../volume-client/chunk-plan.js";
-import { intersectBoxes, isBlockAligned, type BoxZyx, type Zyx } from "../../volume-client/wire/geometry.js";
+import { isBlockAligned } from "../../volume-client/wire/block-grid.js";
+import { intersectBoxes, type BoxZyx, type Zyx } from "../../volume-client/wire/geometry.js";
 
 function voxels(b: BoxZyx): number {
   return (b[0][1] - b[0][0]) * (b[1][1] - b[1][0]) * (b[2][1] - b[2][0]);
