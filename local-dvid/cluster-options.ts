@@ -59,8 +59,17 @@ const KEYS = new Set([
 
 const NAME = /^[a-z0-9-]{1,40}$/;
 
+/** Whether `name` follows the local cluster-name rule (see checkClusterName). */
+export function isClusterName(name: unknown): name is string {
+  return typeof name === "string" && NAME.test(name);
+}
+
+/**
+ * The one cluster-name rule of the local target: 1 to 40 characters of [a-z0-9-]. The name
+ * names the state file and the cluster's folder. Returns the name; throws INVALID_OPTION.
+ */
 export function checkClusterName(name: unknown): string {
-  if (typeof name !== "string" || !NAME.test(name)) {
+  if (!isClusterName(name)) {
     throw invalid(`cluster name must be 1 to 40 characters of [a-z0-9-]; got ${JSON.stringify(name)}`);
   }
   return name;
@@ -117,6 +126,30 @@ export function resolveClusterOptions(options: LocalClusterOptions): ResolvedClu
     signal: options.signal,
   };
 }
+
+/**
+ * Rejects keys other than `allowed` in the options of `what` (e.g. "stopLocalCluster"), and
+ * returns the options (an absent one reads as {}).
+ */
+export function checkOptionKeys<T extends object>(options: T | undefined, allowed: readonly (keyof T & string)[], what: string): T {
+  if (options === undefined) return {} as T;
+  if (typeof options !== "object" || options === null) throw invalid(`${what} options must be an object; got ${String(options)}`);
+  for (const key of Object.keys(options)) {
+    if (!(allowed as readonly string[]).includes(key)) throw invalid(`unknown ${what} option "${key}"; expected one of ${allowed.join(", ")}`);
+  }
+  return options;
+}
+
+/** How long a stop waits after SIGTERM before SIGKILL: `timeoutMs`, default 5000. */
+export function resolveStopTimeout(timeoutMs: unknown): number {
+  if (timeoutMs === undefined) return DEFAULT_STOP_TIMEOUT_MS;
+  if (typeof timeoutMs !== "number" || !Number.isFinite(timeoutMs) || timeoutMs < 0) {
+    throw invalid(`timeoutMs must be a non-negative number of ms; got ${String(timeoutMs)}`);
+  }
+  return timeoutMs;
+}
+
+const DEFAULT_STOP_TIMEOUT_MS = 5000;
 
 function invalid(message: string): LocalDvidError {
   return new LocalDvidError("INVALID_OPTION", message);

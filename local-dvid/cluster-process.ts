@@ -1,31 +1,67 @@
-// The processes of a local cluster: is a pid still one of our nodes, stopping nodes (SIGTERM,
+// The processes of a local cluster: which process a state file's pid is, stopping nodes (SIGTERM,
 // then SIGKILL after a grace period), and the heartbeat a node must answer to count as up.
 import type { ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { request } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isProcessAlive } from "./store/process-alive.js";
 
 /**
- * True when `pid` is alive and, where /proc can tell (Linux), is a local-dvid node on
- * `storeDir`. A state file outlives its processes (a reboot, a SIGKILL), and the kernel reuses
- * pids: signalling a pid from an old state file without this check could kill a stranger.
+ * What tells one run of a process from another with the same pid: the kernel reuses pids, and
+ * a state file outlives its processes (a SIGKILL, a reboot). On Linux, the boot's id and the
+ * process's start time (/proc/<pid>/stat field 22, clock ticks since boot, proc(5)); elsewhere
+ * the start time `ps -o lstart=` prints. Nothing about the command line (a renamed or compiled
+ * entry file is the same node). Undefined when the process is gone or cannot be asked.
  */
-export function isClusterNodeAlive(pid: number, storeDir: string): boolean {
-  if (!isProcessAlive(pid)) return false;
-  if (process.platform !== "linux") return true;
-  let args: string[];
-  try {
-    args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
-  } catch {
-    return false; // exited between the two checks
+export function processStartToken(pid: number): string | undefined {
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  if (process.platform === "linux") {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+      // "pid (comm) state ppid …": comm may hold spaces and parentheses, so count the fields
+      // after the last ")"; the first of those is field 3 (state), the start time is field 22.
+      const starttime = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[22 - 3];
+      return starttime === undefined ? undefined : `linux:${bootId()}:${starttime}`;
+    } catch {
+      return undefined;
+    }
   }
-  const store = args.indexOf("--store");
-  return args.some((a) => a.endsWith("cli.ts")) && store !== -1 && args[store + 1] === storeDir;
+  try {
+    const started = execFileSync("ps", ["-o", "lstart=", "-p", String(pid)], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    return started === "" ? undefined : `ps:${started}`;
+  } catch {
+    return undefined; // ps exits 1 when no such process runs
+  }
+}
+
+let cachedBootId: string | undefined;
+
+function bootId(): string {
+  if (cachedBootId === undefined) {
+    try {
+      cachedBootId = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+    } catch {
+      cachedBootId = "";
+    }
+  }
+  return cachedBootId;
+}
+
+/**
+ * True when `pid` is alive and is still the process that the state file recorded, started at
+ * `startToken` (from processStartToken). A pid without a token is never taken for ours: better
+ * to leave a node running than to signal a stranger.
+ */
+export function isClusterNodeAlive(pid: number, startToken: string | undefined): boolean {
+  if (startToken === undefined || !isProcessAlive(pid)) return false;
+  return processStartToken(pid) === startToken;
 }
 
 export interface NodeProcess {
   readonly pid: number;
+  /** What processStartToken gave right after the spawn; without it only `child` can tell. */
+  readonly startToken?: string;
   /** Present when this process spawned the node: its exit event is then exact. */
   readonly child?: ChildProcess;
 }
@@ -34,23 +70,23 @@ export interface NodeProcess {
  * Stops the nodes: SIGTERM to each (a local-dvid node then closes its server and store and
  * exits 0), SIGKILL to those still running after `timeoutMs`. Resolves when all are gone.
  */
-export async function terminateNodes(nodes: readonly NodeProcess[], storeDir: string, timeoutMs: number): Promise<void> {
-  const running = nodes.filter((node) => isRunning(node, storeDir));
+export async function terminateNodes(nodes: readonly NodeProcess[], timeoutMs: number): Promise<void> {
+  const running = nodes.filter((node) => isRunning(node));
   for (const node of running) signal(node.pid, "SIGTERM");
-  const exited = await Promise.all(running.map((node) => waitForExit(node, storeDir, timeoutMs)));
+  const exited = await Promise.all(running.map((node) => waitForExit(node, timeoutMs)));
   const stubborn = running.filter((_, i) => !exited[i]);
-  for (const node of stubborn) signal(node.pid, "SIGKILL");
+  for (const node of stubborn) if (isRunning(node)) signal(node.pid, "SIGKILL"); // checked again: the pid is signalled only while it is still ours
   // SIGKILL cannot be caught; the wait only covers the kernel's teardown.
-  await Promise.all(stubborn.map((node) => waitForExit(node, storeDir, 5000)));
+  await Promise.all(stubborn.map((node) => waitForExit(node, 5000)));
 }
 
-function isRunning(node: NodeProcess, storeDir: string): boolean {
+function isRunning(node: NodeProcess): boolean {
   if (node.child !== undefined) return node.child.exitCode === null && node.child.signalCode === null;
-  return isClusterNodeAlive(node.pid, storeDir);
+  return isClusterNodeAlive(node.pid, node.startToken);
 }
 
 /** Resolves true when the node has exited, false after `timeoutMs`. */
-export async function waitForExit(node: NodeProcess, storeDir: string, timeoutMs: number): Promise<boolean> {
+export async function waitForExit(node: NodeProcess, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   const child = node.child;
   if (child !== undefined) {
@@ -68,7 +104,7 @@ export async function waitForExit(node: NodeProcess, storeDir: string, timeoutMs
     });
   }
   // Not our child: no exit event, so poll.
-  while (isClusterNodeAlive(node.pid, storeDir)) {
+  while (isClusterNodeAlive(node.pid, node.startToken)) {
     if (Date.now() >= deadline) return false;
     await sleep(20);
   }
@@ -76,17 +112,9 @@ export async function waitForExit(node: NodeProcess, storeDir: string, timeoutMs
   // moment so that callers see the pid gone (some inits reap on a timer: about 1 to 1.5 s was
   // measured on the project's VMs). A pid 1 that never reaps must not hang us.
   const reapDeadline = Date.now() + 3000;
-  while (pidExists(node.pid) && Date.now() < reapDeadline) await sleep(10);
+  // (A zombie keeps its start time; a new process on a reused pid has another.)
+  while (node.startToken !== undefined && processStartToken(node.pid) === node.startToken && Date.now() < reapDeadline) await sleep(10);
   return true;
-}
-
-function pidExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 function signal(pid: number, name: NodeJS.Signals): void {

@@ -2,42 +2,49 @@
 // directory, as N DVIDs share one bucket. One topology for both targets (ARCHITECTURE.md): DVID
 // loads repo metadata once and saves it whole, so several writable DVIDs on one bucket corrupt
 // each other (dvid-deploy.md §4); node 0 is therefore the writer and the others are read-only
-// readers. `readers` lists every node that may serve reads, the writer included.
+// readers.
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CLI_PATH, tsxNodeArgs } from "./cluster-tsx.js";
-import { checkClusterName, resolveClusterOptions, resolveStateDir, type LocalClusterOptions, type ResolvedClusterOptions } from "./cluster-options.js";
-import { heartbeat, terminateNodes } from "./cluster-process.js";
+import {
+  checkClusterName,
+  checkOptionKeys,
+  isClusterName,
+  resolveClusterOptions,
+  resolveStateDir,
+  resolveStopTimeout,
+  type LocalClusterOptions,
+  type ResolvedClusterOptions,
+} from "./cluster-options.js";
+import { heartbeat, processStartToken, terminateNodes } from "./cluster-process.js";
 import {
   claimStateFile,
+  clusterDirPath,
   isStateLive,
   readStateFile,
   removeStateFile,
   stateFilePath,
   toState,
   writeStateFile,
-  type LocalClusterNode,
-  type LocalClusterState,
+  writeStoreRecord,
   type StateFileContent,
+  type StateFileNode,
 } from "./cluster-state.js";
+import type { LocalClusterState } from "./cluster-types.js";
 import { LocalDvidError, isLocalDvidError } from "./errors.js";
-
-export type { LocalClusterOptions } from "./cluster-options.js";
-export type { LocalClusterNode, LocalClusterState } from "./cluster-state.js";
 
 export interface LocalCluster extends LocalClusterState {
   /** URL of node 0: metadata changes and writes go here. */
   writer: string;
-  /** URLs of every node that may serve reads, the writer included. */
+  /** URLs of the read-only nodes 1…N-1; never the writer (`nodes` lists all of them). */
   readers: string[];
   /** SIGTERM every node, SIGKILL after `timeoutMs` (default 5000), remove the state file. The store is kept. */
   stop(options?: { timeoutMs?: number }): Promise<void>;
 }
 
-const DEFAULT_STOP_TIMEOUT_MS = 5000;
 const STDERR_TAIL_CHARS = 2000;
 
 interface StartedNode {
@@ -45,13 +52,18 @@ interface StartedNode {
   readonly readonly: boolean;
   readonly child: ChildProcess;
   readonly pid: number;
+  readonly startToken: string | undefined;
   readonly logPath: string;
 }
 
-/** Starts the nodes, waits until each answers `GET /api/heartbeat`, and records the state file. */
+/**
+ * Starts the nodes, waits until each answers `GET /api/heartbeat`, and records the state file.
+ * Throws INVALID_OPTION, CLUSTER_EXISTS, CLUSTER_START_FAILED, or ABORTED when `signal` aborts
+ * (the nodes started so far are then stopped).
+ */
 export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
   const opts = resolveClusterOptions(options);
-  if (opts.signal?.aborted) throw startFailed(opts.name, "the start was aborted before it began", opts.signal.reason);
+  if (isAborted(opts.signal)) throw aborted(opts.name, 0, opts.signal?.reason);
   const stateFile = stateFilePath(opts.stateDir, opts.name);
   const content: StateFileContent = {
     format: "dvidcloud-local-cluster",
@@ -67,9 +79,13 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
 
   const started: StartedNode[] = [];
   try {
-    const logDir = join(opts.stateDir, opts.name, "logs");
+    const clusterDir = clusterDirPath(opts.stateDir, opts.name);
+    // Kept after `down`: where the store is, so that a kept store can be listed and deleted.
+    await writeStoreRecord(clusterDir, opts.name, opts.storeDir);
+    const logDir = join(clusterDir, "logs");
     await mkdir(logDir, { recursive: true });
     const deadline = Date.now() + opts.startTimeoutMs;
+    if (isAborted(opts.signal)) throw new Error("aborted"); // while the files above were written: start no node
     for (let index = 0; index < opts.nodes; index++) started.push(spawnNode(index, opts, logDir));
     // Record the pids before waiting, so that `stopLocalCluster(name)` from another process can
     // already find and stop them if this start hangs.
@@ -80,10 +96,17 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     content.status = "running";
     await writeStateFile(stateFile, content);
   } catch (err) {
-    await terminateNodes(started, opts.storeDir, 2000).catch(() => undefined);
+    await terminateNodes(started, 2000).catch(() => undefined);
     await removeStateFile(stateFile, content.createdAt).catch(() => undefined);
+    if (isAborted(opts.signal)) throw aborted(opts.name, started.length, opts.signal?.reason);
     if (isLocalDvidError(err, "CLUSTER_START_FAILED")) throw err;
     throw startFailed(opts.name, (err as Error).message ?? String(err), err);
+  }
+  if (isAborted(opts.signal)) {
+    // Aborted after the last heartbeat but before the caller got the handle: nobody could stop it.
+    await terminateNodes(started, 2000).catch(() => undefined);
+    await removeStateFile(stateFile, content.createdAt).catch(() => undefined);
+    throw aborted(opts.name, started.length, opts.signal?.reason);
   }
 
   for (const node of started) letGo(node, opts.detached);
@@ -91,17 +114,18 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
 }
 
 /** The state of the running cluster of that name, or undefined if none runs (or its state is stale). */
-export async function findLocalCluster(name: string, options: { stateDir?: string } = {}): Promise<LocalClusterState | undefined> {
+export async function findLocalCluster(name: string, options?: { stateDir?: string }): Promise<LocalClusterState | undefined> {
   checkClusterName(name);
-  const stateFile = stateFilePath(resolveStateDir(options.stateDir), name);
+  const { stateDir } = checkOptionKeys(options, ["stateDir"], "findLocalCluster");
+  const stateFile = stateFilePath(resolveStateDir(stateDir), name);
   const content = await readStateFile(stateFile);
   if (content === undefined || content.status !== "running" || !isStateLive(content)) return undefined;
   return toState(content, stateFile);
 }
 
 /** Every running local cluster in the state directory, by name. */
-export async function listLocalClusters(options: { stateDir?: string } = {}): Promise<LocalClusterState[]> {
-  const stateDir = resolveStateDir(options.stateDir);
+export async function listLocalClusters(options?: { stateDir?: string }): Promise<LocalClusterState[]> {
+  const stateDir = resolveStateDir(checkOptionKeys(options, ["stateDir"], "listLocalClusters").stateDir);
   let names: string[];
   try {
     names = await readdir(stateDir);
@@ -111,8 +135,9 @@ export async function listLocalClusters(options: { stateDir?: string } = {}): Pr
   }
   const clusters = await Promise.all(
     names
-      .map((file) => /^([a-z0-9-]{1,40})\.json$/.exec(file)?.[1])
-      .filter((name): name is string => name !== undefined)
+      .filter((file) => file.endsWith(".json"))
+      .map((file) => file.slice(0, -".json".length))
+      .filter(isClusterName)
       .map((name) => findLocalCluster(name, { stateDir })),
   );
   return clusters.filter((c): c is LocalClusterState => c !== undefined).sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -124,43 +149,40 @@ export async function listLocalClusters(options: { stateDir?: string } = {}): Pr
  * state file. Returns true if nodes were running, false if none were (a stale state file is
  * removed all the same). The store directory is kept.
  */
-export async function stopLocalCluster(name: string, options: { stateDir?: string; timeoutMs?: number } = {}): Promise<boolean> {
+export async function stopLocalCluster(name: string, options?: { stateDir?: string; timeoutMs?: number }): Promise<boolean> {
   checkClusterName(name);
-  const timeoutMs = checkTimeout(options.timeoutMs);
-  const stateFile = stateFilePath(resolveStateDir(options.stateDir), name);
+  const checked = checkOptionKeys(options, ["stateDir", "timeoutMs"], "stopLocalCluster");
+  const timeoutMs = resolveStopTimeout(checked.timeoutMs);
+  const stateFile = stateFilePath(resolveStateDir(checked.stateDir), name);
   const content = await readStateFile(stateFile);
   if (content === undefined) return false;
+  if (content.status === "deleting") return false; // no nodes: its data is being deleted
   const live = isStateLive(content);
-  await terminateNodes(
-    content.nodes.map((node) => ({ pid: node.pid })),
-    content.storeDir,
-    timeoutMs,
-  );
+  // Only pids whose start token still matches are signalled (cluster-process.ts).
+  await terminateNodes(content.nodes, timeoutMs);
   await removeStateFile(stateFile, content.createdAt);
   return live;
 }
 
 async function claimName(stateFile: string, content: StateFileContent): Promise<void> {
-  // A few rounds: a stale file is removed, then the claim is retried (another launcher may
-  // win the name in between, and is then reported as running).
-  for (let attempt = 0; attempt < 5; attempt++) {
-    let existing: StateFileContent | undefined;
-    try {
-      existing = await claimStateFile(stateFile, content);
-    } catch (err) {
-      throw startFailed(content.name, `cannot write the state file ${stateFile}: ${(err as Error).message}`, err);
-    }
-    if (existing === undefined) return;
-    if (isStateLive(existing)) {
-      const pids = existing.nodes.map((n) => n.pid).join(", ") || `launcher ${existing.launcherPid}`;
-      throw new LocalDvidError(
-        "CLUSTER_EXISTS",
-        `local cluster "${content.name}" is already running (pids ${pids}; state file ${stateFile}); stop it first or choose another name`,
-      );
-    }
-    await removeStateFile(stateFile, existing.createdAt);
+  let existing: StateFileContent | undefined;
+  try {
+    existing = await claimStateFile(stateFile, content);
+  } catch (err) {
+    throw startFailed(content.name, `cannot claim the state file ${stateFile}: ${(err as Error).message}`, err);
   }
-  throw startFailed(content.name, `could not claim the state file ${stateFile}: other launchers keep replacing it`);
+  if (existing === undefined) return;
+  if (existing.status === "deleting") {
+    throw new LocalDvidError(
+      "CLUSTER_EXISTS",
+      `local cluster "${content.name}" is having its data deleted by process ${existing.launcherPid} (state file ${stateFile}); try again when it is done`,
+    );
+  }
+  const pids = existing.nodes.map((n) => n.pid).join(", ") || `launcher ${existing.launcherPid}`;
+  throw new LocalDvidError(
+    "CLUSTER_EXISTS",
+    `local cluster "${content.name}" is already running (pids ${pids}; state file ${stateFile}); stop it first or choose another name`,
+  );
 }
 
 function spawnNode(index: number, opts: ResolvedClusterOptions, logDir: string): StartedNode {
@@ -194,16 +216,19 @@ function spawnNode(index: number, opts: ResolvedClusterOptions, logDir: string):
   if (child.pid === undefined) {
     throw startFailed(opts.name, `node ${index} could not be spawned (${process.execPath})`);
   }
-  return { index, readonly, child, pid: child.pid, logPath };
+  // Taken now, while the new process is certainly ours: later, with the pid alone, a process
+  // that got the pid after ours exited could not be told apart from it.
+  return { index, readonly, child, pid: child.pid, startToken: processStartToken(child.pid), logPath };
 }
 
 /** Resolves with the node's description once it listens and answers its heartbeat. */
-async function waitUntilUp(node: StartedNode, opts: ResolvedClusterOptions, deadline: number): Promise<LocalClusterNode> {
+async function waitUntilUp(node: StartedNode, opts: ResolvedClusterOptions, deadline: number): Promise<StateFileNode> {
   const stop = new AbortController();
   const failure = new Promise<never>((_, reject) => {
     const fail = (why: string, cause?: unknown): void => reject(startFailed(opts.name, `node ${node.index} (pid ${node.pid}) ${why}${stderrTail(node)}`, cause));
     const onExit = (code: number | null, signal: NodeJS.Signals | null): void =>
       fail(`exited (${signal ?? `code ${code}`}) before it answered its heartbeat`);
+    // The caller turns this into ABORTED once every node is stopped.
     const onAbort = (): void => fail("was stopped: the start was aborted", opts.signal?.reason);
     const timer = setTimeout(() => fail(`did not answer GET /api/heartbeat within ${opts.startTimeoutMs} ms`), Math.max(0, deadline - Date.now()));
     node.child.once("exit", onExit);
@@ -214,6 +239,7 @@ async function waitUntilUp(node: StartedNode, opts: ResolvedClusterOptions, dead
       opts.signal?.removeEventListener("abort", onAbort);
     });
     if (node.child.exitCode !== null || node.child.signalCode !== null) onExit(node.child.exitCode, node.child.signalCode);
+    if (isAborted(opts.signal)) onAbort(); // aborted before the listener was added: no event comes
   });
   failure.catch(() => undefined); // raced below; never left unhandled
   try {
@@ -255,9 +281,11 @@ function listeningUrl(node: StartedNode): Promise<string> {
   });
 }
 
-function describeNode(node: StartedNode, url: string): LocalClusterNode {
+function describeNode(node: StartedNode, url: string): StateFileNode {
   const port = url === "" ? 0 : Number(new URL(url).port);
-  return { index: node.index, role: node.index === 0 ? "writer" : "reader", url, port, pid: node.pid, readonly: node.readonly };
+  const described: StateFileNode = { index: node.index, role: node.index === 0 ? "writer" : "reader", url, port, pid: node.pid, readonly: node.readonly };
+  if (node.startToken !== undefined) described.startToken = node.startToken;
+  return described;
 }
 
 /** After start: nothing of ours keeps this process alive, and a detached node is cut loose. */
@@ -278,24 +306,16 @@ function clusterHandle(state: LocalClusterState, started: readonly StartedNode[]
   return {
     ...state,
     writer: state.nodes[0]!.url,
-    readers: state.nodes.map((node) => node.url),
-    stop(options: { timeoutMs?: number } = {}): Promise<void> {
-      const timeoutMs = checkTimeout(options.timeoutMs);
+    readers: state.nodes.slice(1).map((node) => node.url),
+    stop(options?: { timeoutMs?: number }): Promise<void> {
+      const timeoutMs = resolveStopTimeout(checkOptionKeys(options, ["timeoutMs"], "stop").timeoutMs);
       stopping ??= (async () => {
-        await terminateNodes(started, state.storeDir, timeoutMs);
+        await terminateNodes(started, timeoutMs);
         await removeStateFile(state.stateFile, state.createdAt);
       })();
       return stopping;
     },
   };
-}
-
-function checkTimeout(timeoutMs: number | undefined): number {
-  if (timeoutMs === undefined) return DEFAULT_STOP_TIMEOUT_MS;
-  if (typeof timeoutMs !== "number" || !Number.isFinite(timeoutMs) || timeoutMs < 0) {
-    throw new LocalDvidError("INVALID_OPTION", `timeoutMs must be a non-negative number of ms; got ${String(timeoutMs)}`);
-  }
-  return timeoutMs;
 }
 
 function stderrTail(node: StartedNode): string {
@@ -310,4 +330,14 @@ function stderrTail(node: StartedNode): string {
 
 function startFailed(name: string, why: string, cause?: unknown): LocalDvidError {
   return new LocalDvidError("CLUSTER_START_FAILED", `local cluster "${name}" did not start: ${why}`, { cause });
+}
+
+function aborted(name: string, started: number, cause: unknown): LocalDvidError {
+  const stopped = started === 0 ? "no node had been started" : `the ${started} node(s) started so far were stopped`;
+  return new LocalDvidError("ABORTED", `local cluster "${name}" was not started: the start was aborted; ${stopped}`, { cause });
+}
+
+/** A function, not `signal.aborted` inline: TypeScript would narrow it to false after a first check. */
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
 }

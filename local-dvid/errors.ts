@@ -10,6 +10,9 @@ export type LocalDvidErrorCode =
   | "CLUSTER_START_FAILED" // a node of a local cluster did not come up
   | "CLUSTER_NOT_FOUND" // no state file for the named local cluster
   | "CLUSTER_EXISTS" // a local cluster of that name is already running (its state file names live nodes)
+  | "CLUSTER_RUNNING" // deleteLocalClusterData: the cluster (or another one on its store) is running
+  | "NOT_A_STORE" // deleteLocalClusterData: a recorded store directory holds files that are not the store's
+  | "ABORTED" // the caller's AbortSignal aborted the operation (a local cluster start: the nodes started so far were stopped)
   | "INVALID_OPTION" // an option out of range or of the wrong type
   | "BAD_REQUEST" // server: a client error DVID answers with 400 (dvid-api.md §1.5)
   | "NOT_FOUND" // server: DVID's 404 (missing keyvalue key, unrouted path)

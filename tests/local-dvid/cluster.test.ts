@@ -64,14 +64,14 @@ describe("a started local cluster", () => {
     process.stdout.write(`3-node local cluster healthy ${startMs.toFixed(0)} ms after the call\n`);
   });
 
-  it("makes node 0 the writer, lists every node as a reader, and runs the readers read-only", () => {
+  it("makes node 0 the writer, lists the other nodes (never the writer) as readers, and runs the readers read-only", () => {
     expect(cluster.nodes.map((n) => [n.index, n.role, n.readonly])).toEqual([
       [0, "writer", false],
       [1, "reader", true],
       [2, "reader", true],
     ]);
     expect(cluster.writer).toBe(cluster.nodes[0]!.url);
-    expect(cluster.readers).toEqual(cluster.nodes.map((n) => n.url));
+    expect(cluster.readers).toEqual(cluster.nodes.slice(1).map((n) => n.url));
     for (const node of cluster.nodes) {
       expect(node.url).toBe(`http://127.0.0.1:${node.port}`);
       expect(node.port).toBeGreaterThan(0);
@@ -82,15 +82,15 @@ describe("a started local cluster", () => {
   });
 
   it("refuses a POST on a reader with DVID's read-only 400, and readers see a repo the writer creates", async () => {
-    const refused = await httpPost(`${cluster.readers[1]}/api/repos?admintoken=secret`, "{}");
+    const refused = await httpPost(`${cluster.readers[0]}/api/repos?admintoken=secret`, "{}");
     expect(refused.status).toBe(400);
     expect(refused.text).toMatch(/read-only/i);
 
     const created = await httpPost(`${cluster.writer}/api/repos?admintoken=secret`, JSON.stringify({ alias: "shared" }));
     expect(created.status).toBe(200);
     const root = (JSON.parse(created.text) as { root: string }).root;
-    for (const reader of cluster.readers) {
-      const info = await httpGet(`${reader}/api/repos/info`);
+    for (const node of cluster.nodes) {
+      const info = await httpGet(`${node.url}/api/repos/info`);
       expect(info.status).toBe(200);
       expect(Object.keys(JSON.parse(info.text) as object)).toContain(root);
     }
@@ -206,7 +206,7 @@ describe("start failures", () => {
     for (const pid of pids) expect(isPidGone(pid)).toBe(true);
   });
 
-  it("stops the nodes started so far when the start is aborted", async () => {
+  it("fails with ABORTED and stops the nodes started so far when the start is aborted", async () => {
     const abort = new AbortController();
     const starting = startLocalCluster({ name: "aborted", stateDir, nodes: 2, signal: abort.signal });
     // Wait until the launcher has recorded the pids, then abort while the nodes boot.
@@ -218,10 +218,18 @@ describe("start failures", () => {
       if (text !== "") pids = (JSON.parse(text) as { nodes: { pid: number }[] }).nodes.map((n) => n.pid);
     }
     abort.abort();
-    const err = await expectCode(starting, "CLUSTER_START_FAILED");
-    expect(err.message).toMatch(/aborted/);
+    const err = await expectCode(starting, "ABORTED");
+    expect(err.message).toBe('local cluster "aborted" was not started: the start was aborted; the 2 node(s) started so far were stopped');
+    expect(err.message).not.toMatch(/stderr/);
     for (const pid of pids) expect(isPidGone(pid)).toBe(true);
     expect(existsSync(stateFile)).toBe(false);
+  });
+
+  it("fails with ABORTED, starting no node and leaving no state file, when the signal has aborted already", async () => {
+    const err = await expectCode(startLocalCluster({ name: "aborted-early", stateDir, nodes: 2, signal: AbortSignal.abort() }), "ABORTED");
+    expect(err.message).toBe('local cluster "aborted-early" was not started: the start was aborted; no node had been started');
+    expect(existsSync(join(stateDir, "aborted-early.json"))).toBe(false);
+    expect(existsSync(join(stateDir, "aborted-early"))).toBe(false);
   });
 
   it("fails with CLUSTER_START_FAILED when the nodes do not answer within startTimeoutMs", async () => {
@@ -242,6 +250,22 @@ describe("start failures", () => {
   ])("rejects %j with INVALID_OPTION before starting anything", async (options, message) => {
     const err = await expectCode(startLocalCluster({ stateDir, ...options } as never), "INVALID_OPTION");
     expect(err.message).toMatch(message);
+  });
+
+  it.each<[string, () => Promise<unknown>, RegExp]>([
+    ["stopLocalCluster", () => stopLocalCluster("main", { stateDir, timeout: 1 } as never), /unknown stopLocalCluster option "timeout"; expected one of stateDir, timeoutMs/],
+    ["stopLocalCluster", () => stopLocalCluster("main", { stateDir, timeoutMs: -1 }), /timeoutMs must be a non-negative number of ms; got -1/],
+    ["findLocalCluster", () => findLocalCluster("main", { stateDir, nodes: 3 } as never), /unknown findLocalCluster option "nodes"; expected one of stateDir/],
+    ["listLocalClusters", () => listLocalClusters({ stateDirectory: stateDir } as never), /unknown listLocalClusters option "stateDirectory"/],
+  ])("%s rejects a bad option with INVALID_OPTION naming it, and the running cluster is left alone", async (_, call, message) => {
+    expect((await expectCode(call(), "INVALID_OPTION")).message).toMatch(message);
+    expect((await httpGet(`${cluster.writer}/api/heartbeat`)).status).toBe(200);
+  });
+
+  it("shares its one cluster-name rule through local-dvid's entry point (checkClusterName)", async () => {
+    const { checkClusterName } = await import("../../local-dvid/index.js");
+    expect(checkClusterName("a-1")).toBe("a-1");
+    expect(() => checkClusterName("A")).toThrow(/cluster name must be 1 to 40 characters of \[a-z0-9-\]; got "A"/);
   });
 });
 
