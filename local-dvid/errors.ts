@@ -14,9 +14,13 @@ export type LocalDvidErrorCode =
   | "NOT_A_STORE" // deleteLocalClusterData: a recorded store directory holds files that are not the store's
   | "ABORTED" // the caller's AbortSignal aborted the operation (a local cluster start: the nodes started so far were stopped)
   | "INVALID_OPTION" // an option out of range or of the wrong type
-  | "BAD_REQUEST" // server: a client error DVID answers with 400 (dvid-api.md §1.5)
-  | "NOT_FOUND" // server: DVID's 404 (missing keyvalue key, unrouted path)
-  | "RETRIES_EXHAUSTED"; // server: a compare-and-swap loop kept losing to other writers
+  // What the server's repos, versions and voxels refuse (meta/, voxels/); http/errors.ts says
+  // how DVID answers each (dvid-api.md §1.5):
+  | "INVALID_ARGUMENT" // a value in a URL or body that DVID refuses (a bad point, setting or UUID)
+  | "NOT_FOUND" // no such repo, version, branch or instance
+  | "ALREADY_EXISTS" // a UUID, name or branch that is taken
+  | "CONFLICT" // the repo's state does not allow it (e.g. a branch with two children)
+  | "RETRIES_EXHAUSTED"; // a compare-and-swap kept losing to other writers
 
 export class LocalDvidError extends Error {
   readonly code: LocalDvidErrorCode;

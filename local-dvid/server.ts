@@ -6,7 +6,7 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { LocalDvidError } from "./errors.js";
-import { isDvidRequestError } from "./http/errors.js";
+import { dvidAnswerFor } from "./http/errors.js";
 import { discardBody } from "./http/read-body.js";
 import { parseRequestPath } from "./http/request-path.js";
 import { sendBody, sendError } from "./http/respond.js";
@@ -115,8 +115,9 @@ export function createApp(options: LocalDvidOptions): LocalDvidApp {
       await dispatch(ctx);
     } catch (err) {
       discardBody(req, res);
-      if (isDvidRequestError(err)) {
-        sendError(res, err.status, err.verbatim ? err.message : `${err.message} (${path}).`);
+      const answer = dvidAnswerFor(err);
+      if (answer) {
+        sendError(res, answer.status, answer.verbatim ? answer.message : `${answer.message} (${path}).`);
       } else {
         // A store or server fault, not the client's: DVID would answer 500 too.
         process.stderr.write(`local-dvid: ${method} ${path} failed: ${(err as Error)?.stack ?? String(err)}\n`);

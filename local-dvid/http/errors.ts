@@ -1,18 +1,18 @@
-// Client errors of the HTTP layer. DVID answers almost every client error with 400 and a
+// The HTTP layer's answers to errors. DVID answers almost every client error with 400 and a
 // text/plain body `<message> (<URL path>).\n` (server.BadRequest, dvid-api.md §1.5); a few
 // answers are written verbatim with http.Error instead (the "Bad API call" text, keyvalue's 404
-// `Key "k" not found`, the router's `404 page not found`). Handlers throw these; the server turns
-// them into responses, so a handler never writes an error itself.
-import { LocalDvidError } from "../errors.js";
+// `Key "k" not found`, the router's `404 page not found`). Handlers throw a DvidRequestError, or
+// let through a LocalDvidError of meta/ or voxels/, which `dvidAnswerFor` maps to DVID's status;
+// the server turns either into the response, so a handler never writes an error itself.
+import { LocalDvidError, type LocalDvidErrorCode } from "../errors.js";
+import { goQuote } from "../../volume-client/wire/go-format.js";
 
-export class DvidRequestError extends LocalDvidError {
+export class DvidRequestError extends Error {
   readonly status: number;
   /** true: the body is the message as is; false: DVID's `<message> (<path>).` form. */
   readonly verbatim: boolean;
   constructor(status: 400 | 404 | 503, message: string, options: { verbatim?: boolean; cause?: unknown } = {}) {
-    super(status === 404 ? "NOT_FOUND" : status === 503 ? "RETRIES_EXHAUSTED" : "BAD_REQUEST", message, {
-      cause: options.cause,
-    });
+    super(message, { cause: options.cause });
     this.name = "DvidRequestError";
     this.status = status;
     this.verbatim = options.verbatim ?? false;
@@ -21,6 +21,26 @@ export class DvidRequestError extends LocalDvidError {
 
 export function isDvidRequestError(err: unknown): err is DvidRequestError {
   return err instanceof DvidRequestError;
+}
+
+/**
+ * DVID's status for what the server's repos, versions and voxels refuse: 400 even for an unknown
+ * UUID or branch (DVID has no 404 there), 503 for a compare-and-swap that kept losing (a retry
+ * may succeed). Other codes are faults of the store or the server: 500.
+ */
+const STATUS: Partial<Record<LocalDvidErrorCode, 400 | 503>> = {
+  INVALID_ARGUMENT: 400,
+  NOT_FOUND: 400,
+  ALREADY_EXISTS: 400,
+  CONFLICT: 400,
+  RETRIES_EXHAUSTED: 503,
+};
+
+/** The answer DVID gives for `err`, or undefined when it is a server fault (500). */
+export function dvidAnswerFor(err: unknown): DvidRequestError | undefined {
+  if (err instanceof DvidRequestError) return err;
+  const status = err instanceof LocalDvidError ? STATUS[err.code] : undefined;
+  return status === undefined ? undefined : new DvidRequestError(status, (err as Error).message, { cause: err });
 }
 
 /** DVID's server.BadRequest: 400 `<message> (<path>).` */
@@ -45,9 +65,4 @@ export function badApiCall(path: string, dataName: string, typeName: string, hos
 /** The client went away before its body was complete: its fault, so a 400 that nobody will read. */
 export function bodyAborted(cause?: unknown): DvidRequestError {
   return new DvidRequestError(400, "the client closed the connection before the body was complete", { cause });
-}
-
-/** Go's %q for the strings DVID quotes in messages (close enough: JSON string syntax). */
-export function goQuote(s: string): string {
-  return JSON.stringify(s);
 }

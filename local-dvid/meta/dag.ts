@@ -1,6 +1,6 @@
 // Walking a repo's version DAG: the order in which a read at version V looks for data
 // (copy-on-write), and DVID's branch ancestry for `branch-versions` and `uuid:branch~N`.
-import { badRequest } from "../http/errors.js";
+import { LocalDvidError } from "../errors.js";
 import { findNodeByVersion, type NodeMeta, type RepoMeta } from "./repo-meta.js";
 
 /**
@@ -56,7 +56,7 @@ export function branchAncestry(repo: RepoMeta, branch: string): NodeMeta[] {
       .map((v) => findNodeByVersion(repo, v))
       .filter((c): c is NodeMeta => c !== undefined && c.branch === branchName);
     if (next.length > 1) {
-      throw badRequest(`branch ${JSON.stringify(branchName)} has more than 1 child: ${next[0].uuid} and ${next[1].uuid}`);
+      throw new LocalDvidError("CONFLICT", `branch ${JSON.stringify(branchName)} has more than 1 child: ${next[0].uuid} and ${next[1].uuid}`);
     }
     if (next.length === 0) break;
     cur = next[0];

@@ -1,6 +1,7 @@
 // `POST /api/repo/{uuid}/instance` bodies (dvid-api.md §3.5): a JSON object read as DVID's
 // case-insensitive config map whose type settings must be JSON strings (§1.3).
-import { badRequest, goQuote } from "../http/errors.js";
+import { goQuote } from "../../volume-client/wire/go-format.js";
+import { LocalDvidError } from "../errors.js";
 import { DATA_TYPES, isVoxelType, type DataTypeName } from "../types/data-types.js";
 import type { InstanceMeta } from "./repo-meta.js";
 
@@ -11,6 +12,11 @@ const RESERVED_NAMES = new Set(["log", "branch", "note", "commit", "newversion"]
 const DEFAULT_BLOCK = 32;
 const MAX_BLOCK_SIDE = 1024;
 const MAX_BLOCK_BYTES = 128 * 1024 * 1024;
+
+/** A setting DVID refuses, in DVID's words (the HTTP layer answers 400). */
+function invalid(message: string, cause?: unknown): LocalDvidError {
+  return new LocalDvidError("INVALID_ARGUMENT", message, { cause });
+}
 
 /** Go's %v of a decoded JSON value, for error messages. */
 export function goValue(v: unknown): string {
@@ -24,30 +30,30 @@ export function goValue(v: unknown): string {
   return v === null ? "<nil>" : String(v);
 }
 
-/** The JSON body as a case-insensitive map; 400 with DVID's prefix when it is not a JSON object. */
+/** The JSON body as a case-insensitive map; INVALID_ARGUMENT with DVID's prefix when it is not a JSON object. */
 export function parseInstanceConfig(body: Buffer, prefix: string): InstanceConfig {
   const text = body.toString("utf8");
-  if (text.trim() === "") throw badRequest(`${prefix}: EOF`);
+  if (text.trim() === "") throw invalid(`${prefix}: EOF`);
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw badRequest(`${prefix}: invalid JSON: ${(err as Error).message}`, err);
+    throw invalid(`${prefix}: invalid JSON: ${(err as Error).message}`, err);
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     const kind = Array.isArray(value) ? "array" : value === null ? "null" : typeof value;
-    throw badRequest(`${prefix}: json: cannot unmarshal ${kind} into Go value of type map[string]interface {}`);
+    throw invalid(`${prefix}: json: cannot unmarshal ${kind} into Go value of type map[string]interface {}`);
   }
   const config: InstanceConfig = new Map();
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) config.set(k.toLowerCase(), v);
   return config;
 }
 
-/** DVID's Config.GetString: undefined when absent, 400 when present but not a string. */
+/** DVID's Config.GetString: undefined when absent, INVALID_ARGUMENT when present but not a string. */
 export function getString(config: InstanceConfig, key: string): string | undefined {
   const v = config.get(key.toLowerCase());
   if (v === undefined) return undefined;
-  if (typeof v !== "string") throw badRequest(`Setting for '${key}' was not a string: ${goValue(v)}`);
+  if (typeof v !== "string") throw invalid(`Setting for '${key}' was not a string: ${goValue(v)}`);
   return v;
 }
 
@@ -61,7 +67,7 @@ function getVersioned(config: InstanceConfig): boolean {
     if (s === "true" || s === "1") return true;
     if (s === "false" || s === "0") return false;
   }
-  throw badRequest(`Setting for 'versioned' must be a boolean or "true", "1", "false", "0": ${goValue(v)}`);
+  throw invalid(`Setting for 'versioned' must be a boolean or "true", "1", "false", "0": ${goValue(v)}`);
 }
 
 function compressionName(spec: string | undefined): string {
@@ -69,7 +75,7 @@ function compressionName(spec: string | undefined): string {
   const [format, levelStr, ...rest] = spec.toLowerCase().split(":");
   const level = levelStr === undefined ? undefined : Number(levelStr);
   const bad = (): never => {
-    throw badRequest(`Illegal compression specified: ${goQuote(spec)} (expected none, snappy, lz4, gzip[:1-9] or jpeg[:1-100])`);
+    throw invalid(`Illegal compression specified: ${goQuote(spec)} (expected none, snappy, lz4, gzip[:1-9] or jpeg[:1-100])`);
   };
   if (rest.length > 0 || (level !== undefined && !Number.isInteger(level))) bad();
   switch (format) {
@@ -98,7 +104,7 @@ function checksumName(spec: string | undefined): string {
     case "crc32":
       return "CRC32 checksum";
     default:
-      throw badRequest(`Illegal checksum specified: ${goQuote(spec as string)} (expected none or crc32)`);
+      throw invalid(`Illegal checksum specified: ${goQuote(spec as string)} (expected none or crc32)`);
   }
 }
 
@@ -107,7 +113,7 @@ function parseTags(spec: string | undefined): Record<string, string> | null {
   const tags: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const pair of spec.split(",")) {
     const eq = pair.indexOf("=");
-    if (eq <= 0) throw badRequest(`Tags must be "key=value" pairs separated by commas; got ${goQuote(spec)}`);
+    if (eq <= 0) throw invalid(`Tags must be "key=value" pairs separated by commas; got ${goQuote(spec)}`);
     tags[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
   }
   return tags;
@@ -116,7 +122,7 @@ function parseTags(spec: string | undefined): Record<string, string> | null {
 function parseTriple(name: string, spec: string, parse: (s: string) => number | undefined): [number, number, number] {
   const parts = spec.split(",").map((s) => parse(s.trim()));
   if (parts.length !== 3 || parts.some((p) => p === undefined)) {
-    throw badRequest(`${name} must be 3 comma-separated values "x,y,z"; got ${goQuote(spec)}`);
+    throw invalid(`${name} must be 3 comma-separated values "x,y,z"; got ${goQuote(spec)}`);
   }
   return parts as [number, number, number];
 }
@@ -126,7 +132,7 @@ const float = (s: string): number | undefined => (s !== "" && Number.isFinite(Nu
 
 /** Validates the instance name (reserved words, must be non-empty). */
 export function checkInstanceName(name: string): void {
-  if (RESERVED_NAMES.has(name)) throw badRequest(`cannot use reserved name ${goQuote(name)}`);
+  if (RESERVED_NAMES.has(name)) throw invalid(`cannot use reserved name ${goQuote(name)}`);
 }
 
 /** Builds the stored instance from a creation config (everything but the duplicate-name check). */
@@ -159,7 +165,7 @@ export function buildInstance(
     : [DEFAULT_BLOCK, DEFAULT_BLOCK, DEFAULT_BLOCK];
   const blockBytes = blockSize[0] * blockSize[1] * blockSize[2] * type.bytesPerVoxel;
   if (blockSize.some((b) => b < 1 || b > MAX_BLOCK_SIDE) || blockBytes > MAX_BLOCK_BYTES) {
-    throw badRequest(
+    throw invalid(
       `BlockSize must be 1 to ${MAX_BLOCK_SIDE} voxels per axis and at most ${MAX_BLOCK_BYTES} bytes per block; got ${goQuote(blockSpec ?? "")}`,
     );
   }
@@ -169,7 +175,7 @@ export function buildInstance(
   const unitsSpec = getString(config, "VoxelUnits");
   if (unitsSpec) {
     const units = unitsSpec.split(",").map((s) => s.trim());
-    if (units.length !== 3) throw badRequest(`VoxelUnits must be 3 comma-separated units; got ${goQuote(unitsSpec)}`);
+    if (units.length !== 3) throw invalid(`VoxelUnits must be 3 comma-separated units; got ${goQuote(unitsSpec)}`);
     inst.voxelUnits = units as [string, string, string];
   } else {
     inst.voxelUnits = ["nanometers", "nanometers", "nanometers"];
@@ -178,7 +184,7 @@ export function buildInstance(
   if (background !== undefined) {
     const b = int(background);
     if (b === undefined || b < 0 || b > 255) {
-      throw badRequest(`strconv.ParseUint: parsing ${goQuote(background)}: ${b === undefined ? "invalid syntax" : "value out of range"}`);
+      throw invalid(`strconv.ParseUint: parsing ${goQuote(background)}: ${b === undefined ? "invalid syntax" : "value out of range"}`);
     }
     inst.background = b;
   } else {

@@ -2,17 +2,18 @@
 // made through any node of a cluster is seen by every node on its next request; every change is a
 // compare-and-swap (read, modify, put with ifGenerationMatch, retry on conflict), so concurrent
 // changes through different nodes all survive instead of the last writer winning (DVID saves
-// the whole repo object last-writer-wins, dvid-deploy.md §4; this is the fix).
-import { isLocalDvidError } from "../errors.js";
-import { DvidRequestError, badRequest, goQuote } from "../http/errors.js";
+// the whole repo object last-writer-wins, dvid-deploy.md §4; this is the fix). Refusals carry
+// DVID's words (datastore.MatchingUUID and friends); the HTTP layer answers them with DVID's 400.
+import { goQuote } from "../../volume-client/wire/go-format.js";
+import { LocalDvidError, isLocalDvidError } from "../errors.js";
 import type { ObjectStore } from "../store/object-store.js";
+import { updateWithRetry } from "../store/update-with-retry.js";
 import { branchAncestry } from "./dag.js";
 import { newUuid } from "./new-uuid.js";
 import { findNode, type NodeMeta, type RepoMeta } from "./repo-meta.js";
 import { REPOS_PREFIX, UUIDS_PREFIX, repoKey, unescapeSegment, uuidKey, escapeSegment } from "./store-layout.js";
 import { rfc3339Nano } from "./time-format.js";
 
-const MAX_CAS_ATTEMPTS = 200;
 /** DVID v1.0.0+ starts repo mutation ids at or above this (dvid-api.md §3.3). */
 const MUTATION_ID_START = 1_000_000_000;
 const MUTATION_ID_STRIDE = 1000;
@@ -31,13 +32,16 @@ export interface NewRepoOptions {
   root?: string;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+function invalid(message: string): LocalDvidError {
+  return new LocalDvidError("INVALID_ARGUMENT", message);
 }
 
-/** Store errors worth retrying a compare-and-swap loop on. */
-function isCasConflict(err: unknown): boolean {
-  return isLocalDvidError(err, "PRECONDITION_FAILED") || isLocalDvidError(err, "STORE_LOCK_TIMEOUT");
+function notFound(message: string): LocalDvidError {
+  return new LocalDvidError("NOT_FOUND", message);
+}
+
+function uuidTaken(cause: unknown): LocalDvidError {
+  return new LocalDvidError("ALREADY_EXISTS", "UUID already exists in datastore", { cause });
 }
 
 export class MetadataStore {
@@ -73,20 +77,18 @@ export class MetadataStore {
 
   /**
    * DVID's MatchingUUID (dvid-api.md §1.2): a case-sensitive UUID prefix, or `prefix:branch`,
-   * `prefix:branch~N`, `:branch` (only when one repo exists). Unresolvable → 400.
+   * `prefix:branch~N`, `:branch` (only when one repo exists). Throws INVALID_ARGUMENT or NOT_FOUND.
    */
   async resolve(spec: string): Promise<ResolvedNode> {
     const parts = spec.split(":");
-    if (parts.length > 2) throw badRequest(`bad UUID specification ${goQuote(spec)}`);
+    if (parts.length > 2) throw invalid(`bad UUID specification ${goQuote(spec)}`);
     const [prefix, branch] = parts;
     if (branch !== undefined && prefix === "") {
       const repos = await this.listRepos();
       if (repos.length !== 1) {
-        throw badRequest(
-          repos.length > 1
-            ? "UUID must be specified if more than one repo exists"
-            : `branch ${goQuote(branch)} not found in repo ""`,
-        );
+        throw repos.length > 1
+          ? invalid("UUID must be specified if more than one repo exists")
+          : notFound(`branch ${goQuote(branch)} not found in repo ""`);
       }
       return this.#branchVersion(repos[0], "", branch);
     }
@@ -112,9 +114,9 @@ export class MetadataStore {
       // A UUID reserved by a request that then failed (or was killed) has no node: skip it.
       const found = await this.#lookupUuid(uuid);
       if (found) matches.push(found);
-      if (matches.length > 1) throw badRequest(`more than one UUID matches ${prefix}`);
+      if (matches.length > 1) throw invalid(`more than one UUID matches ${prefix}`);
     }
-    if (matches.length === 0) throw badRequest(`could not find UUID with partial match to ${prefix}`);
+    if (matches.length === 0) throw notFound(`could not find UUID with partial match to ${prefix}`);
     return matches[0];
   }
 
@@ -153,48 +155,46 @@ export class MetadataStore {
     if (tilde.length === 2) {
       const [name, nth] = tilde;
       const ancestry = branchAncestry(repo, name);
-      if (!/^[+-]?\d+$/.test(nth)) throw badRequest(`can't parse parent ${goQuote(nth)} in branch ${goQuote(name)}`);
+      if (!/^[+-]?\d+$/.test(nth)) throw invalid(`can't parse parent ${goQuote(nth)} in branch ${goQuote(name)}`);
       const parent = Number(nth);
       if (parent < 0 || parent >= ancestry.length) {
-        throw badRequest(`parent ${parent} is out of range for branch ${goQuote(name)}`);
+        throw notFound(`parent ${parent} is out of range for branch ${goQuote(name)}`);
       }
       return { repo, node: ancestry[parent] };
     }
     const leaf = repo.branchLeaves.find((l) => l.name === spec);
     const node = leaf && findNode(repo, leaf.uuid);
-    if (!node) throw badRequest(`branch ${goQuote(spec)} not found in repo ${goQuote(matchedUuid)}`);
+    if (!node) throw notFound(`branch ${goQuote(spec)} not found in repo ${goQuote(matchedUuid)}`);
     return { repo, node };
   }
 
   /**
    * Read-modify-write of one repo by compare-and-swap. `mutate` changes the repo in place and may
-   * throw (a DvidRequestError aborts with nothing written); it can run several times when other
-   * writers get in first, so it must not have side effects outside the repo object.
+   * throw (which aborts with nothing written); it can run several times when other writers get
+   * in first, so it must not have side effects outside the repo object.
    */
   async updateRepo<T>(root: string, mutate: (repo: RepoMeta) => T): Promise<{ repo: RepoMeta; result: T }> {
-    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-      const current = await this.readRepo(root);
-      if (!current) throw badRequest(`repo ${root} not found`);
-      const result = mutate(current.repo);
-      try {
-        await this.#store.put(repoKey(root), Buffer.from(JSON.stringify(current.repo), "utf8"), {
-          ifGenerationMatch: current.generation,
-        });
-        return { repo: current.repo, result };
-      } catch (err) {
-        if (!isCasConflict(err)) throw err;
-        await sleep(Math.random() * Math.min(50, 1 + attempt * 2));
-      }
-    }
-    throw new DvidRequestError(503, `metadata of repo ${root} kept changing during ${MAX_CAS_ATTEMPTS} attempts; retry`);
+    return updateWithRetry(
+      this.#store,
+      repoKey(root),
+      async () => {
+        const current = await this.readRepo(root);
+        if (!current) throw notFound(`repo ${root} not found`);
+        const result = mutate(current.repo);
+        const data = Buffer.from(JSON.stringify(current.repo), "utf8");
+        return { generation: current.generation, data, result: { repo: current.repo, result } };
+      },
+      // Repo objects are the most contended: every node's metadata change goes through one.
+      { what: `metadata of repo ${root}`, maxDelayMs: 50 },
+    );
   }
 
-  /** Claims a node UUID for a repo; 400 `UUID already exists in datastore` if anyone has it. */
+  /** Claims a node UUID for a repo; ALREADY_EXISTS if anyone has it. */
   async reserveUuid(uuid: string, root: string): Promise<void> {
     try {
       await this.#store.put(uuidKey(uuid), Buffer.from(root, "utf8"), { ifGenerationMatch: 0 });
     } catch (err) {
-      if (isLocalDvidError(err, "PRECONDITION_FAILED")) throw badRequest("UUID already exists in datastore", err);
+      if (isLocalDvidError(err, "PRECONDITION_FAILED")) throw uuidTaken(err);
       throw err;
     }
   }
@@ -229,7 +229,7 @@ export class MetadataStore {
     try {
       await this.#store.put(repoKey(root), Buffer.from(JSON.stringify(repo), "utf8"), { ifGenerationMatch: 0 });
     } catch (err) {
-      if (isLocalDvidError(err, "PRECONDITION_FAILED")) throw badRequest("UUID already exists in datastore", err);
+      if (isLocalDvidError(err, "PRECONDITION_FAILED")) throw uuidTaken(err);
       throw err;
     }
     this.#uuidRoots.set(root, root);

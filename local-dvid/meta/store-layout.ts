@@ -75,8 +75,13 @@ export function blockName(bx: number, by: number, bz: number): string {
   return `${bx}_${by}_${bz}`;
 }
 
+/** Where the extents of every version of an instance are. */
+export function extentsPrefix(dataUUID: string): string {
+  return `extents/${dataUUID}/`;
+}
+
 export function extentsKey(dataUUID: string, versionUUID: string): string {
-  return `extents/${dataUUID}/${escapeSegment(versionUUID)}`;
+  return extentsPrefix(dataUUID) + escapeSegment(versionUUID);
 }
 
 export function kvPrefix(dataUUID: string, versionUUID: string): string {

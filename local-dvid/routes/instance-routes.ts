@@ -2,11 +2,13 @@
 // instance is looked up by name in the node's repo; for versioned instances a mutation (POST,
 // PUT, DELETE) on a locked node is refused unless the request carries the admin token;
 // unversioned instances map every node to the root and skip the lock check.
-import { badRequest, goQuote } from "../http/errors.js";
+import { badRequest } from "../http/errors.js";
+import { goQuote } from "../../volume-client/wire/go-format.js";
 import type { ResolvedNode } from "../meta/metadata-store.js";
 import { findInstance } from "../meta/repo-meta.js";
 import { DATA_TYPES, isVoxelType } from "../types/data-types.js";
 import type { RequestContext } from "./app-state.js";
+import type { InstanceRequest } from "./instance-request.js";
 import { handleKeyvalue } from "./keyvalue-routes.js";
 import { handleVoxels } from "./voxel-routes.js";
 
@@ -32,7 +34,7 @@ export async function handleInstance(
   }
   // DVID drops one empty last segment (a trailing slash).
   const parts = rest.length > 0 && rest[rest.length - 1] === "" ? rest.slice(0, -1) : rest;
-  const request = { ctx, repo, node, inst, keyword, parts };
+  const request: InstanceRequest = { ctx, repo, node, inst, keyword, parts };
   const type = DATA_TYPES[inst.typeName];
   if (isVoxelType(type)) return handleVoxels(request, type);
   return handleKeyvalue(request);

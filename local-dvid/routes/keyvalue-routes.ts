@@ -3,15 +3,15 @@
 // has the key; DELETE in a versioned instance writes a tombstone at V (ancestors keep the value,
 // V and its descendants see 404).
 import { isLocalDvidError } from "../errors.js";
-import { badApiCall, badRequest, goQuote, notFound } from "../http/errors.js";
+import { badApiCall, badRequest, notFound } from "../http/errors.js";
+import { goQuote } from "../../volume-client/wire/go-format.js";
 import { readBody } from "../http/read-body.js";
 import { sendBody, sendEmpty, sendJson } from "../http/respond.js";
-import { baseJson } from "../meta/instance-json.js";
 import { MAX_KV_KEY_BYTES, kvKeyFromTail, kvKeyTail, kvPrefix } from "../meta/store-layout.js";
+import { versionRefs, type VersionRef } from "../meta/version-ref.js";
 import { typeHelp } from "../types/help-text.js";
-import type { VersionRef } from "../voxels/block-lookup.js";
-import { versionRefs } from "./instance-version.js";
-import type { InstanceRequest } from "./voxel-routes.js";
+import { baseJson } from "./instance-json.js";
+import type { InstanceRequest } from "./instance-request.js";
 
 const MAX_VALUE_BYTES = 1 << 30;
 const VALUE = 1;

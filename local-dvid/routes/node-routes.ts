@@ -1,7 +1,8 @@
 // Node-level endpoints: /api/node/{uuid}/{action} (dvid-api.md §3.6, §3.7). DVID's nodeSelector
 // refuses every non-GET request on a locked node before routing (`Cannot do post on locked node
 // <uuid>`), except the actions that need a lock: branch, newversion (and tag).
-import { badRequest, goQuote, notFound } from "../http/errors.js";
+import { badRequest, notFound } from "../http/errors.js";
+import { goQuote } from "../../volume-client/wire/go-format.js";
 import { sendBody, sendEmpty, sendJson } from "../http/respond.js";
 import type { ResolvedNode } from "../meta/metadata-store.js";
 import { isDvidUuid, newUuid } from "../meta/new-uuid.js";

@@ -1,10 +1,10 @@
 // Repo info JSON with DVID's field names (dvid-api.md §3.3). DataInstances show the extents of
 // the master-branch leaf, as DVID's repo info does.
 import { findNode, rootNode, type NodeMeta, type RepoMeta } from "../meta/repo-meta.js";
-import { instanceJson } from "../meta/instance-json.js";
 import { DATA_TYPES, isVoxelType } from "../types/data-types.js";
+import { instanceExtents } from "../voxels/extents.js";
 import type { AppState } from "./app-state.js";
-import { instanceExtents } from "./instance-version.js";
+import { instanceJson } from "./instance-json.js";
 
 export function nodeJson(node: NodeMeta): Record<string, unknown> {
   return {
@@ -32,7 +32,7 @@ export async function repoJson(app: AppState, repo: RepoMeta): Promise<Record<st
   const instances = dict();
   await Promise.all(
     repo.instances.map(async (inst) => {
-      const extents = isVoxelType(DATA_TYPES[inst.typeName]) ? await instanceExtents(app, repo, master, inst) : undefined;
+      const extents = isVoxelType(DATA_TYPES[inst.typeName]) ? await instanceExtents(app.store, repo, master, inst) : undefined;
       instances[inst.name] = instanceJson(inst, app.storeName, extents);
     }),
   );

@@ -1,7 +1,8 @@
 // Repo-level endpoints: /api/repo/{uuid}[/{action}[/…]] (dvid-api.md §3.3-3.5, §3.8). The UUID
 // is resolved before the route is matched (DVID's repoSelector middleware), so an unknown UUID is
 // a 400 even on an unknown action.
-import { badRequest, goQuote, notFound } from "../http/errors.js";
+import { badRequest, notFound } from "../http/errors.js";
+import { goQuote } from "../../volume-client/wire/go-format.js";
 import { sendBody, sendEmpty, sendJson } from "../http/respond.js";
 import { branchAncestry } from "../meta/dag.js";
 import { buildInstance, describeConfig, parseInstanceConfig } from "../meta/instance-config.js";

@@ -1,7 +1,9 @@
 // Server-level endpoints (dvid-api.md §2) and repo creation/listing (§3.1, §3.2).
 import { cpus, hostname } from "node:os";
 import { createRequire } from "node:module";
-import { badRequest, goQuote, notFound } from "../http/errors.js";
+import { badRequest, notFound } from "../http/errors.js";
+import { formatExtensions, NONALIGNED_RAW_POST } from "../../volume-client/wire/extensions.js";
+import { goQuote } from "../../volume-client/wire/go-format.js";
 import { sendBody, sendJson } from "../http/respond.js";
 import { getString, parseInstanceConfig } from "../meta/instance-config.js";
 import { MAX_UUID_CHARS } from "../meta/store-layout.js";
@@ -12,7 +14,7 @@ import { readText } from "./json-body.js";
 import { repoJson } from "./repo-json.js";
 
 /** The extensions a real DVID lacks, advertised in /api/server/info under "Extensions". */
-export const EXTENSIONS = ["nonaligned-raw-post"] as const;
+export const EXTENSIONS = [NONALIGNED_RAW_POST] as const;
 
 function packageVersion(): string {
   try {
@@ -50,7 +52,7 @@ export function serverInfo(ctx: RequestContext): Record<string, string> {
     Note: app.options.note,
     "TOML location": "",
     "Max Open Files": "",
-    Extensions: EXTENSIONS.join(","),
+    Extensions: formatExtensions(EXTENSIONS),
   };
   if (app.options.readonly) info.Mode = "read only";
   return info;

@@ -1,61 +1,51 @@
 // Instance endpoints of the block-based voxel types (imageblk types and labelblk), dvid-api.md
 // §4.2-4.7: info, metadata, extents, resolution, raw/isotropic 3-D and 2-D, label(s).
 import { gunzipSync, gzipSync } from "node:zlib";
+import { floorDiv, isAlignedSpan } from "../../volume-client/wire/block-grid.js";
+import { isQueryFlagOn, NONALIGNED_QUERY } from "../../volume-client/wire/extensions.js";
+import { goPoint, goQuote } from "../../volume-client/wire/go-format.js";
+import { isInt32 } from "../../volume-client/wire/int32.js";
 import { lz4CompressBlock, lz4DecompressBlock } from "../../volume-client/wire/lz4.js";
-import { badApiCall, badRequest, goQuote } from "../http/errors.js";
+import type { Parsed } from "../../volume-client/wire/parse-result.js";
+import { parsePoint } from "../../volume-client/wire/point.js";
+import { describeRawBox, parseDataShape, parseRawBox, parseRawSlice, type DataShape, type RawBox } from "../../volume-client/wire/raw-url.js";
+import { badApiCall, badRequest } from "../http/errors.js";
 import { contentLength, readBody, readExactBody } from "../http/read-body.js";
 import { sendBody, sendEmpty, sendJson } from "../http/respond.js";
-import { baseJson, voxelExtendedJson } from "../meta/instance-json.js";
-import { findInstance, findNode, type InstanceMeta, type NodeMeta, type RepoMeta } from "../meta/repo-meta.js";
+import { findInstance, findNode } from "../meta/repo-meta.js";
 import { blockName } from "../meta/store-layout.js";
 import { rfc3339Nano } from "../meta/time-format.js";
+import { instanceVersion, versionRefs } from "../meta/version-ref.js";
 import type { VoxelTypeInfo } from "../types/data-types.js";
 import { typeHelp } from "../types/help-text.js";
-import { BlockLookup } from "../voxels/block-lookup.js";
-import { boxExtents, growExtents, putExtents } from "../voxels/extents.js";
+import { BlockLookup, OwnBlocks } from "../voxels/block-lookup.js";
+import { boxExtents, growExtents, instanceExtents, putExtents } from "../voxels/extents.js";
 import { encodePng, pngLayoutForVoxelBytes, voxelsToPngPixels } from "../voxels/png-encode.js";
-import {
-  describeBox,
-  formatPoint,
-  parseDataShape,
-  parsePoint,
-  parseSlice,
-  parseSubvolume,
-  type VoxelBox,
-} from "../voxels/url-geometry.js";
-import { readVolumeInto, streamVolume, volumeBytes, type VoxelLayout } from "../voxels/volume-read.js";
-import { receiveAndWriteAligned, writeAligned, writePatched } from "../voxels/volume-write.js";
-import type { RequestContext } from "./app-state.js";
-import { instanceExtents, instanceVersion, versionRefs } from "./instance-version.js";
+import { readBoxInto } from "../voxels/volume-read.js";
+import { writeAligned, writePatched } from "../voxels/volume-write.js";
+import { boxBytes } from "../voxels/voxel-grid.js";
+import { voxelLayout, type BlockIo, type VoxelLayout } from "../voxels/voxel-layout.js";
+import { baseJson, voxelExtendedJson } from "./instance-json.js";
+import type { InstanceRequest } from "./instance-request.js";
 import { parseJson, readText } from "./json-body.js";
+import { receiveAndWriteAligned } from "./raw-receive.js";
+import { streamBox } from "./raw-stream.js";
 
 /** DVID refuses GETs whose answer would exceed 3 GiB (server.MaxDataRequest). */
 export const MAX_DATA_REQUEST = 3 * 2 ** 30;
 
-export interface InstanceRequest {
-  readonly ctx: RequestContext;
-  readonly repo: RepoMeta;
-  /** The node named in the URL (what lock checks and error texts refer to). */
-  readonly node: NodeMeta;
-  readonly inst: InstanceMeta;
-  readonly keyword: string;
-  /** Path segments after the keyword, a trailing empty one dropped. */
-  readonly parts: readonly string[];
+/** A parse of URL text, or DVID's 400 with the words DVID refuses it with. */
+function accepted<T>(result: Parsed<T>): T {
+  if (!result.ok) throw badRequest(result.error);
+  return result.value;
 }
 
-function layoutOf(inst: InstanceMeta, type: VoxelTypeInfo): VoxelLayout {
-  const b = inst.blockSize as [number, number, number];
-  return { blockSize: b, bytesPerVoxel: type.bytesPerVoxel, blockBytes: b[0] * b[1] * b[2] * type.bytesPerVoxel };
-}
-
-async function lookupFor(r: InstanceRequest, layout: VoxelLayout): Promise<BlockLookup> {
-  return BlockLookup.create(
-    r.ctx.app.store,
-    r.ctx.app.blockIndex,
-    r.inst.dataUUID,
-    layout.blockBytes,
-    versionRefs(r.repo, r.node, r.inst),
-  );
+/** What a read (or a patch) at the request's version works with: every block of its ancestry. */
+async function lookupIo(r: InstanceRequest, layout: VoxelLayout): Promise<BlockIo<BlockLookup>> {
+  const { app } = r.ctx;
+  const refs = versionRefs(r.repo, r.node, r.inst);
+  const blocks = await BlockLookup.create(app.store, app.blockIndex, r.inst.dataUUID, layout.blockBytes, refs);
+  return { blocks, layout, pool: app.pool };
 }
 
 function checkSize(bytes: number): void {
@@ -102,26 +92,26 @@ export async function handleVoxels(r: InstanceRequest, type: VoxelTypeInfo): Pro
 }
 
 async function sendInfo(r: InstanceRequest, type: VoxelTypeInfo): Promise<void> {
-  const extents = await instanceExtents(r.ctx.app, r.repo, r.node, r.inst);
+  const extents = await instanceExtents(r.ctx.app.store, r.repo, r.node, r.inst);
   const out: Record<string, unknown> = {
     Base: baseJson(r.inst, r.ctx.app.storeName),
     Extended: voxelExtendedJson(r.inst, type, extents),
   };
   // imageblk reports per-version extents at the top level too; labelblk does not (§4.2).
-  if (type.family === "imageblk") out.Extents = { MinPoint: extents?.min ?? null, MaxPoint: extents?.max ?? null };
+  if (type.family === "imageblk") out.Extents = { MinPoint: extents?.minXyz ?? null, MaxPoint: extents?.maxXyz ?? null };
   sendJson(r.ctx.res, out);
 }
 
 async function sendMetadata(r: InstanceRequest, type: VoxelTypeInfo): Promise<void> {
-  const extents = await instanceExtents(r.ctx.app, r.repo, r.node, r.inst);
+  const extents = await instanceExtents(r.ctx.app.store, r.repo, r.node, r.inst);
   const voxelSize = r.inst.voxelSize as number[];
   const units = r.inst.voxelUnits as string[];
   const axes = ["X", "Y", "Z"].map((label, i) => ({
     Label: label,
     Resolution: voxelSize[i],
     Units: units[i],
-    Size: extents ? extents.max[i] - extents.min[i] + 1 : 0,
-    Offset: extents ? extents.min[i] : 0,
+    Size: extents ? extents.maxXyz[i] - extents.minXyz[i] + 1 : 0,
+    Offset: extents ? extents.minXyz[i] : 0,
   }));
   sendBody(
     r.ctx.res,
@@ -131,17 +121,17 @@ async function sendMetadata(r: InstanceRequest, type: VoxelTypeInfo): Promise<vo
   );
 }
 
-function isIntTriple(v: unknown): v is [number, number, number] {
-  return Array.isArray(v) && v.length === 3 && v.every((n) => Number.isInteger(n) && Math.abs(n) < 2 ** 31);
+function isInt32Triple(v: unknown): v is [number, number, number] {
+  return Array.isArray(v) && v.length === 3 && v.every(isInt32);
 }
 
 async function postExtents(r: InstanceRequest): Promise<void> {
   const value = parseJson(await readText(r.ctx), false) as { MinPoint?: unknown; MaxPoint?: unknown } | null;
-  if (value === null || typeof value !== "object" || !isIntTriple(value.MinPoint) || !isIntTriple(value.MaxPoint)) {
+  if (value === null || typeof value !== "object" || !isInt32Triple(value.MinPoint) || !isInt32Triple(value.MaxPoint)) {
     throw badRequest(`extents must be JSON {"MinPoint": [x,y,z], "MaxPoint": [x,y,z]} with integer coordinates`);
   }
   const version = instanceVersion(r.repo, r.node, r.inst);
-  await putExtents(r.ctx.app.store, r.inst.dataUUID, version.uuid, { min: value.MinPoint, max: value.MaxPoint });
+  await putExtents(r.ctx.app.store, r.inst.dataUUID, version.uuid, { minXyz: value.MinPoint, maxXyz: value.MaxPoint });
   sendEmpty(r.ctx.res);
 }
 
@@ -175,19 +165,19 @@ function rejectUnsupportedQueries(r: InstanceRequest): void {
   }
 }
 
-function rawParts(r: InstanceRequest): { shape: ReturnType<typeof parseDataShape>; size: string; offset: string; format?: string } {
+function rawParts(r: InstanceRequest): { shape: DataShape; size: string; offset: string; format?: string } {
   if (r.parts.length < 3) throw badRequest(`'${r.keyword}' must be followed by shape/size/offset`);
-  return { shape: parseDataShape(r.parts[0]), size: r.parts[1], offset: r.parts[2], format: r.parts[3] };
+  return { shape: accepted(parseDataShape(r.parts[0])), size: r.parts[1], offset: r.parts[2], format: r.parts[3] };
 }
 
 async function getRaw(r: InstanceRequest, type: VoxelTypeInfo): Promise<void> {
   const { ctx } = r;
   const { shape, size, offset, format } = rawParts(r);
   rejectUnsupportedQueries(r);
-  const layout = layoutOf(r.inst, type);
+  const layout = voxelLayout(r.inst, type);
   const pool = ctx.app.pool;
   if (shape !== "3d") {
-    const { box, width, height } = parseSlice(shape, size, offset);
+    const { box, width, height } = accepted(parseRawSlice(shape, size, offset));
     const fmt = (format ?? "png").toLowerCase();
     if (fmt !== "png") throw badRequest(`local-dvid encodes 2d images as png only; got format ${goQuote(format ?? "")}`);
     if (r.keyword === "isotropic") {
@@ -199,29 +189,29 @@ async function getRaw(r: InstanceRequest, type: VoxelTypeInfo): Promise<void> {
     }
     const png = pngLayoutForVoxelBytes(type.bytesPerVoxel);
     if (!png) throw badRequest(`DVID doesn't support images for 1 channels and ${type.bytesPerVoxel} bytes/channel`);
-    const bytes = volumeBytes(box, type.bytesPerVoxel);
+    const bytes = boxBytes(box, type.bytesPerVoxel);
     checkSize(bytes);
     const buf = pool.acquire(bytes);
     try {
-      await readVolumeInto(await lookupFor(r, layout), layout, pool, box, buf);
+      await readBoxInto(await lookupIo(r, layout), box, buf);
       const image = encodePng(width, height, png, voxelsToPngPixels(buf.subarray(0, bytes), type.bytesPerVoxel));
       return sendBody(ctx.res, 200, "image/png", image);
     } finally {
       pool.release(buf);
     }
   }
-  const box = parseSubvolume(size, offset);
+  const box = accepted(parseRawBox(size, offset));
   if (format === "jpg" || format === "jpeg") {
     throw badRequest("local-dvid does not encode 3d volumes as JPEG; omit the format for raw voxels");
   }
-  const bytes = volumeBytes(box, type.bytesPerVoxel);
+  const bytes = boxBytes(box, type.bytesPerVoxel);
   checkSize(bytes);
   const compression = labelCompression(r, type);
-  const lookup = await lookupFor(r, layout);
-  if (compression === undefined) return streamVolume(ctx.res, lookup, layout, pool, box, ctx.method === "HEAD");
+  const io = await lookupIo(r, layout);
+  if (compression === undefined) return streamBox(ctx.res, io, box, ctx.method === "HEAD");
   const buf = pool.acquire(bytes);
   try {
-    await readVolumeInto(lookup, layout, pool, box, buf);
+    await readBoxInto(io, box, buf);
     const raw = buf.subarray(0, bytes);
     const body = compression === "lz4" ? Buffer.from(lz4CompressBlock(raw)) : gzipSync(raw);
     sendBody(ctx.res, 200, "application/octet-stream", body);
@@ -230,47 +220,46 @@ async function getRaw(r: InstanceRequest, type: VoxelTypeInfo): Promise<void> {
   }
 }
 
-function isAligned(box: VoxelBox, block: readonly number[]): boolean {
-  const m = (a: number, b: number): boolean => ((a % b) + b) % b === 0;
+function isAligned(box: RawBox, blockSizeXyz: readonly number[]): boolean {
   return (
-    m(box.x0, block[0]) && m(box.y0, block[1]) && m(box.z0, block[2]) &&
-    m(box.nx, block[0]) && m(box.ny, block[1]) && m(box.nz, block[2])
+    isAlignedSpan(box.x0, box.x0 + box.nx, blockSizeXyz[0]) &&
+    isAlignedSpan(box.y0, box.y0 + box.ny, blockSizeXyz[1]) &&
+    isAlignedSpan(box.z0, box.z0 + box.nz, blockSizeXyz[2])
   );
-}
-
-function isTrue(v: string | null): boolean {
-  return v !== null && ["true", "1", "on"].includes(v.toLowerCase());
 }
 
 async function postRaw(r: InstanceRequest, type: VoxelTypeInfo): Promise<void> {
   const { ctx } = r;
   const { shape, size, offset } = rawParts(r);
   if (shape !== "3d") throw badRequest("DVID does not permit 2d mutations, only 3d block-aligned stores");
-  const box = parseSubvolume(size, offset);
+  const box = accepted(parseRawBox(size, offset));
   rejectUnsupportedQueries(r);
-  const layout = layoutOf(r.inst, type);
-  const expected = volumeBytes(box, type.bytesPerVoxel);
+  const layout = voxelLayout(r.inst, type);
+  const expected = boxBytes(box, type.bytesPerVoxel);
   checkSize(expected);
   const what = type.family === "labelblk" ? "labels" : "voxels";
   const lengthError = (got: number): Error =>
-    badRequest(`${what} data was ${got} bytes, expected ${expected} bytes for ${describeBox(box)}`);
+    badRequest(`${what} data was ${got} bytes, expected ${expected} bytes for ${describeRawBox(box)}`);
   const compression = labelCompression(r, type);
-  const nonaligned = isTrue(ctx.query.get("nonaligned"));
+  const nonaligned = isQueryFlagOn(ctx.query.get(NONALIGNED_QUERY));
   const declared = contentLength(ctx.req);
   // Rule order as DVID checks it: body length, then alignment; nothing is written on failure.
   if (compression === undefined && declared !== undefined && declared !== expected) throw lengthError(declared);
-  const aligned = isAligned(box, layout.blockSize);
+  const aligned = isAligned(box, layout.blockSizeXyz);
   const alignmentError = (): Error => {
     const end = [box.x0 + box.nx - 1, box.y0 + box.ny - 1, box.z0 + box.nz - 1];
     return badRequest(
-      `cannot store ${what} in non-block aligned geometry ${formatPoint([box.x0, box.y0, box.z0])} -> ${formatPoint(end)}`,
+      `cannot store ${what} in non-block aligned geometry ${goPoint([box.x0, box.y0, box.z0])} -> ${goPoint(end)}`,
     );
   };
   if (!aligned && !nonaligned && declared !== undefined && compression === undefined) throw alignmentError();
-  const lookup = await lookupFor(r, layout);
   const pool = ctx.app.pool;
+  const refs = versionRefs(r.repo, r.node, r.inst);
+  // An aligned write replaces whole blocks: it needs only the version's own blocks, none of the
+  // ancestry a read or a patch looks through.
+  const own = (): BlockIo<OwnBlocks> => ({ blocks: new OwnBlocks(ctx.app.store, r.inst.dataUUID, refs[0]), layout, pool });
   if (aligned && compression === undefined && declared === expected) {
-    await receiveAndWriteAligned(ctx.req, lookup, layout, pool, box);
+    await receiveAndWriteAligned(ctx.req, own(), box);
   } else {
     let body: Buffer;
     let pooled: Buffer | undefined;
@@ -286,13 +275,13 @@ async function postRaw(r: InstanceRequest, type: VoxelTypeInfo): Promise<void> {
     }
     try {
       if (!aligned && !nonaligned) throw alignmentError();
-      if (aligned) await writeAligned(lookup, layout, pool, body, box);
-      else await writePatched(lookup, layout, pool, body, box);
+      if (aligned) await writeAligned(own(), body, box);
+      else await writePatched(await lookupIo(r, layout), body, box);
     } finally {
       if (pooled) pool.release(pooled);
     }
   }
-  await growExtents(ctx.app.store, r.inst.dataUUID, lookup.ancestry, boxExtents(box));
+  await growExtents(ctx.app.store, r.inst.dataUUID, refs, boxExtents(box));
   await bumpEpochAfterAdminWrite(r);
   sendEmpty(ctx.res);
 }
@@ -328,11 +317,11 @@ async function bumpEpochAfterAdminWrite(r: InstanceRequest): Promise<void> {
   });
 }
 
-/** Reads the uint64 labels at the given points (x first), grouped by block. */
-async function readLabels(r: InstanceRequest, type: VoxelTypeInfo, points: readonly number[][]): Promise<bigint[]> {
-  const layout = layoutOf(r.inst, type);
-  const [BX, BY, BZ] = layout.blockSize;
-  const lookup = await lookupFor(r, layout);
+/** Reads the uint64 labels at the given points, grouped by block. */
+async function readLabels(r: InstanceRequest, type: VoxelTypeInfo, pointsXyz: readonly number[][]): Promise<bigint[]> {
+  const layout = voxelLayout(r.inst, type);
+  const [BX, BY, BZ] = layout.blockSizeXyz;
+  const { blocks: lookup } = await lookupIo(r, layout);
   const blocks = new Map<string, Promise<Buffer | undefined>>();
   const fetch = (name: string): Promise<Buffer | undefined> => {
     let p = blocks.get(name);
@@ -344,10 +333,10 @@ async function readLabels(r: InstanceRequest, type: VoxelTypeInfo, points: reado
     return p;
   };
   return Promise.all(
-    points.map(async ([x, y, z]) => {
-      const bx = Math.floor(x / BX);
-      const by = Math.floor(y / BY);
-      const bz = Math.floor(z / BZ);
+    pointsXyz.map(async ([x, y, z]) => {
+      const bx = floorDiv(x, BX);
+      const by = floorDiv(y, BY);
+      const bz = floorDiv(z, BZ);
       const data = await fetch(blockName(bx, by, bz));
       if (!data) return 0n;
       const i = ((z - bz * BZ) * BY + (y - by * BY)) * BX + (x - bx * BX);
@@ -358,7 +347,7 @@ async function readLabels(r: InstanceRequest, type: VoxelTypeInfo, points: reado
 
 async function getLabel(r: InstanceRequest, type: VoxelTypeInfo): Promise<void> {
   if (r.parts.length < 1) throw badRequest("label requires a voxel coordinate x_y_z");
-  const point = parsePoint(r.parts[0]);
+  const point = accepted(parsePoint(r.parts[0]));
   if (point.length !== 3) throw badRequest(`Expected 3d coordinate for label query; got ${goQuote(r.parts[0])}`);
   const [label] = await readLabels(r, type, [point]);
   sendBody(r.ctx.res, 200, "application/json", `{"Label": ${label}}`);
@@ -366,7 +355,7 @@ async function getLabel(r: InstanceRequest, type: VoxelTypeInfo): Promise<void> 
 
 async function getLabels(r: InstanceRequest, type: VoxelTypeInfo): Promise<void> {
   const value = parseJson(await readText(r.ctx), false);
-  if (!Array.isArray(value) || !value.every(isIntTriple)) {
+  if (!Array.isArray(value) || !value.every(isInt32Triple)) {
     throw badRequest("labels expects a JSON array of [x,y,z] integer coordinates in the request body");
   }
   const labels = await readLabels(r, type, value as number[][]);

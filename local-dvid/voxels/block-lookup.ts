@@ -7,17 +7,15 @@
 // committed nodes, dvid-api.md §3.7), so the set of blocks each locked version holds is listed
 // once per process and cached; only unlocked versions (at most the version read itself) are
 // probed, and not even those when they hold no block of the instance yet. Unversioned instances
-// write to the root even when it is locked, so they are always probed; admin-token writes to locked nodes bump the node's dataEpoch, which keys the cache.
+// write to the root even when it is locked, so they are always probed; admin-token writes to
+// locked nodes bump the node's dataEpoch, which keys the cache.
+//
+// Writes need none of this: a version's writes go to its own blocks only (OwnBlocks), and only a
+// patch of a block the write covers in part reads what the block was (BlockLookup).
 import { LocalDvidError, isLocalDvidError } from "../errors.js";
-import type { ByteRange, ObjectStore, SliceInfo } from "../store/object-store.js";
 import { blockPrefix } from "../meta/store-layout.js";
-
-export interface VersionRef {
-  readonly uuid: string;
-  /** True when the version cannot change, so its block list may be cached. */
-  readonly cacheable: boolean;
-  readonly epoch: number;
-}
+import type { VersionRef } from "../meta/version-ref.js";
+import type { ByteRange, ObjectStore, SliceInfo } from "../store/object-store.js";
 
 const MAX_CACHED_VERSIONS = 256;
 const EMPTY: ReadonlySet<string> = new Set();
@@ -52,13 +50,29 @@ export class LockedBlockIndex {
   }
 }
 
+/** The blocks of one instance that one version holds itself: where its writes go. Making one reads nothing. */
+export class OwnBlocks {
+  readonly store: ObjectStore;
+  readonly #prefix: string;
+
+  constructor(store: ObjectStore, dataUUID: string, version: VersionRef) {
+    this.store = store;
+    this.#prefix = blockPrefix(dataUUID, version.uuid);
+  }
+
+  /** The store key of a block (`blockName`) at this version. */
+  key(name: string): string {
+    return this.#prefix + name;
+  }
+}
+
 /** Where each block of one instance is read from at one version. */
 export class BlockLookup {
-  readonly store: ObjectStore;
-  readonly dataUUID: string;
-  readonly blockBytes: number;
-  /** The version read (and written) first, then its ancestors in lookup order. */
-  readonly ancestry: readonly VersionRef[];
+  /** The version read and written (ancestry[0]). */
+  readonly own: OwnBlocks;
+  readonly #store: ObjectStore;
+  readonly #blockBytes: number;
+  /** Per entry of the ancestry (the version itself first): its block key prefix, and the names of the blocks it holds when known. */
   readonly #prefixes: string[];
   readonly #sets: (ReadonlySet<string> | undefined)[];
 
@@ -69,10 +83,9 @@ export class BlockLookup {
     ancestry: readonly VersionRef[],
     sets: (ReadonlySet<string> | undefined)[],
   ) {
-    this.store = store;
-    this.dataUUID = dataUUID;
-    this.blockBytes = blockBytes;
-    this.ancestry = ancestry;
+    this.own = new OwnBlocks(store, dataUUID, ancestry[0]);
+    this.#store = store;
+    this.#blockBytes = blockBytes;
     this.#prefixes = ancestry.map((v) => blockPrefix(dataUUID, v.uuid));
     this.#sets = sets;
   }
@@ -96,18 +109,13 @@ export class BlockLookup {
     return new BlockLookup(store, dataUUID, blockBytes, ancestry, sets);
   }
 
-  /** The store key of a block at the version written (ancestry[0]). */
-  ownKey(name: string): string {
-    return this.#prefixes[0] + name;
-  }
-
   /**
    * Reads the block visible at this version into `target` at `offset`; false when no version in
    * the ancestry has it (the caller zero-fills). `from` skips the first ancestry entries. With
    * `range`, only those bytes of the block are read (e.g. the planes a thin box needs).
    */
   async readInto(name: string, target: Uint8Array, offset: number, from = 0, range?: ByteRange): Promise<boolean> {
-    for (let i = from; i < this.ancestry.length; i++) {
+    for (let i = from; i < this.#prefixes.length; i++) {
       const set = this.#sets[i];
       if (set && !set.has(name)) continue;
       const found = await this.#readChecked(this.#prefixes[i] + name, target, offset, range);
@@ -127,16 +135,16 @@ export class BlockLookup {
   async #readChecked(key: string, target: Uint8Array, offset: number, range: ByteRange | undefined): Promise<SliceInfo | undefined> {
     let info: SliceInfo | undefined;
     try {
-      info = await this.store.readSlice(key, target, offset, range);
+      info = await this.#store.readSlice(key, target, offset, range);
     } catch (err) {
       // Too large for the room, or too short for the range: not a block of this instance.
       if (isLocalDvidError(err, "OBJECT_TOO_LARGE") || (range !== undefined && isLocalDvidError(err, "INVALID_OPTION"))) {
-        throw new LocalDvidError("CORRUPT_OBJECT", `block ${key} is not ${this.blockBytes} bytes, the block size of this instance (${(err as Error).message})`);
+        throw new LocalDvidError("CORRUPT_OBJECT", `block ${key} is not ${this.#blockBytes} bytes, the block size of this instance (${(err as Error).message})`);
       }
       throw err;
     }
-    if (info !== undefined && info.size !== this.blockBytes) {
-      throw new LocalDvidError("CORRUPT_OBJECT", `block ${key} is ${info.size} bytes; blocks of this instance are ${this.blockBytes} bytes`);
+    if (info !== undefined && info.size !== this.#blockBytes) {
+      throw new LocalDvidError("CORRUPT_OBJECT", `block ${key} is ${info.size} bytes; blocks of this instance are ${this.#blockBytes} bytes`);
     }
     return info;
   }

@@ -1,27 +1,7 @@
-// Copying a box of voxels between two x-fastest arrays (a block and a request's volume), merging
-// rows into one copy whenever they are contiguous in both.
-
-/** An x-fastest array of voxels and the voxel coordinates of its first voxel. */
-export interface VoxelGrid {
-  readonly data: Buffer;
-  /** Byte offset of the first voxel in `data`. */
-  readonly byteOffset: number;
-  readonly x0: number;
-  readonly y0: number;
-  readonly z0: number;
-  readonly nx: number;
-  readonly ny: number;
-}
-
-/** A half-open region [x0, x1) × [y0, y1) × [z0, z1) in voxel coordinates. */
-export interface Region {
-  readonly x0: number;
-  readonly x1: number;
-  readonly y0: number;
-  readonly y1: number;
-  readonly z0: number;
-  readonly z1: number;
-}
+// Copying a region of voxels between two x-fastest arrays (a block and a request's volume),
+// merging rows into one copy whenever they are contiguous in both. Destination first, as in
+// ndarray-ops.
+import type { Region, VoxelGrid } from "./voxel-grid.js";
 
 function offsetOf(g: VoxelGrid, x: number, y: number, z: number, bpv: number): number {
   return g.byteOffset + (((z - g.z0) * g.ny + (y - g.y0)) * g.nx + (x - g.x0)) * bpv;
@@ -39,16 +19,16 @@ const SHORT_ROW = 512;
 // The row loops below are near-copies on purpose: one element type per function keeps each loop
 // monomorphic, which is what makes it fast (a shared loop over several view types is not).
 
-/** Copies `planes` × `rows` rows of `n` elements; strides and offsets in elements. */
+/** Copies `planes` × `rows` rows of `n` elements from `sv` into `dv`; strides and offsets in elements. */
 function copyRows64(
-  sv: BigUint64Array,
-  s: number,
-  sRow: number,
-  sPlane: number,
   dv: BigUint64Array,
   d: number,
   dRow: number,
   dPlane: number,
+  sv: BigUint64Array,
+  s: number,
+  sRow: number,
+  sPlane: number,
   n: number,
   rows: number,
   planes: number,
@@ -71,14 +51,14 @@ function copyRows64(
 
 /** As copyRows64, for 4-byte elements. */
 function copyRows32(
-  sv: Int32Array,
-  s: number,
-  sRow: number,
-  sPlane: number,
   dv: Int32Array,
   d: number,
   dRow: number,
   dPlane: number,
+  sv: Int32Array,
+  s: number,
+  sRow: number,
+  sPlane: number,
   n: number,
   rows: number,
   planes: number,
@@ -98,8 +78,8 @@ function copyRows32(
   }
 }
 
-/** Copies `region` (inside both grids) from `src` to `dst`. */
-export function copyRegion(src: VoxelGrid, dst: VoxelGrid, region: Region, bpv: number): void {
+/** Copies `region` (inside both grids) of `src` into `dst`. */
+export function copyRegion(dst: VoxelGrid, src: VoxelGrid, region: Region, bpv: number): void {
   const rw = region.x1 - region.x0;
   const rh = region.y1 - region.y0;
   const nz = region.z1 - region.z0;
@@ -126,26 +106,26 @@ export function copyRegion(src: VoxelGrid, dst: VoxelGrid, region: Region, bpv: 
     if ((align & 7) === 0) {
       const sv = new BigUint64Array(a.buffer, a.byteOffset, a.length >>> 3);
       const dv = new BigUint64Array(b.buffer, b.byteOffset, b.length >>> 3);
-      copyRows64(sv, s >>> 3, sRow >>> 3, sPlane >>> 3, dv, d >>> 3, dRow >>> 3, dPlane >>> 3, rowBytes >>> 3, rh, nz);
+      copyRows64(dv, d >>> 3, dRow >>> 3, dPlane >>> 3, sv, s >>> 3, sRow >>> 3, sPlane >>> 3, rowBytes >>> 3, rh, nz);
       return;
     }
     if ((align & 3) === 0) {
       const sv = new Int32Array(a.buffer, a.byteOffset, a.length >>> 2);
       const dv = new Int32Array(b.buffer, b.byteOffset, b.length >>> 2);
-      copyRows32(sv, s >>> 2, sRow >>> 2, sPlane >>> 2, dv, d >>> 2, dRow >>> 2, dPlane >>> 2, rowBytes >>> 2, rh, nz);
+      copyRows32(dv, d >>> 2, dRow >>> 2, dPlane >>> 2, sv, s >>> 2, sRow >>> 2, sPlane >>> 2, rowBytes >>> 2, rh, nz);
       return;
     }
   }
   if (rowBytes < SHORT_UNALIGNED_ROW) {
     copyRowsUnaligned(
-      new DataView(a.buffer, a.byteOffset, a.length),
-      s,
-      sRow,
-      sPlane,
       new DataView(b.buffer, b.byteOffset, b.length),
       d,
       dRow,
       dPlane,
+      new DataView(a.buffer, a.byteOffset, a.length),
+      s,
+      sRow,
+      sPlane,
       rowBytes,
       rh,
       nz,
@@ -166,14 +146,14 @@ export function copyRegion(src: VoxelGrid, dst: VoxelGrid, region: Region, bpv: 
 const SHORT_UNALIGNED_ROW = 80;
 
 function copyRowsUnaligned(
-  sv: DataView,
-  s: number,
-  sRow: number,
-  sPlane: number,
   dv: DataView,
   d: number,
   dRow: number,
   dPlane: number,
+  sv: DataView,
+  s: number,
+  sRow: number,
+  sPlane: number,
   n: number,
   rows: number,
   planes: number,

@@ -2,49 +2,52 @@
 // version, as imageblk keeps them (dvid-api.md §4.2, §4.4). A version starts with the extents of
 // its ancestry (like any versioned key) and each successful voxel POST grows them by
 // compare-and-swap, so writers on several nodes merge their extents instead of overwriting.
-import { isLocalDvidError } from "../errors.js";
-import { DvidRequestError } from "../http/errors.js";
+import type { RawBox } from "../../volume-client/wire/raw-url.js";
+import type { Xyz } from "../../volume-client/wire/geometry.js";
+import type { InstanceMeta, NodeMeta, RepoMeta } from "../meta/repo-meta.js";
+import { extentsKey, extentsPrefix } from "../meta/store-layout.js";
+import { versionRefs, type VersionRef } from "../meta/version-ref.js";
 import type { ObjectStore } from "../store/object-store.js";
-import { extentsKey } from "../meta/store-layout.js";
-import type { VersionRef } from "./block-lookup.js";
-import type { VoxelBox } from "./url-geometry.js";
+import { updateWithRetry } from "../store/update-with-retry.js";
 
-export type Point3 = [number, number, number];
-
+/** Inclusive voxel bounds, x first. */
 export interface Extents {
-  readonly min: Point3;
-  readonly max: Point3;
+  readonly minXyz: Xyz;
+  readonly maxXyz: Xyz;
 }
 
-const MAX_ATTEMPTS = 200;
-
 function parse(data: Buffer): Extents | undefined {
-  const v = JSON.parse(data.toString("utf8")) as { MinPoint?: Point3 | null; MaxPoint?: Point3 | null };
-  return v.MinPoint && v.MaxPoint ? { min: v.MinPoint, max: v.MaxPoint } : undefined;
+  const v = JSON.parse(data.toString("utf8")) as { MinPoint?: Xyz | null; MaxPoint?: Xyz | null };
+  return v.MinPoint && v.MaxPoint ? { minXyz: v.MinPoint, maxXyz: v.MaxPoint } : undefined;
 }
 
 function serialize(e: Extents): Buffer {
-  return Buffer.from(JSON.stringify({ MinPoint: e.min, MaxPoint: e.max }), "utf8");
+  return Buffer.from(JSON.stringify({ MinPoint: e.minXyz, MaxPoint: e.maxXyz }), "utf8");
 }
 
 export function unionExtents(a: Extents | undefined, b: Extents | undefined): Extents | undefined {
   if (!a) return b;
   if (!b) return a;
   return {
-    min: [Math.min(a.min[0], b.min[0]), Math.min(a.min[1], b.min[1]), Math.min(a.min[2], b.min[2])],
-    max: [Math.max(a.max[0], b.max[0]), Math.max(a.max[1], b.max[1]), Math.max(a.max[2], b.max[2])],
+    minXyz: [Math.min(a.minXyz[0], b.minXyz[0]), Math.min(a.minXyz[1], b.minXyz[1]), Math.min(a.minXyz[2], b.minXyz[2])],
+    maxXyz: [Math.max(a.maxXyz[0], b.maxXyz[0]), Math.max(a.maxXyz[1], b.maxXyz[1]), Math.max(a.maxXyz[2], b.maxXyz[2])],
   };
 }
 
-export function boxExtents(box: VoxelBox): Extents {
+export function boxExtents(box: RawBox): Extents {
   return {
-    min: [box.x0, box.y0, box.z0],
-    max: [box.x0 + box.nx - 1, box.y0 + box.ny - 1, box.z0 + box.nz - 1],
+    minXyz: [box.x0, box.y0, box.z0],
+    maxXyz: [box.x0 + box.nx - 1, box.y0 + box.ny - 1, box.z0 + box.nz - 1],
   };
 }
 
-/** The extents seen at ancestry[0]: its own, else its nearest ancestor's. */
-export async function readExtents(
+/** The legacy `MinPoint`/`MaxPoint` creation settings as extents, if given. */
+export function initialExtents(inst: InstanceMeta): Extents | undefined {
+  return inst.initialMinPoint && inst.initialMaxPoint ? { minXyz: inst.initialMinPoint, maxXyz: inst.initialMaxPoint } : undefined;
+}
+
+/** The extents seen at ancestry[from]: its own, else its nearest ancestor's. */
+async function readExtents(
   store: ObjectStore,
   dataUUID: string,
   ancestry: readonly VersionRef[],
@@ -64,21 +67,18 @@ export async function growExtents(
   ancestry: readonly VersionRef[],
   add: Extents,
 ): Promise<void> {
-  const key = extentsKey(dataUUID, ancestry[0].uuid);
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const own = await store.get(key);
-    const base = own ? parse(own.data) : await readExtents(store, dataUUID, ancestry, 1);
-    const next = unionExtents(base, add) as Extents;
-    if (own && base && JSON.stringify(base) === JSON.stringify(next)) return;
-    try {
-      await store.put(key, serialize(next), { ifGenerationMatch: own?.generation ?? 0 });
-      return;
-    } catch (err) {
-      if (!isLocalDvidError(err, "PRECONDITION_FAILED") && !isLocalDvidError(err, "STORE_LOCK_TIMEOUT")) throw err;
-      await new Promise((r) => setTimeout(r, Math.random() * Math.min(20, attempt + 1)));
-    }
-  }
-  throw new DvidRequestError(503, `extents of data ${dataUUID} kept changing during ${MAX_ATTEMPTS} attempts; retry`);
+  await updateWithRetry(
+    store,
+    extentsKey(dataUUID, ancestry[0].uuid),
+    async () => {
+      const own = await store.get(extentsKey(dataUUID, ancestry[0].uuid));
+      const base = own ? parse(own.data) : await readExtents(store, dataUUID, ancestry, 1);
+      const next = unionExtents(base, add) as Extents;
+      const unchanged = own !== undefined && base !== undefined && JSON.stringify(base) === JSON.stringify(next);
+      return { generation: own?.generation ?? 0, data: unchanged ? undefined : serialize(next), result: undefined };
+    },
+    { what: `extents of data ${dataUUID}` },
+  );
 }
 
 /** POST …/extents: replaces the version's extents ("last one wins", as DVID documents). */
@@ -87,12 +87,29 @@ export async function putExtents(store: ObjectStore, dataUUID: string, versionUU
 }
 
 /** The union of the extents of every version (labelblk reports instance-wide extents). */
-export async function allVersionsExtents(store: ObjectStore, dataUUID: string): Promise<Extents | undefined> {
-  const keys = await store.list(`extents/${dataUUID}/`);
+async function allVersionsExtents(store: ObjectStore, dataUUID: string): Promise<Extents | undefined> {
+  const keys = await store.list(extentsPrefix(dataUUID));
   let out: Extents | undefined;
   for (const key of keys) {
     const obj = await store.get(key);
     if (obj) out = unionExtents(out, parse(obj.data));
   }
   return out;
+}
+
+/**
+ * Extents as DVID reports them: imageblk per version (inherited from ancestors); labelblk
+ * instance-wide (dvid-api.md §4.2); either joined with the legacy MinPoint/MaxPoint settings.
+ */
+export async function instanceExtents(
+  store: ObjectStore,
+  repo: RepoMeta,
+  node: NodeMeta,
+  inst: InstanceMeta,
+): Promise<Extents | undefined> {
+  const written =
+    inst.typeName === "labelblk"
+      ? await allVersionsExtents(store, inst.dataUUID)
+      : await readExtents(store, inst.dataUUID, versionRefs(repo, node, inst));
+  return unionExtents(written, initialExtents(inst));
 }

@@ -2,12 +2,8 @@
 // time, enough to keep a filesystem or memory store busy without flooding it.
 import type { BufferPool } from "./buffer-pool.js";
 
-/** Calls `job(i, worker)` for i in [0, count) with at most `concurrency` running at once. */
-export async function runBounded(
-  count: number,
-  concurrency: number,
-  job: (index: number, worker: number) => Promise<void>,
-): Promise<void> {
+/** Calls `job(i, worker)` for i in [0, count) with at most `workers` running at once; the first failure wins. */
+async function forEachIndex(count: number, workers: number, job: (index: number, worker: number) => Promise<void>): Promise<void> {
   let next = 0;
   let failed: unknown;
   const worker = async (w: number): Promise<void> => {
@@ -20,13 +16,14 @@ export async function runBounded(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, (_, w) => worker(w)));
+  await Promise.all(Array.from({ length: workers }, (_, w) => worker(w)));
   if (failed !== undefined) throw failed;
 }
 
 /**
- * `runBounded` where each worker holds one pooled buffer of `bytes` bytes for its jobs (a block
- * being read or patched), given back to the pool when every job has settled.
+ * Calls `job(i, scratch)` for i in [0, count) with at most `concurrency` running at once; each
+ * worker holds one pooled buffer of `bytes` bytes for its jobs (a block being read or patched),
+ * given back to the pool when every job has settled.
  */
 export async function runWithScratch(
   pool: BufferPool,
@@ -37,7 +34,7 @@ export async function runWithScratch(
 ): Promise<void> {
   const scratch = Array.from({ length: Math.min(concurrency, count) }, () => pool.acquire(bytes));
   try {
-    await runBounded(count, scratch.length, (i, w) => job(i, scratch[w]));
+    await forEachIndex(count, scratch.length, (i, w) => job(i, scratch[w]));
   } finally {
     for (const b of scratch) pool.release(b);
   }

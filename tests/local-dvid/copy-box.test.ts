@@ -1,7 +1,8 @@
 // copyRegion picks among its copy loops (whole box, whole rows, 8-byte and 4-byte integer rows,
 // DataView rows at odd offsets, Buffer.copy rows) by alignment; each must move exactly the region's bytes and nothing else.
 import { describe, expect, it } from "@jest/globals";
-import { copyRegion, zeroRegion, type Region, type VoxelGrid } from "../../local-dvid/voxels/copy-box.js";
+import { copyRegion, zeroRegion } from "../../local-dvid/voxels/copy-box.js";
+import type { Region, VoxelGrid } from "../../local-dvid/voxels/voxel-grid.js";
 
 function grid(nx: number, ny: number, nz: number, bpv: number, origin: [number, number, number], byteOffset: number, seed: number): VoxelGrid {
   const data = Buffer.alloc(byteOffset + nx * ny * nz * bpv);
@@ -10,8 +11,8 @@ function grid(nx: number, ny: number, nz: number, bpv: number, origin: [number, 
   return { data, byteOffset, x0: origin[0], y0: origin[1], z0: origin[2], nx, ny };
 }
 
-/** The naive reference: one byte at a time. */
-function reference(src: VoxelGrid, dst: VoxelGrid, r: Region, bpv: number): Buffer {
+/** The naive reference: one byte at a time; the new contents of `dst`. */
+function reference(dst: VoxelGrid, src: VoxelGrid, r: Region, bpv: number): Buffer {
   const out = Buffer.from(dst.data);
   for (let z = r.z0; z < r.z1; z++)
     for (let y = r.y0; y < r.y1; y++)
@@ -39,8 +40,8 @@ describe("copyRegion", () => {
     const src = grid(128, 16, 6, bpv, [0, 0, 0], srcOffset, 1);
     // The destination is a block-shaped grid placed around the region, bigger than it on every side but x.
     const dst = grid(128, 32, 8, bpv, [0, 0, 0], dstOffset, 2);
-    const expected = reference(src, dst, region, bpv);
-    copyRegion(src, dst, region, bpv);
+    const expected = reference(dst, src, region, bpv);
+    copyRegion(dst, src, region, bpv);
     expect(dst.data.equals(expected)).toBe(true);
   });
 
@@ -48,8 +49,8 @@ describe("copyRegion", () => {
     const src = grid(256, 64, 4, 1, [-64, 0, 0], 0, 3);
     const dst = grid(64, 64, 4, 1, [0, 0, 0], 0, 4);
     const region = { x0: 0, x1: 64, y0: 0, y1: 64, z0: 0, z1: 4 };
-    const expected = reference(src, dst, region, 1);
-    copyRegion(src, dst, region, 1);
+    const expected = reference(dst, src, region, 1);
+    copyRegion(dst, src, region, 1);
     expect(dst.data.equals(expected)).toBe(true);
   });
 

@@ -1,8 +1,9 @@
 // Instance info JSON as DVID emits it (dvid-api.md §4.2): `Base` for every type; `Extended` with
 // Go's embedded-struct fields flattened for image and label types; keyvalue's `Extended` is {}.
+import { floorDiv } from "../../volume-client/wire/block-grid.js";
+import type { InstanceMeta } from "../meta/repo-meta.js";
 import { DATA_TYPES, isVoxelType, type VoxelTypeInfo } from "../types/data-types.js";
 import type { Extents } from "../voxels/extents.js";
-import type { InstanceMeta } from "./repo-meta.js";
 
 export function baseJson(inst: InstanceMeta, storeName: string): Record<string, unknown> {
   const type = DATA_TYPES[inst.typeName];
@@ -23,23 +24,19 @@ export function baseJson(inst: InstanceMeta, storeName: string): Record<string, 
   };
 }
 
-function floorDiv(a: number, b: number): number {
-  return Math.floor(a / b);
-}
-
 export function voxelExtendedJson(inst: InstanceMeta, type: VoxelTypeInfo, extents: Extents | undefined): Record<string, unknown> {
-  const block = inst.blockSize as [number, number, number];
-  const index = (p: readonly number[]): number[] => p.map((v, i) => floorDiv(v, block[i]));
+  const blockSizeXyz = inst.blockSize as [number, number, number];
+  const index = (pointXyz: readonly number[]): number[] => pointXyz.map((v, i) => floorDiv(v, blockSizeXyz[i]));
   return {
     Values: type.values,
     Interpolable: type.interpolable,
-    BlockSize: block,
+    BlockSize: blockSizeXyz,
     VoxelSize: inst.voxelSize,
     VoxelUnits: inst.voxelUnits,
-    MinPoint: extents ? extents.min : null,
-    MaxPoint: extents ? extents.max : null,
-    MinIndex: extents ? index(extents.min) : null,
-    MaxIndex: extents ? index(extents.max) : null,
+    MinPoint: extents ? extents.minXyz : null,
+    MaxPoint: extents ? extents.maxXyz : null,
+    MinIndex: extents ? index(extents.minXyz) : null,
+    MaxIndex: extents ? index(extents.maxXyz) : null,
     Background: inst.background ?? 0,
     GridStore: "",
     ScaleLevel: 0,
@@ -53,9 +50,4 @@ export function instanceJson(inst: InstanceMeta, storeName: string, extents: Ext
     Base: baseJson(inst, storeName),
     Extended: isVoxelType(type) ? voxelExtendedJson(inst, type, extents) : {},
   };
-}
-
-/** The legacy `MinPoint`/`MaxPoint` config as extents, if given. */
-export function initialExtents(inst: InstanceMeta): Extents | undefined {
-  return inst.initialMinPoint && inst.initialMaxPoint ? { min: inst.initialMinPoint, max: inst.initialMaxPoint } : undefined;
 }

@@ -1,12 +1,13 @@
 import { describe, expect, it } from "@jest/globals";
-import { boxChunks, type Chunk } from "../../local-dvid/voxels/volume-read.js";
-import type { VoxelBox } from "../../local-dvid/voxels/url-geometry.js";
+import type { RawBox } from "../../volume-client/wire/raw-url.js";
+import { boxRuns } from "../../local-dvid/voxels/volume-read.js";
+import type { Region } from "../../local-dvid/voxels/voxel-grid.js";
 
-/** Walks the chunks and checks that they tile the box's answer bytes in order, each contiguous. */
-function check(box: VoxelBox, blockZ: number, bpv: number, limit: number): Chunk[] {
-  const chunks = [...boxChunks(box, blockZ, bpv, limit)];
+/** Walks the runs and checks that they tile the box's answer bytes in order, each contiguous. */
+function check(box: RawBox, blockZ: number, bpv: number, limit: number): Region[] {
+  const runs = [...boxRuns(box, blockZ, bpv, limit)];
   let expectedOffset = 0;
-  for (const c of chunks) {
+  for (const c of runs) {
     const nx = c.x1 - c.x0;
     const ny = c.y1 - c.y0;
     const nz = c.z1 - c.z0;
@@ -21,13 +22,13 @@ function check(box: VoxelBox, blockZ: number, bpv: number, limit: number): Chunk
     if (limit !== Number.POSITIVE_INFINITY) expect(nx * ny * nz * bpv).toBeLessThanOrEqual(Math.max(limit, bpv));
   }
   expect(expectedOffset).toBe(box.nx * box.ny * box.nz * bpv);
-  return chunks;
+  return runs;
 }
 
-describe("planning a streamed answer in chunks", () => {
-  it("gives one chunk per z block layer when layers fit the limit", () => {
-    const chunks = check({ x0: -5, y0: 3, z0: -40, nx: 100, ny: 50, nz: 70 }, 32, 2, 1 << 20);
-    expect(chunks.map((c) => [c.z0, c.z1])).toEqual([
+describe("planning a streamed answer in runs", () => {
+  it("gives one run per z block layer when layers fit the limit", () => {
+    const runs = check({ x0: -5, y0: 3, z0: -40, nx: 100, ny: 50, nz: 70 }, 32, 2, 1 << 20);
+    expect(runs.map((c) => [c.z0, c.z1])).toEqual([
       [-40, -32],
       [-32, 0],
       [0, 30],
@@ -35,8 +36,8 @@ describe("planning a streamed answer in chunks", () => {
   });
 
   it("cuts a layer larger than the limit into groups of whole planes", () => {
-    const chunks = check({ x0: 0, y0: 0, z0: 0, nx: 64, ny: 64, nz: 32 }, 32, 1, 64 * 64 * 5);
-    expect(chunks.map((c) => c.z1 - c.z0)).toEqual([5, 5, 5, 5, 5, 5, 2]);
+    const runs = check({ x0: 0, y0: 0, z0: 0, nx: 64, ny: 64, nz: 32 }, 32, 1, 64 * 64 * 5);
+    expect(runs.map((c) => c.z1 - c.z0)).toEqual([5, 5, 5, 5, 5, 5, 2]);
   });
 
   it("cuts a plane larger than the limit into bands of rows, then rows into segments", () => {
@@ -46,15 +47,15 @@ describe("planning a streamed answer in chunks", () => {
   });
 
   it("keeps whole layers without a limit, as full reads into one buffer do", () => {
-    const chunks = check({ x0: 0, y0: 0, z0: 10, nx: 4096, ny: 4096, nz: 100 }, 64, 1, Number.POSITIVE_INFINITY);
-    expect(chunks.map((c) => [c.z0, c.z1])).toEqual([
+    const runs = check({ x0: 0, y0: 0, z0: 10, nx: 4096, ny: 4096, nz: 100 }, 64, 1, Number.POSITIVE_INFINITY);
+    expect(runs.map((c) => [c.z0, c.z1])).toEqual([
       [10, 64],
       [64, 110],
     ]);
   });
 
   it("plans a very long thin box lazily, without building a list of layers", () => {
-    const gen = boxChunks({ x0: 0, y0: 0, z0: 0, nx: 1, ny: 1, nz: 3_000_000_000 }, 1, 1);
+    const gen = boxRuns({ x0: 0, y0: 0, z0: 0, nx: 1, ny: 1, nz: 3_000_000_000 }, 1, 1, 256 * 1024 * 1024);
     expect(gen.next().value).toEqual({ x0: 0, x1: 1, y0: 0, y1: 1, z0: 0, z1: 1 });
     expect(gen.next().value).toEqual({ x0: 0, x1: 1, y0: 0, y1: 1, z0: 1, z1: 2 });
   });
