@@ -19,6 +19,7 @@ import { VolumeClientError, isVolumeClientError } from "./errors.js";
 import { abortedError, sleep } from "./abort.js";
 import type { ResolvedClientOptions } from "./options.js";
 import type { ScatterSink } from "./voxel-copy.js";
+import { explainUnresolvedRef } from "./version-ref.js";
 
 /** The nodes of a DVID cluster: one writer and any number of (read-only) readers. */
 export interface Endpoints {
@@ -268,6 +269,7 @@ export class Transport {
           writerOnly = true;
           continue;
         }
+        if (isVolumeClientError(err, "HTTP_ERROR") && err.status === 400) throw await explainUnresolvedRef(this, err, spec.signal);
         throw err;
       }
     }

@@ -1,12 +1,13 @@
 // Version references as DVID resolves them (dvid-api.md §1.2): a full UUID (32 lowercase hex),
 // a unique UUID prefix, or `prefix:branch[~N]` (the branch leaf, or its N-th ancestor).
 // A reference is resolved to a full UUID once per read or write, so that every sub-request of
-// one operation addresses the same version even if the branch moves meanwhile.
+// one operation addresses the same version even if the branch moves meanwhile. A reference that
+// resolves to no version is NOT_FOUND, wherever DVID first refuses it (see explainUnresolvedRef).
 import { VolumeClientError, invalidArgument } from "./errors.js";
 import { encodePathSegment } from "./wire/raw-url.js";
 import { describe } from "./options.js";
 import type { Transport } from "./transport.js";
-import { parseRepoInfo } from "./repo-info.js";
+import { parseRepoInfo, type RepoInfo } from "./repo-info.js";
 
 const FULL_UUID = /^[0-9a-f]{32}$/;
 const BRANCH_SPEC = /^([^~]+)(?:~(\d+))?$/;
@@ -51,9 +52,14 @@ export async function resolveVersionRef(transport: Transport, ref: string, signa
     const chain = await transport.json<string[]>({ method: "GET", path, route: "writer", idempotent: true, signal });
     const uuid = Array.isArray(chain) ? chain[back] : undefined;
     if (typeof uuid !== "string") {
+      // DVID v0.9.12 answers an unknown branch with `[]` rather than a 400.
+      const length = Array.isArray(chain) ? chain.length : 0;
       throw new VolumeClientError(
         "NOT_FOUND",
-        `version reference ${JSON.stringify(ref)}: branch "${branch}" has ${Array.isArray(chain) ? chain.length : 0} versions; asked for the ${back}-th back from its leaf`,
+        length === 0
+          ? `version reference ${JSON.stringify(ref)} matches no version: the repo has no branch "${branch}"`
+          : `version reference ${JSON.stringify(ref)} matches no version: branch "${branch}" has ${length} versions, leaf first; ~${back} asks for the ${back + 1}-th`,
+        { method: "GET", path },
       );
     }
     return uuid;
@@ -68,4 +74,80 @@ export async function resolveVersionRef(transport: Transport, ref: string, signa
     );
   }
   return matches[0].uuid;
+}
+
+/** The version reference a request path addresses (`/api/node/{ref}/…`, `/api/repo/{ref}/…`), still encoded. */
+const REF_IN_PATH = /^\/api\/(?:node|repo)\/([^/]+)/;
+
+/**
+ * DVID answers 400 both for a version reference that resolves to nothing and for almost every
+ * other client error (dvid-api.md §1.2, §1.5), and its text is no contract. So after a 400 on a
+ * path that addresses a version, ask `HEAD /api/repo/{ref}`, which fails only when the reference
+ * does not resolve; if it does not, the repo listing tells why: NOT_FOUND for a UUID, prefix,
+ * branch or `~N` that matches no version, INVALID_ARGUMENT for a prefix that matches several
+ * (DVID refuses those too). Any other 400, or a failure of these requests, leaves `err` as is.
+ */
+export async function explainUnresolvedRef(transport: Transport, err: VolumeClientError, signal?: AbortSignal): Promise<VolumeClientError> {
+  const m = err.status === 400 && err.path !== undefined ? REF_IN_PATH.exec(err.path) : null;
+  if (!m) return err;
+  try {
+    // Accepting 400 also keeps this request from being explained in turn.
+    const probe = await transport.buffer({ method: "HEAD", path: `/api/repo/${m[1]}`, route: "writer", idempotent: true, accept: [400], signal });
+    if (probe.status !== 400) return err;
+    const all = await transport.json<Record<string, unknown> | null>({ method: "GET", path: "/api/repos/info", route: "writer", idempotent: true, signal });
+    const repos = Object.values(all ?? {}).map((r) => parseRepoInfo(r, "/api/repos/info"));
+    return whyUnresolved(decodeURIComponent(m[1]), repos, err) ?? err;
+  } catch {
+    return err;
+  }
+}
+
+/** Why `ref` resolves to no version of `repos`, or undefined when it does resolve (DVID's 400 was about something else). */
+function whyUnresolved(ref: string, repos: readonly RepoInfo[], err: VolumeClientError): VolumeClientError | undefined {
+  const fields = { method: err.method, path: err.path, node: err.node, status: err.status, dvidMessage: err.dvidMessage, cause: err };
+  const quoted = JSON.stringify(ref);
+  const colon = ref.indexOf(":");
+  const prefix = colon < 0 ? ref : ref.slice(0, colon);
+  let repo: RepoInfo;
+  if (prefix === "") {
+    // `:branch` names a branch of the server's only repo (dvid-api.md §1.2).
+    if (repos.length === 0) return new VolumeClientError("NOT_FOUND", `version reference ${quoted} matches no version: the server holds no repo`, fields);
+    if (repos.length > 1) {
+      return new VolumeClientError(
+        "INVALID_ARGUMENT",
+        `version reference ${quoted} has no UUID prefix, which DVID accepts only when the server holds one repo; it holds ${repos.length}: put a UUID prefix before ":"`,
+        fields,
+      );
+    }
+    repo = repos[0];
+  } else {
+    const matches = repos.flatMap((r) => r.versions.filter((v) => v.uuid.startsWith(prefix)).map((v) => ({ repo: r, uuid: v.uuid })));
+    if (matches.length === 0) {
+      return new VolumeClientError("NOT_FOUND", `version reference ${quoted} matches no version on ${err.node ?? "the server"}`, {
+        ...fields,
+        uuid: isFullUuid(prefix) ? prefix : undefined,
+      });
+    }
+    if (matches.length > 1) {
+      const listed = matches.slice(0, 5).map((x) => x.uuid).join(", ") + (matches.length > 5 ? ", …" : "");
+      return new VolumeClientError(
+        "INVALID_ARGUMENT",
+        `UUID prefix ${JSON.stringify(prefix)} is ambiguous: it matches ${matches.length} versions (${listed}); give more of the UUID`,
+        fields,
+      );
+    }
+    repo = matches[0].repo;
+  }
+  if (colon < 0) return undefined;
+  const branch = BRANCH_SPEC.exec(ref.slice(colon + 1))?.[1] ?? "";
+  const branches = [...new Set(repo.versions.map((v) => v.branch))].sort();
+  if (!branches.includes(branch)) {
+    return new VolumeClientError(
+      "NOT_FOUND",
+      `version reference ${quoted} matches no version: repo ${repo.root} has no branch "${branch}"; its branches are ${branches.join(", ")}`,
+      fields,
+    );
+  }
+  // The branch exists, so what DVID could not resolve is `~N` past the branch's root.
+  return ref.includes("~") ? new VolumeClientError("NOT_FOUND", `version reference ${quoted} matches no version: it reaches back past the root of branch "${branch}"`, fields) : undefined;
 }

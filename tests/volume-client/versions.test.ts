@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { randomUUID } from "node:crypto";
 import { connect, isVolumeClientError, type DvidClient } from "../../volume-client/index.js";
 import { MemoryStore } from "../../local-dvid/store/memory-store.js";
 import { startLocalDvid } from "../../local-dvid/server.js";
@@ -193,5 +194,79 @@ describe("versions", () => {
     // A volume handle on a keyvalue instance fails clearly on first use.
     const err = await expectRejectCode(root.volume("files").info(), "INVALID_ARGUMENT");
     expect(isVolumeClientError(err)).toBe(true);
+  });
+});
+
+/** A 32-hex UUID no version has (random: a collision is a 2^-122 event). */
+const unknownUuid = () => randomUUID().replace(/-/g, "");
+
+describe("version references that match nothing", () => {
+  it("raises NOT_FOUND naming an unknown full UUID on reads, writes, metadata and key-value calls", async () => {
+    const uuid = unknownUuid();
+    const v = client.version(uuid);
+    const calls: [string, () => Promise<unknown>][] = [
+      ["read", () => v.volume("gray").read(BOX)],
+      ["write", () => v.volume("gray", { dtype: "uint8" }).write([0, 0, 0], patternArray("uint8", BOX, 1))],
+      ["info", () => v.info()],
+      ["repoInfo", () => v.repoInfo()],
+      ["isLocked", () => v.isLocked()],
+      ["note", () => v.note()],
+      ["commit", () => v.commit("nothing")],
+      ["createVolume", () => v.createVolume("gray", "uint8")],
+      ["key-value get", () => v.keyValue("files").get("k")],
+      ["key-value put", () => v.keyValue("files").put("k", "x")],
+    ];
+    for (const [what, call] of calls) {
+      const err = await expectRejectCode(call, "NOT_FOUND").catch((e: Error) => {
+        throw new Error(`${what}: ${e.message}`);
+      });
+      expect(err.uuid).toBe(uuid);
+      expect(err.message).toContain(uuid);
+      expect(err.status).toBe(400); // DVID's own answer, kept with its message
+      expect(err.cause).toBeDefined();
+    }
+  });
+
+  it("raises NOT_FOUND for a UUID prefix that matches no version", async () => {
+    const prefix = unknownUuid().slice(0, 12);
+    const err = await expectRejectCode(client.version(prefix).uuid(), "NOT_FOUND");
+    expect(err.message).toContain(`"${prefix}" matches no version`);
+    // Also when the prefix goes to the server as it is (an instance's info).
+    await expectRejectCode(client.version(prefix).volume("gray").info(), "NOT_FOUND");
+    await expectRejectCode(client.version(`${prefix}:master`).uuid(), "NOT_FOUND");
+  });
+
+  it("raises NOT_FOUND for a branch the repo does not have, naming the branches it has", async () => {
+    const root = await client.createRepo({ alias: `nobranch-${Date.now()}` });
+    await root.createVolume("gray", "uint8");
+    await root.commit("c");
+    await root.branch("dev");
+    const prefix = root.ref.slice(0, 12);
+    for (const ref of [`${prefix}:nosuchbranch`, `${prefix}:nosuchbranch~1`]) {
+      const err = await expectRejectCode(client.version(ref).uuid(), "NOT_FOUND");
+      expect(err.message).toContain('no branch "nosuchbranch"');
+      expect(err.message).toContain("dev, master");
+      await expectRejectCode(client.version(ref).volume("gray").read(BOX), "NOT_FOUND");
+    }
+    // The branches that exist still resolve.
+    expect(await client.version(`${prefix}:dev`).uuid()).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it("rejects a UUID prefix that matches several versions with INVALID_ARGUMENT listing them", async () => {
+    const prefix = unknownUuid().slice(0, 10);
+    const rootUuid = `${prefix}${"0".repeat(22)}`;
+    const childUuid = `${prefix}${"1".repeat(22)}`;
+    const root = await client.createRepo({ alias: `ambiguous-${Date.now()}`, root: rootUuid });
+    await root.commit("c");
+    await root.newVersion({ uuid: childUuid });
+    const err = await expectRejectCode(client.version(prefix).uuid(), "INVALID_ARGUMENT");
+    expect(err.message).toContain("ambiguous");
+    expect(err.message).toContain(rootUuid);
+    expect(err.message).toContain(childUuid);
+    expect(await client.version(`${prefix}0`).uuid()).toBe(rootUuid);
+    // An empty prefix is as ambiguous when the server holds several repos.
+    expect((await client.listRepos()).length).toBeGreaterThan(1);
+    const empty = await expectRejectCode(client.version(":master").uuid(), "INVALID_ARGUMENT");
+    expect(empty.message).toContain("put a UUID prefix before");
   });
 });
