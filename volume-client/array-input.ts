@@ -22,6 +22,8 @@ export type VoxelNdArray<D extends Dtype = Dtype> = ndarray.NdArray<TypedArrayFo
 export type WritableArray<D extends Dtype = Dtype> = VoxelNdArray<D> | ShapedArray<D>;
 
 export interface ContiguousArray {
+  /** The element type of the caller's array. */
+  readonly dtype: Dtype;
   readonly shapeZyx: Zyx;
   /** C-order voxel bytes; may share memory with the caller's array and must not be written. */
   readonly bytes: Uint8Array;
@@ -50,20 +52,38 @@ function checkShape(shape: unknown, what: string): Zyx {
   return [shape[0], shape[1], shape[2]];
 }
 
-function checkDtype(data: unknown, expected: Dtype, what: string): VoxelArray {
+function checkDtype(data: unknown, expected: Dtype | undefined, what: string): VoxelArray {
   const got = dtypeOfArray(data);
-  if (got !== expected) {
-    const wanted = DTYPES[expected].alloc(0).constructor.name;
+  if (got === undefined) {
     throw new VolumeClientError(
       "DTYPE_MISMATCH",
-      `${what} must hold ${expected} voxels (a ${wanted}) to match the volume; got ${got ? `${got} (${describe(data)})` : describe(data)}`,
+      `${what} must hold ${expected ? `${expected} voxels (a ${typedArrayName(expected)})` : `a typed array of a volume dtype (${Object.values(DTYPES).map((d) => typedArrayName(d.dtype)).join(", ")})`}; got ${describe(data)}`,
     );
   }
+  if (expected !== undefined) checkArrayDtype(got, expected, what);
   return data as VoxelArray;
 }
 
-/** Validates `input` against the volume's dtype and returns its C-order bytes. */
-export function toContiguous(input: unknown, expected: Dtype, what: string): ContiguousArray {
+function typedArrayName(dtype: Dtype): string {
+  return DTYPES[dtype].alloc(0).constructor.name;
+}
+
+/** Throws DTYPE_MISMATCH unless the array's element type `got` is the volume's `expected`. */
+export function checkArrayDtype(got: Dtype, expected: Dtype, what: string): void {
+  if (got !== expected) {
+    throw new VolumeClientError(
+      "DTYPE_MISMATCH",
+      `${what} must hold ${expected} voxels (a ${typedArrayName(expected)}) to match the volume; got ${got} (a ${typedArrayName(got)})`,
+    );
+  }
+}
+
+/**
+ * Validates `input` (its shape, its element type, and that type against `expected` when the
+ * volume's dtype is known) and returns its C-order bytes. Needs no request: a bad array is
+ * refused before any is sent.
+ */
+export function toContiguous(input: unknown, expected: Dtype | undefined, what: string): ContiguousArray {
   if (input === null || typeof input !== "object") {
     throw invalidArgument(`${what} must be an ndarray or { data, shape }; got ${describe(input)}`);
   }
@@ -91,7 +111,7 @@ export function toContiguous(input: unknown, expected: Dtype, what: string): Con
       `${what}: data holds ${data.length} voxels but shape ${describe(shape)} needs ${size}`,
     );
   }
-  return { shapeZyx: shape, bytes: bytesOf(data), shared: true };
+  return { dtype: dtypeOfArray(data)!, shapeZyx: shape, bytes: bytesOf(data), shared: true };
 }
 
 function fromView(data: VoxelArray, shape: Zyx, stride: number[], offset: number, what: string): ContiguousArray {
@@ -115,9 +135,10 @@ function fromView(data: VoxelArray, shape: Zyx, stride: number[], offset: number
   const size = shape[0] * shape[1] * shape[2];
   const cStride = [shape[1] * shape[2], shape[2], 1];
   const contiguous = stride.every((s, a) => shape[a] === 1 || s === cStride[a]);
-  if (contiguous) return { shapeZyx: shape, bytes: bytesOf(data.subarray(offset, offset + size)), shared: true };
+  const dtype = dtypeOfArray(data)!;
+  if (contiguous) return { dtype, shapeZyx: shape, bytes: bytesOf(data.subarray(offset, offset + size)), shared: true };
 
-  const out = DTYPES[dtypeOfArray(data)!].alloc(size);
+  const out = DTYPES[dtype].alloc(size);
   const [nz, ny, nx] = shape;
   const [sz, sy, sx] = stride;
   let i = 0;
@@ -138,5 +159,5 @@ function fromView(data: VoxelArray, shape: Zyx, stride: number[], offset: number
       }
     }
   }
-  return { shapeZyx: shape, bytes: bytesOf(out), shared: false };
+  return { dtype, shapeZyx: shape, bytes: bytesOf(out), shared: false };
 }

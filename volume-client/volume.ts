@@ -19,7 +19,7 @@ import {
 import { checkBox, checkBoxSize, checkOffset, formatBox } from "./box-checks.js";
 import { alignBoxIn, countBlocks, planChunks, shellBoxes, type Chunk } from "./chunk-plan.js";
 import { ScatterSink, copyRegion } from "./voxel-copy.js";
-import { toContiguous, type VoxelNdArray, type WritableArray } from "./array-input.js";
+import { checkArrayDtype, toContiguous, type VoxelNdArray, type WritableArray } from "./array-input.js";
 import { linkedController, runBounded, throwIfAborted } from "./abort.js";
 import { processBlockLocks } from "./block-locks.js";
 import { explainMutationError } from "./locked-check.js";
@@ -112,11 +112,13 @@ export class Volume<D extends Dtype = Dtype> {
     const offset = checkOffset(offsetZyx, "Volume.write(): offset");
     const opts = checkWriteOptions(options, "Volume.write()");
     throwIfAborted(opts.signal, "Volume.write()");
-    const meta = await this.#metadata(opts.signal);
-    const input = toContiguous(array, meta.dtype, "Volume.write(): array");
+    // Everything the array alone can tell is checked before the first request.
+    const input = toContiguous(array, this.#expectedDtype, "Volume.write(): array");
     const box = boxFromOffsetShape(offset, input.shapeZyx);
-    const bpv = DTYPES[meta.dtype].bytesPerVoxel;
-    const bytes = checkBoxSize(box, bpv, "Volume.write(): box");
+    const bpv = DTYPES[input.dtype].bytesPerVoxel;
+    checkBoxSize(box, bpv, "Volume.write(): box");
+    const meta = await this.#metadata(opts.signal);
+    checkArrayDtype(input.dtype, meta.dtype, "Volume.write(): array");
     const block = meta.blockSizeZyx;
     const nonAligned = opts.nonAlignedWrites ?? this.#ctx.options.nonAlignedWrites;
     let mode: WriteMode = "aligned";

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import ndarray from "ndarray";
 import { connect, isVolumeClientError, type DvidClient, type Version, type Volume } from "../../volume-client/index.js";
 import { startTestCluster, type TestCluster } from "./helpers/test-cluster.js";
+import { startProxy } from "./helpers/proxy.js";
 import { expectRejectCode } from "./helpers/expect-error.js";
 import { firstMismatch, patternArray, valueAt } from "./helpers/volumes.js";
 import type { BoxZyx } from "../../volume-client/wire/geometry.js";
@@ -116,6 +117,45 @@ describe("bad input is rejected before any request", () => {
   it("left the stored voxels unchanged through all of the above", async () => {
     const back = await vol.read([[0, 32], [0, 16], [0, 16]]);
     expect(firstMismatch(back.data, [[0, 32], [0, 16], [0, 16]], (z, y, x) => (z < 16 ? valueAt("uint16", z, y, x, 1) : 0))).toBeUndefined();
+  });
+});
+
+describe("shape and dtype errors on a fresh handle", () => {
+  it("rejects a bare typed array, a wrong shape, a box out of int32 and a non-typed array before sending any request", async () => {
+    const proxy = await startProxy(cluster.endpoints.writer);
+    const fresh = connect(proxy.url);
+    try {
+      const gray = fresh.version(repo.ref).volume("gray");
+      await expectRejectCode(gray.write([0, 0, 0], new Uint16Array(4096) as never), "SHAPE_MISMATCH");
+      await expectRejectCode(gray.write([0, 0, 0], ndarray(new Uint16Array(256), [16, 16]) as never), "SHAPE_MISMATCH");
+      await expectRejectCode(gray.write([0, 0, 0], { data: new Uint16Array(100), shape: [16, 16, 16] }), "SHAPE_MISMATCH");
+      await expectRejectCode(gray.write([2 ** 31 - 8, 0, 0], patternArray("uint16", BOX, 2)), "INVALID_ARGUMENT");
+      await expectRejectCode(gray.write([0, 0, 0], ndarray([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2]) as never), "DTYPE_MISMATCH");
+      // A branch reference, which needs resolving, resolves nothing for a bad array.
+      const onBranch = fresh.version(`${repo.ref.slice(0, 8)}:master`).volume("gray");
+      await expectRejectCode(onBranch.write([0, 0, 0], new Uint16Array(4096) as never), "SHAPE_MISMATCH");
+      // With the dtype given when opening, the element type is checked up front as well.
+      const typed = fresh.version(repo.ref).volume("gray", { dtype: "uint16" });
+      const err = await expectRejectCode(typed.write([0, 0, 0], patternArray("uint8", BOX, 2) as never), "DTYPE_MISMATCH");
+      expect(err.message).toContain("uint16");
+      expect(proxy.requests).toEqual([]);
+      expect(fresh.requestsSent).toBe(0);
+    } finally {
+      fresh.close();
+      await proxy.close();
+    }
+  });
+
+  it("checks the array's element type against the volume's dtype with one info request, and writes nothing", async () => {
+    const proxy = await startProxy(cluster.endpoints.writer);
+    const fresh = connect(proxy.url);
+    try {
+      await expectRejectCode(fresh.version(repo.ref).volume("gray").write([0, 0, 0], patternArray("uint8", BOX, 2) as never), "DTYPE_MISMATCH");
+      expect(proxy.requests.map((r) => `${r.method} ${r.url}`)).toEqual([`GET /api/node/${repo.ref}/gray/info`]);
+    } finally {
+      fresh.close();
+      await proxy.close();
+    }
   });
 });
 
