@@ -1,5 +1,5 @@
-// Child processes for tests: TypeScript scripts run with `node --import tsx`, their output, their
-// exit, and whether a pid is gone. Every test that spawns kills what it spawned.
+// Child processes for tests: TypeScript scripts run with `node --import tsx` (or any command), their
+// output, their exit, and whether a pid is gone. Every test that spawns kills what it spawned.
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { tsxNodeArgs } from "../../local-dvid/cluster-tsx.js";
@@ -22,9 +22,24 @@ export interface TsxChild {
 }
 
 export function spawnTsx(script: string, args: readonly string[] = [], options: { env?: NodeJS.ProcessEnv } = {}): TsxChild {
-  const child = spawn(process.execPath, tsxNodeArgs(script, args), {
+  return spawnProcess(process.execPath, tsxNodeArgs(script, args), { env: options.env, name: script });
+}
+
+/**
+ * Any command, watched as spawnTsx watches a script. `detached` puts it in a process group of its
+ * own (the group's id is its pid), so that a test can find or kill everything it started.
+ */
+export function spawnProcess(
+  command: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; detached?: boolean; name?: string } = {},
+): TsxChild {
+  const script = options.name ?? command;
+  const child = spawn(command, args, {
     stdio: ["ignore", "pipe", "pipe"],
     env: options.env ?? process.env,
+    cwd: options.cwd,
+    detached: options.detached ?? false,
   });
   let out = "";
   let err = "";
@@ -89,6 +104,11 @@ export function isPidGone(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "ESRCH";
   }
+}
+
+/** True when no process is left in the process group `pgid` (a detached child's pid). */
+export function isGroupGone(pgid: number): boolean {
+  return isPidGone(-pgid);
 }
 
 /** The pid of a process that ran and exited: a pid that is dead (until the kernel reuses it). */

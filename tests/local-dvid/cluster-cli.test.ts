@@ -6,7 +6,8 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CLI_PATH, tsxNodeArgs } from "../../local-dvid/cluster-tsx.js";
-import { isPidGone, killChild, spawnTsx, type TsxChild } from "../helpers/child-process.js";
+import { connect } from "node:net";
+import { isGroupGone, isPidGone, killChild, spawnProcess, spawnTsx, type TsxChild } from "../helpers/child-process.js";
 import { httpGet, httpPost } from "../helpers/http.js";
 import { createTempDir, removeTempDir } from "../helpers/temp-dir.js";
 
@@ -16,9 +17,20 @@ let running: TsxChild[] = [];
 beforeAll(async () => {
   dir = await createTempDir("cli");
 });
+let groups: number[] = [];
+
 afterEach(async () => {
   await Promise.all(running.map(killChild));
   running = [];
+  // Whatever a failed `npm run` test left in its process group.
+  for (const pgid of groups) {
+    try {
+      process.kill(-pgid, "SIGKILL");
+    } catch {
+      // the group is empty
+    }
+  }
+  groups = [];
 });
 afterAll(async () => {
   await removeTempDir(dir);
@@ -117,5 +129,41 @@ describe("local-dvid/cli.ts", () => {
     expect(code).toBe(0);
     expect(out).toMatch(/^Usage: local-dvid --store DIR/);
     expect(out).toContain("--parent-watch");
+  });
+});
+
+/** Resolves "refused" when nothing listens at `url` any more, "open" when something does. */
+function probe(url: string): Promise<"open" | "refused"> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve("open");
+    });
+    socket.once("error", (err: NodeJS.ErrnoException) => (err.code === "ECONNREFUSED" ? resolve("refused") : reject(err)));
+  });
+}
+
+describe("npm run local-dvid", () => {
+  const projectDir = fileURLToPath(new URL("../..", import.meta.url));
+
+  it.each(["SIGTERM", "SIGINT"] as const)("stops its server, leaving no process of its tree, on %s to the npm process", async (signal) => {
+    // npm runs the script through `sh -c` and forwards SIGTERM and SIGINT to that child only;
+    // the script must therefore be one process that gets them (see package.json).
+    const npm = spawnProcess("npm", ["run", "local-dvid", "--", "--store", join(dir, `npm-${signal}`), "--port", "0"], {
+      cwd: projectDir,
+      detached: true,
+    });
+    running.push(npm);
+    groups.push(npm.pid);
+    const line = JSON.parse(await npm.waitForLine((l) => l.includes('"listening"'), 30_000)) as { url: string; pid: number };
+    expect(await probe(line.url)).toBe("open");
+
+    process.kill(npm.pid, signal);
+    expect(await npm.exited).toEqual({ code: 0, signal: null });
+    expect(isPidGone(line.pid)).toBe(true);
+    expect(isGroupGone(npm.pid)).toBe(true);
+    expect(await probe(line.url)).toBe("refused");
   });
 });
