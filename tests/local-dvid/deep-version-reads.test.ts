@@ -2,52 +2,7 @@
 // costs: locked versions' block lists are listed once per process and cached, so a block is read
 // from the version that has it without failed probes of every ancestor. Counted, not timed.
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { MemoryStore } from "../../local-dvid/store/memory-store.js";
-import type { ByteRange, ObjectStore, PutOptions, SliceInfo, StoredObject } from "../../local-dvid/store/object-store.js";
-import { agent, commit, newInstance, newRepo, newVersion, pattern, rawPath, request, startCluster, type Cluster } from "./server-helpers.js";
-
-class CountingStore implements ObjectStore {
-  readonly inner = new MemoryStore();
-  counts = { get: 0, readInto: 0, readIntoMiss: 0, put: 0, list: 0, hasPrefix: 0 };
-  reset(): void {
-    this.counts = { get: 0, readInto: 0, readIntoMiss: 0, put: 0, list: 0, hasPrefix: 0 };
-  }
-  get(key: string): Promise<StoredObject | undefined> {
-    this.counts.get++;
-    return this.inner.get(key);
-  }
-  async readInto(key: string, target: Uint8Array, offset: number): Promise<number | undefined> {
-    this.counts.readInto++;
-    const n = await this.inner.readInto(key, target, offset);
-    if (n === undefined) this.counts.readIntoMiss++;
-    return n;
-  }
-  // Block reads (whole or ranged) count as readInto.
-  async readSlice(key: string, target: Uint8Array, offset: number, range?: ByteRange): Promise<SliceInfo | undefined> {
-    this.counts.readInto++;
-    const info = await this.inner.readSlice(key, target, offset, range);
-    if (info === undefined) this.counts.readIntoMiss++;
-    return info;
-  }
-  put(key: string, data: Uint8Array, options?: PutOptions): Promise<number> {
-    this.counts.put++;
-    return this.inner.put(key, data, options);
-  }
-  delete(key: string): Promise<boolean> {
-    return this.inner.delete(key);
-  }
-  list(prefix: string): Promise<string[]> {
-    if (prefix.startsWith("blocks/")) this.counts.list++;
-    return this.inner.list(prefix);
-  }
-  hasPrefix(prefix: string): Promise<boolean> {
-    this.counts.hasPrefix++;
-    return this.inner.hasPrefix(prefix);
-  }
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-}
+import { CountingStore, agent, commit, newInstance, newRepo, newVersion, pattern, rawPath, request, startCluster, type Cluster } from "./server-helpers.js";
 
 const store = new CountingStore();
 let c: Cluster;

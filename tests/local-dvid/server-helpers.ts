@@ -5,7 +5,7 @@ import http, { type IncomingHttpHeaders } from "node:http";
 import { expect } from "@jest/globals";
 import { startLocalDvid, type RunningLocalDvid, type StartOptions } from "../../local-dvid/server.js";
 import { MemoryStore } from "../../local-dvid/store/memory-store.js";
-import type { ObjectStore } from "../../local-dvid/store/object-store.js";
+import type { ByteRange, ObjectStore, PutOptions, SliceInfo, StoredObject } from "../../local-dvid/store/object-store.js";
 
 export interface Reply {
   status: number;
@@ -148,4 +148,72 @@ export function pattern(bytes: number, seed = 1): Buffer {
     out[i] = s >>> 24;
   }
   return out;
+}
+
+/** One store call as CountingStore saw it. */
+export interface StoreCall {
+  readonly op: "get" | "readInto" | "readSlice" | "put" | "delete" | "list" | "hasPrefix";
+  /** The key, or the prefix of list and hasPrefix. */
+  readonly key: string;
+  /** A read of a key that does not exist. */
+  readonly miss?: boolean;
+}
+
+/** A MemoryStore that logs every call, so a test can count what a request cost the store. */
+export class CountingStore implements ObjectStore {
+  readonly inner = new MemoryStore();
+  calls: StoreCall[] = [];
+
+  reset(): void {
+    this.calls = [];
+  }
+
+  /** Calls per kind: block reads (whole or ranged) count as readInto, lists only those of blocks. */
+  get counts(): { get: number; readInto: number; readIntoMiss: number; put: number; list: number; hasPrefix: number } {
+    const n = (f: (c: StoreCall) => boolean): number => this.calls.filter(f).length;
+    const read = (c: StoreCall): boolean => c.op === "readInto" || c.op === "readSlice";
+    return {
+      get: n((c) => c.op === "get"),
+      readInto: n(read),
+      readIntoMiss: n((c) => read(c) && c.miss === true),
+      put: n((c) => c.op === "put"),
+      list: n((c) => c.op === "list" && c.key.startsWith("blocks/")),
+      hasPrefix: n((c) => c.op === "hasPrefix"),
+    };
+  }
+
+  async get(key: string): Promise<StoredObject | undefined> {
+    const obj = await this.inner.get(key);
+    this.calls.push({ op: "get", key, miss: obj === undefined });
+    return obj;
+  }
+  async readInto(key: string, target: Uint8Array, offset: number): Promise<number | undefined> {
+    const n = await this.inner.readInto(key, target, offset);
+    this.calls.push({ op: "readInto", key, miss: n === undefined });
+    return n;
+  }
+  async readSlice(key: string, target: Uint8Array, offset: number, range?: ByteRange): Promise<SliceInfo | undefined> {
+    const info = await this.inner.readSlice(key, target, offset, range);
+    this.calls.push({ op: "readSlice", key, miss: info === undefined });
+    return info;
+  }
+  put(key: string, data: Uint8Array, options?: PutOptions): Promise<number> {
+    this.calls.push({ op: "put", key });
+    return this.inner.put(key, data, options);
+  }
+  delete(key: string): Promise<boolean> {
+    this.calls.push({ op: "delete", key });
+    return this.inner.delete(key);
+  }
+  list(prefix: string): Promise<string[]> {
+    this.calls.push({ op: "list", key: prefix });
+    return this.inner.list(prefix);
+  }
+  hasPrefix(prefix: string): Promise<boolean> {
+    this.calls.push({ op: "hasPrefix", key: prefix });
+    return this.inner.hasPrefix(prefix);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
 }

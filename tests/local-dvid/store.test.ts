@@ -4,11 +4,12 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from "@jest/glo
 import { mkdir, readdir, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { isLocalDvidError, type LocalDvidErrorCode } from "../../local-dvid/errors.js";
+import { LocalDvidError, isLocalDvidError, type LocalDvidErrorCode } from "../../local-dvid/errors.js";
 import { FsStore } from "../../local-dvid/store/fs-store.js";
 import { LockOwner } from "../../local-dvid/store/fs-key-lock.js";
 import { MemoryStore } from "../../local-dvid/store/memory-store.js";
 import type { ObjectStore } from "../../local-dvid/store/object-store.js";
+import { updateWithRetry } from "../../local-dvid/store/update-with-retry.js";
 import { createTempDir, removeTempDir } from "../helpers/temp-dir.js";
 import { deadPid, helperScript, killChild, spawnTsx, type TsxChild } from "../helpers/child-process.js";
 
@@ -269,6 +270,64 @@ describe.each([
     );
     expect((await store.get("counter"))?.data.toString()).toBe(String(tasks * perTask));
     expect(conflicts).toBeGreaterThan(0); // the tasks did race
+  });
+
+  describe("updateWithRetry", () => {
+    const addOne = (rounds: { n: number }) => async () => {
+      rounds.n++;
+      const current = await store.get("counter");
+      const value = current === undefined ? 0 : Number(current.data.toString());
+      return { generation: current?.generation ?? 0, data: bytes(String(value + 1)), result: value + 1 };
+    };
+
+    it("keeps every change of 20 concurrent updaters of one object, retrying the ones that lost a race", async () => {
+      const rounds = { n: 0 };
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => updateWithRetry(store, "counter", addOne(rounds), { what: "the counter" })),
+      );
+      expect((await store.get("counter"))?.data.toString()).toBe("20");
+      expect([...results].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect(rounds.n).toBeGreaterThan(20); // some rounds lost and ran again
+    });
+
+    it("writes nothing when a round finds the object already as wanted", async () => {
+      const generation = await store.put("k", bytes("same"));
+      const result = await updateWithRetry(store, "k", async () => ({ generation, data: undefined, result: "kept" }), { what: "k" });
+      expect(result).toBe("kept");
+      expect((await store.get("k"))?.generation).toBe(generation);
+    });
+
+    it("gives up with RETRIES_EXHAUSTED naming what kept changing after maxAttempts lost races", async () => {
+      let rounds = 0;
+      const interfered = updateWithRetry(
+        store,
+        "k",
+        async () => {
+          rounds++;
+          const generation = (await store.get("k"))?.generation ?? 0;
+          await store.put("k", bytes(`other writer ${rounds}`)); // another writer gets in first, every time
+          return { generation, data: bytes("mine"), result: undefined };
+        },
+        { what: "the test object", maxAttempts: 3, maxDelayMs: 1 },
+      );
+      await expect(interfered).rejects.toThrow("the test object kept changing during 3 attempts; retry");
+      await expectCode(interfered, "RETRIES_EXHAUSTED");
+      expect(rounds).toBe(3);
+      expect((await store.get("k"))?.data.toString()).toBe("other writer 3");
+    });
+
+    it("ends with the error a round throws, writing nothing", async () => {
+      const refused = updateWithRetry(
+        store,
+        "k",
+        async () => {
+          throw new LocalDvidError("NOT_FOUND", "nothing to update");
+        },
+        { what: "k" },
+      );
+      await expectCode(refused, "NOT_FOUND");
+      expect(await store.get("k")).toBeUndefined();
+    });
   });
 });
 
