@@ -4,7 +4,7 @@
 // file URL, so the children start the same way whatever the parent's cwd is.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { dirname, extname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { LocalDvidError } from "./errors.js";
 
@@ -26,8 +26,11 @@ export function tsxImportUrl(): string {
   return cached;
 }
 
-/** The absolute path of the node CLI (local-dvid/cli.ts). */
-export const CLI_PATH = fileURLToPath(new URL("./cli.ts", import.meta.url));
+/**
+ * The absolute path of the node CLI: local-dvid/cli.ts, or cli.js beside this file when it was
+ * compiled to JavaScript. (Nothing finds nodes by this name later: cluster-process.ts.)
+ */
+export const CLI_PATH = fileURLToPath(new URL(`./cli${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 
 /** Arguments for `spawn(process.execPath, …)` that run `script` (a .ts file) under tsx. */
 export function tsxNodeArgs(script: string, args: readonly string[] = []): string[] {

@@ -72,12 +72,13 @@ describe("local-dvid/cli.ts", () => {
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     try {
       let out = "";
-      await new Promise<void>((resolve) =>
+      await new Promise<void>((resolve, reject) => {
         child.stdout.on("data", (chunk: Buffer) => {
           out += chunk.toString();
           if (out.includes("\n")) resolve();
-        }),
-      );
+        });
+        child.once("exit", (code) => reject(new Error(`the node exited (${code}) before its listening line`)));
+      });
       child.stdin.end();
       expect(await exited).toBe(0);
       expect(isPidGone(child.pid!)).toBe(true);
