@@ -124,7 +124,6 @@ export function encodeCompressedSegmentation(labels: Uint64Labels, shapeZyx: rea
   const planeWords = 2 * nx * ny;
   const rowWords = 2 * nx;
   let block = 0;
-  let maxTable = 0;
   for (let bz = 0; bz < gz; bz++) {
     const z0 = bz * BLOCK;
     const dz = Math.min(BLOCK, nz - z0);
@@ -194,7 +193,11 @@ export function encodeCompressedSegmentation(labels: Uint64Labels, shapeZyx: rea
           if (key !== undefined) sharedTables.set(key, table);
         }
         tableAt[block] = table;
-        if (table > maxTable) maxTable = table;
+        if (headerWords + table > MAX_TABLE_OFFSET) {
+          throw new RangeError(
+            `box of ${nx}x${ny}x${nz} labels is too large for one compressed_segmentation chunk: a lookup table would start at word ${headerWords + table}, past the format's 24-bit limit (${MAX_TABLE_OFFSET}); encode smaller boxes`,
+          );
+        }
 
         // Encoded values: 32 / bits indices per word, never straddling a word.
         const bits = encodedBitsFor(count);
@@ -218,11 +221,6 @@ export function encodeCompressedSegmentation(labels: Uint64Labels, shapeZyx: rea
 
   const tablesStart = headerWords;
   const valuesStart = headerWords + tables.length;
-  if (tablesStart + maxTable > MAX_TABLE_OFFSET) {
-    throw new RangeError(
-      `box of ${nx}x${ny}x${nz} labels is too large for one compressed_segmentation chunk: a lookup table would start at word ${tablesStart + maxTable}, past the format's 24-bit limit (${MAX_TABLE_OFFSET}); encode smaller boxes`,
-    );
-  }
   if (valuesStart + values.length > 0xffffffff) {
     throw new RangeError(`box of ${nx}x${ny}x${nz} labels is too large for one compressed_segmentation chunk`);
   }
