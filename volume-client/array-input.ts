@@ -7,7 +7,7 @@ import { VolumeClientError, invalidArgument } from "./errors.js";
 import { DTYPES, dtypeOfArray, type Dtype, type TypedArrayFor, type VoxelArray } from "./wire/dtype.js";
 import type { Zyx } from "./wire/geometry.js";
 import { bytesOf } from "./voxel-copy.js";
-import { describe } from "./options.js";
+import { describe, isTriple } from "./checks.js";
 
 /** A typed array with its ZYX shape, C order (x fastest), as an alternative to an ndarray. */
 export interface ShapedArray<D extends Dtype = Dtype> {
@@ -43,10 +43,8 @@ function checkShape(shape: unknown, what: string): Zyx {
       `${what} must be 3-D with shape [nz, ny, nx]; got shape ${describe(shape)}`,
     );
   }
-  for (const n of shape) {
-    if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
-      throw new VolumeClientError("SHAPE_MISMATCH", `${what} has an invalid shape ${describe(shape)}`);
-    }
+  if (!isTriple(shape, (n) => Number.isInteger(n) && n >= 0)) {
+    throw new VolumeClientError("SHAPE_MISMATCH", `${what} has an invalid shape ${describe(shape)}; expected 3 non-negative integers`);
   }
   if (shape.some((n) => n === 0)) throw invalidArgument(`${what} is empty: shape ${describe(shape)}`);
   return [shape[0], shape[1], shape[2]];

@@ -1,9 +1,9 @@
 // Validation of caller-supplied boxes, offsets and sizes, before any request is sent.
 // DVID parses URL coordinates as int32 (dvid-api.md §4.3), so every coordinate must fit.
-import { invalidArgument, VolumeClientError } from "./errors.js";
+import { invalidArgument } from "./errors.js";
 import type { BoxZyx, Zyx } from "./wire/geometry.js";
 import { isInt32 } from "./wire/int32.js";
-import { describe } from "./options.js";
+import { describe, isTriple } from "./checks.js";
 
 /** The largest array one read or write may produce: Node's Buffer limit (4 GiB on 64-bit). */
 export const MAX_ARRAY_BYTES = 2 ** 32;
@@ -37,7 +37,7 @@ export function checkBox(box: unknown, what: string): BoxZyx {
 
 /** Returns a valid ZYX point of int32 integers, or throws INVALID_ARGUMENT. */
 export function checkOffset(offset: unknown, what: string): Zyx {
-  if (!Array.isArray(offset) || offset.length !== 3 || !offset.every(isInt32)) {
+  if (!isTriple(offset, isInt32)) {
     throw invalidArgument(`${what} must be a ZYX point [z, y, x] of int32 integers; got ${describe(offset)}`);
   }
   return [offset[0], offset[1], offset[2]];
@@ -52,10 +52,7 @@ export function checkBoxSize(box: BoxZyx, bytesPerVoxel: number, what: string): 
   }
   const bytes = (box[0][1] - box[0][0]) * (box[1][1] - box[1][0]) * (box[2][1] - box[2][0]) * bytesPerVoxel;
   if (bytes > MAX_ARRAY_BYTES) {
-    throw new VolumeClientError(
-      "INVALID_ARGUMENT",
-      `${what} ${describe(box)} needs ${bytes} bytes; one array holds at most ${MAX_ARRAY_BYTES} bytes (split the box)`,
-    );
+    throw invalidArgument(`${what} ${describe(box)} needs ${bytes} bytes; one array holds at most ${MAX_ARRAY_BYTES} bytes (split the box)`);
   }
   return bytes;
 }

@@ -1,7 +1,9 @@
 // The entry point: a client for one DVID server or a cluster of one writer and readers.
-import { VolumeClientError, invalidArgument } from "./errors.js";
-import { checkCallOptions, checkOptions, describe, resolveClientOptions, type CallOptions, type ConnectOptions, type ResolvedClientOptions } from "./options.js";
-import { Transport, type Endpoints } from "./transport.js";
+import { VolumeClientError } from "./errors.js";
+import { checkCallOptions, resolveClientOptions, type CallOptions, type ConnectOptions, type ResolvedClientOptions } from "./options.js";
+import { abortSignal, checkOptions, str } from "./checks.js";
+import { resolveEndpoints, type ClusterNodes, type Endpoints } from "./endpoints.js";
+import { Transport } from "./transport.js";
 import { parseRepoInfo, type RepoInfo } from "./repo-info.js";
 import { Version } from "./version.js";
 import type { ClientContext } from "./client-context.js";
@@ -21,21 +23,14 @@ export interface CreateRepoOptions extends CallOptions {
   readonly adminToken?: string;
 }
 
-const str = (value: unknown, key: string, where: string) => {
-  if (typeof value !== "string") throw invalidArgument(`${where}: ${key} must be a string; got ${describe(value)}`);
-};
-const signalCheck = (value: unknown, key: string, where: string) => {
-  if (!(value instanceof AbortSignal)) throw invalidArgument(`${where}: ${key} must be an AbortSignal; got ${describe(value)}`);
-};
-
 export class DvidClient {
   readonly #transport: Transport;
   readonly #ctx: ClientContext;
   #extensions: Promise<ReadonlySet<string>> | undefined;
 
   /** @internal Use `connect()`. */
-  constructor(endpoints: Endpoints, options: ResolvedClientOptions) {
-    this.#transport = new Transport(endpoints, options);
+  constructor(cluster: ClusterNodes, options: ResolvedClientOptions) {
+    this.#transport = new Transport(cluster, options);
     this.#ctx = {
       transport: this.#transport,
       options,
@@ -48,9 +43,14 @@ export class DvidClient {
     return this.#transport.writer;
   }
 
-  /** Base URLs of the read-only nodes (reads rotate over these and the writer). */
+  /** Base URLs of the read-only nodes; never the writer. */
   get readers(): readonly string[] {
     return this.#transport.readers;
+  }
+
+  /** Every node, writer first: voxel and key-value reads rotate over all of them. */
+  get nodes(): readonly string[] {
+    return this.#transport.nodes;
   }
 
   /** The resolved options (defaults filled in). */
@@ -105,7 +105,7 @@ export class DvidClient {
   async createRepo(options?: CreateRepoOptions): Promise<Version> {
     const opts = checkOptions(
       options,
-      { alias: str, description: str, root: str, passcode: str, adminToken: str, signal: signalCheck },
+      { alias: str, description: str, root: str, passcode: str, adminToken: str, signal: abortSignal },
       "DvidClient.createRepo()",
     );
     const body: Record<string, string> = {};
@@ -154,17 +154,5 @@ export class DvidClient {
  * No request is sent until the first call.
  */
 export function connect(target: string | Endpoints, options?: ConnectOptions): DvidClient {
-  let endpoints: Endpoints;
-  if (typeof target === "string") endpoints = { writer: target, readers: [] };
-  else if (target && typeof target === "object" && typeof target.writer === "string") {
-    const known = new Set(["writer", "readers"]);
-    for (const k of Object.keys(target)) if (!known.has(k)) throw invalidArgument(`connect(): unknown endpoint key "${k}"; known keys are writer, readers`);
-    if (target.readers !== undefined && !Array.isArray(target.readers)) {
-      throw invalidArgument(`connect(): readers must be an array of URLs; got ${describe(target.readers)}`);
-    }
-    endpoints = { writer: target.writer, readers: target.readers ?? [] };
-  } else {
-    throw invalidArgument(`connect(): target must be a URL or { writer, readers }; got ${describe(target)}`);
-  }
-  return new DvidClient(endpoints, resolveClientOptions(options));
+  return new DvidClient(resolveEndpoints(target, "connect()"), resolveClientOptions(options));
 }

@@ -13,7 +13,7 @@ export { KeyValue } from "./key-value.js";
 export type { VolumeInfo } from "./volume-info.js";
 export type { RepoInfo, VersionInfo, InstanceSummary } from "./repo-info.js";
 export type { WritableArray, ShapedArray, VoxelNdArray } from "./array-input.js";
-export type { Endpoints } from "./transport.js";
+export type { Endpoints } from "./endpoints.js";
 export {
   DEFAULT_OPTIONS,
   type ConnectOptions,
@@ -24,6 +24,6 @@ export {
   type ResolvedClientOptions,
 } from "./options.js";
 export { VolumeClientError, isVolumeClientError, type VolumeClientErrorCode } from "./errors.js";
-export type { Dtype, TypedArrayFor, VoxelArray } from "./wire/dtype.js";
+export { DTYPES, type Dtype, type DtypeInfo, type TypedArrayFor, type VoxelArray } from "./wire/dtype.js";
 export { alignBoxOut, isBlockAligned } from "./wire/block-grid.js";
 export type { BoxZyx, Zyx } from "./wire/geometry.js";

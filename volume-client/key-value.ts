@@ -3,10 +3,11 @@
 // does; DVID's 404 for it (§1.5) is the one 404 the client expects.
 import { invalidArgument } from "./errors.js";
 import { encodePathSegment } from "./wire/raw-url.js";
-import { checkCallOptions, describe, type CallOptions } from "./options.js";
+import { checkCallOptions, type CallOptions } from "./options.js";
+import { describe } from "./checks.js";
 import { explainMutationError } from "./locked-check.js";
 import type { ClientContext } from "./client-context.js";
-import type { VersionHandle } from "./volume.js";
+import type { VersionHandle } from "./version-handle.js";
 
 /** Checks a key: DVID splits the decoded path on "/", so a key holding "/" would be cut short. */
 function checkKey(key: unknown, what: string): string {

@@ -1,6 +1,6 @@
-// The options of every entry point, with their defaults, and their validation. Options are
-// checked once, on input, and an unknown or ill-typed key fails with the key named.
-import { invalidArgument } from "./errors.js";
+// The options of every entry point, with their defaults, and their validation with the
+// checking kit (checks.ts): once, on input; an unknown or ill-typed key fails with the key named.
+import { abortSignal, bool, checkOptions, fn, intIn, nonEmptyStr, type Check } from "./checks.js";
 
 /** Progress of one read or write, reported after every finished sub-request. */
 export interface Progress {
@@ -111,30 +111,6 @@ export const DEFAULT_OPTIONS: ResolvedClientOptions = Object.freeze({
   nonAlignedWrites: false,
 });
 
-type Check = (value: unknown, key: string, where: string) => void;
-
-const intIn =
-  (min: number, max: number): Check =>
-  (value, key, where) => {
-    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-      throw invalidArgument(`${where}: ${key} must be an integer between ${min} and ${max}; got ${describe(value)}`);
-    }
-  };
-const bool: Check = (value, key, where) => {
-  if (typeof value !== "boolean") throw invalidArgument(`${where}: ${key} must be a boolean; got ${describe(value)}`);
-};
-const str: Check = (value, key, where) => {
-  if (typeof value !== "string" || value.length === 0) {
-    throw invalidArgument(`${where}: ${key} must be a non-empty string; got ${describe(value)}`);
-  }
-};
-const fn: Check = (value, key, where) => {
-  if (typeof value !== "function") throw invalidArgument(`${where}: ${key} must be a function; got ${describe(value)}`);
-};
-const signal: Check = (value, key, where) => {
-  if (!(value instanceof AbortSignal)) throw invalidArgument(`${where}: ${key} must be an AbortSignal; got ${describe(value)}`);
-};
-
 const CONNECT_CHECKS: Record<keyof ConnectOptions, Check> = {
   chunkBytes: intIn(4096, 2 ** 30),
   concurrency: intIn(1, 64),
@@ -143,7 +119,7 @@ const CONNECT_CHECKS: Record<keyof ConnectOptions, Check> = {
   nodeCooldownMs: intIn(0, 3_600_000),
   connectTimeoutMs: intIn(1, 600_000),
   idleTimeoutMs: intIn(1, 3_600_000),
-  adminToken: str,
+  adminToken: nonEmptyStr,
   serverExtensions: bool,
   nonAlignedWrites: bool,
 };
@@ -151,30 +127,10 @@ const READ_CHECKS: Record<keyof ReadOptions, Check> = {
   chunkBytes: CONNECT_CHECKS.chunkBytes,
   concurrency: CONNECT_CHECKS.concurrency,
   onProgress: fn,
-  signal,
+  signal: abortSignal,
 };
 const WRITE_CHECKS: Record<keyof WriteOptions, Check> = { ...READ_CHECKS, nonAlignedWrites: bool };
-const CALL_CHECKS: Record<keyof CallOptions, Check> = { signal };
-
-/** Rejects unknown keys and ill-typed values; `undefined` values count as absent. */
-export function checkOptions<T extends object>(
-  given: T | undefined,
-  checks: Record<string, Check>,
-  where: string,
-): T {
-  if (given === undefined) return {} as T;
-  if (given === null || typeof given !== "object") {
-    throw invalidArgument(`${where}: options must be an object; got ${describe(given)}`);
-  }
-  for (const [key, value] of Object.entries(given)) {
-    const check = checks[key];
-    if (!check) {
-      throw invalidArgument(`${where}: unknown option "${key}"; known options are ${Object.keys(checks).join(", ")}`);
-    }
-    if (value !== undefined) check(value, key, where);
-  }
-  return given;
-}
+const CALL_CHECKS: Record<keyof CallOptions, Check> = { signal: abortSignal };
 
 export function resolveClientOptions(given: ConnectOptions | undefined): ResolvedClientOptions {
   const o = checkOptions(given, CONNECT_CHECKS, "connect()");
@@ -204,23 +160,4 @@ export function checkWriteOptions(given: WriteOptions | undefined, where: string
 
 export function checkCallOptions(given: CallOptions | undefined, where: string): CallOptions {
   return checkOptions(given, CALL_CHECKS, where);
-}
-
-/** A short, safe rendering of a value for error messages. */
-export function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (value === undefined) return "undefined";
-  if (typeof value === "string") return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
-  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
-  if (typeof value === "function") return "a function";
-  if (Array.isArray(value)) {
-    try {
-      const text = JSON.stringify(value);
-      return text.length > 80 ? `${text.slice(0, 80)}…` : text;
-    } catch {
-      return `an array of length ${value.length}`;
-    }
-  }
-  const ctor = (value as object).constructor?.name;
-  return ctor ? `a ${ctor}` : "an object";
 }

@@ -18,16 +18,9 @@ import got, { RequestError, type Got } from "got";
 import { VolumeClientError, isVolumeClientError } from "./errors.js";
 import { abortedError, sleep } from "./abort.js";
 import type { ResolvedClientOptions } from "./options.js";
+import type { ClusterNodes } from "./endpoints.js";
 import type { ScatterSink } from "./voxel-copy.js";
 import { explainUnresolvedRef } from "./version-ref.js";
-
-/** The nodes of a DVID cluster: one writer and any number of (read-only) readers. */
-export interface Endpoints {
-  /** Base URL of the node that takes every metadata change and every write. */
-  readonly writer: string;
-  /** Base URLs of further nodes that serve reads. Default none. */
-  readonly readers?: readonly string[];
-}
 
 export type HttpMethod = "GET" | "POST" | "DELETE" | "HEAD";
 
@@ -78,24 +71,9 @@ class RetryableFailure extends Error {
 const MAX_ERROR_BODY = 64 * 1024;
 const MAX_BACKOFF_MS = 2000;
 
-export function normalizeBaseUrl(url: string, what: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new VolumeClientError("INVALID_ARGUMENT", `${what} must be an http(s) URL such as http://127.0.0.1:8000; got ${JSON.stringify(url)}`);
-  }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    throw new VolumeClientError("INVALID_ARGUMENT", `${what} must use http or https; got ${JSON.stringify(url)}`);
-  }
-  if (parsed.search || parsed.hash) {
-    throw new VolumeClientError("INVALID_ARGUMENT", `${what} must not carry a query or fragment; got ${JSON.stringify(url)}`);
-  }
-  return parsed.toString().replace(/\/+$/, "");
-}
-
 export class Transport {
   readonly writer: string;
+  /** The read-only nodes; never the writer. */
   readonly readers: readonly string[];
   /** Every node, writer first; reads rotate over all of them. */
   readonly nodes: readonly string[];
@@ -109,11 +87,11 @@ export class Transport {
   /** Requests sent per node base URL. */
   readonly requestsByNode = new Map<string, number>();
 
-  constructor(endpoints: Endpoints, options: ResolvedClientOptions) {
+  constructor(cluster: ClusterNodes, options: ResolvedClientOptions) {
     this.options = options;
-    this.writer = normalizeBaseUrl(endpoints.writer, "writer");
-    this.readers = (endpoints.readers ?? []).map((r, i) => normalizeBaseUrl(r, `readers[${i}]`));
-    this.nodes = [...new Set([this.writer, ...this.readers])];
+    this.writer = cluster.writer;
+    this.readers = cluster.readers;
+    this.nodes = cluster.nodes;
     // Sockets are reused across sub-requests (keep-alive); one agent per client so close()
     // can release them.
     this.#agents = {

@@ -5,7 +5,7 @@
 // resolves to no version is NOT_FOUND, wherever DVID first refuses it (see explainUnresolvedRef).
 import { VolumeClientError, invalidArgument } from "./errors.js";
 import { encodePathSegment } from "./wire/raw-url.js";
-import { describe } from "./options.js";
+import { describe, isPathSegment } from "./checks.js";
 import type { Transport } from "./transport.js";
 import { parseRepoInfo, type RepoInfo } from "./repo-info.js";
 
@@ -21,7 +21,7 @@ export function checkVersionRef(ref: unknown, what = "version reference"): strin
   if (typeof ref !== "string" || ref.length === 0) {
     throw invalidArgument(`${what} must be a UUID, a UUID prefix or "prefix:branch"; got ${describe(ref)}`);
   }
-  if (/[/?#\s%]/.test(ref)) {
+  if (!isPathSegment(ref)) {
     throw invalidArgument(`${what} must not contain "/", "?", "#", "%" or spaces; got ${describe(ref)}`);
   }
   const colons = ref.split(":").length - 1;

@@ -4,7 +4,8 @@ import { VolumeClientError, invalidArgument } from "./errors.js";
 import { DTYPES, isDtype, type Dtype, type VoxelTypeName } from "./wire/dtype.js";
 import type { Zyx } from "./wire/geometry.js";
 import { encodePathSegment } from "./wire/raw-url.js";
-import { checkCallOptions, checkOptions, describe, type CallOptions } from "./options.js";
+import { checkCallOptions, type CallOptions } from "./options.js";
+import { abortSignal, bool, checkOptions, checkedByCaller, describe, isPathSegment, isTriple, str, stringList, type Check } from "./checks.js";
 import { checkVersionRef, isFullUuid, isStableRef, resolveVersionRef } from "./version-ref.js";
 import { parseRepoInfo, type InstanceSummary, type RepoInfo, type VersionInfo } from "./repo-info.js";
 import { explainMutationError } from "./locked-check.js";
@@ -64,7 +65,7 @@ const COMPRESSION = /^(none|snappy|lz4|gzip|gzip:[1-9]|jpeg)$/;
 const RESERVED_NAMES = new Set(["log", "branch", "note", "commit", "newversion"]);
 
 function checkInstanceName(name: unknown, what: string): string {
-  if (typeof name !== "string" || name.length === 0 || /[/?#%\s]/.test(name)) {
+  if (!isPathSegment(name)) {
     throw invalidArgument(`${what} must be a non-empty name without "/", "?", "#", "%" or spaces; got ${describe(name)}`);
   }
   if (RESERVED_NAMES.has(name)) throw invalidArgument(`${what} "${name}" is reserved by DVID (log, branch, note, commit, newversion)`);
@@ -72,29 +73,20 @@ function checkInstanceName(name: unknown, what: string): string {
 }
 
 function checkTriple(v: unknown, what: string, min: number, max: number, integer: boolean): Zyx {
-  const ok =
-    Array.isArray(v) &&
-    v.length === 3 &&
-    v.every((n) => typeof n === "number" && Number.isFinite(n) && n >= min && n <= max && (!integer || Number.isInteger(n)));
-  if (!ok) throw invalidArgument(`${what} must be 3 ${integer ? "integers" : "numbers"} (ZYX) between ${min} and ${max}; got ${describe(v)}`);
+  if (!isTriple(v, (n) => Number.isFinite(n) && n >= min && n <= max && (!integer || Number.isInteger(n)))) {
+    throw invalidArgument(`${what} must be 3 ${integer ? "integers" : "numbers"} (ZYX) between ${min} and ${max}; got ${describe(v)}`);
+  }
   return [v[0], v[1], v[2]];
 }
 
-function checkUuidOption(uuid: unknown, what: string): void {
-  if (uuid !== undefined && (typeof uuid !== "string" || !isFullUuid(uuid))) {
-    throw invalidArgument(`${what} must be 32 lowercase hexadecimal characters; got ${describe(uuid)}`);
+const fullUuid: Check = (value, key, where) => {
+  if (typeof value !== "string" || !isFullUuid(value)) {
+    throw invalidArgument(`${where}: ${key} must be 32 lowercase hexadecimal characters; got ${describe(value)}`);
   }
-}
+};
 
-const str = (value: unknown, key: string, where: string) => {
-  if (typeof value !== "string") throw invalidArgument(`${where}: ${key} must be a string; got ${describe(value)}`);
-};
-const bool = (value: unknown, key: string, where: string) => {
-  if (typeof value !== "boolean") throw invalidArgument(`${where}: ${key} must be a boolean; got ${describe(value)}`);
-};
-const any = () => {};
-const signalCheck = (value: unknown, key: string, where: string) => {
-  if (!(value instanceof AbortSignal)) throw invalidArgument(`${where}: ${key} must be an AbortSignal; got ${describe(value)}`);
+const dtypeName: Check = (value, key, where) => {
+  if (!isDtype(value)) throw invalidArgument(`${where}: ${key} must be one of ${Object.keys(DTYPES).join(", ")}; got ${describe(value)}`);
 };
 
 export class Version {
@@ -177,7 +169,7 @@ export class Version {
 
   /** Replaces the version's note (uncommitted versions only, as DVID rules). */
   async setNote(note: string, options?: CallOptions): Promise<void> {
-    if (typeof note !== "string") throw invalidArgument(`Version.setNote(): note must be a string; got ${describe(note)}`);
+    str(note, "note", "Version.setNote()");
     const { signal } = checkCallOptions(options, "Version.setNote()");
     await this.#mutate(`/api/node/{uuid}/note`, { note }, signal, "Version.setNote()");
   }
@@ -191,9 +183,7 @@ export class Version {
 
   /** Appends entries to the version's log (uncommitted versions only). */
   async appendLog(entries: readonly string[], options?: CallOptions): Promise<void> {
-    if (!Array.isArray(entries) || !entries.every((e) => typeof e === "string")) {
-      throw invalidArgument(`Version.appendLog(): entries must be an array of strings; got ${describe(entries)}`);
-    }
+    stringList(entries, "entries", "Version.appendLog()");
     const { signal } = checkCallOptions(options, "Version.appendLog()");
     await this.#mutate(`/api/node/{uuid}/log`, { log: entries }, signal, "Version.appendLog()");
   }
@@ -203,11 +193,8 @@ export class Version {
    * `newVersion()` or `branch()` carry on. A note, when given, replaces the version's note.
    */
   async commit(note?: string, options?: CommitOptions): Promise<void> {
-    if (note !== undefined && typeof note !== "string") throw invalidArgument(`Version.commit(): note must be a string; got ${describe(note)}`);
-    const opts = checkOptions(options, { log: any, signal: signalCheck }, "Version.commit()");
-    if (opts.log !== undefined && (!Array.isArray(opts.log) || !opts.log.every((e) => typeof e === "string"))) {
-      throw invalidArgument(`Version.commit(): log must be an array of strings; got ${describe(opts.log)}`);
-    }
+    if (note !== undefined) str(note, "note", "Version.commit()");
+    const opts = checkOptions(options, { log: stringList, signal: abortSignal }, "Version.commit()");
     // DVID rejects an empty body on commit (dvid-api.md §3.6, §7.4): always send an object.
     const body: Record<string, unknown> = {};
     if (note) body.note = note;
@@ -217,8 +204,7 @@ export class Version {
 
   /** A child version on this version's branch; this version must be committed. */
   async newVersion(options?: NewVersionOptions): Promise<Version> {
-    const opts = checkOptions(options, { note: str, uuid: any, signal: signalCheck }, "Version.newVersion()");
-    checkUuidOption(opts.uuid, "Version.newVersion(): uuid");
+    const opts = checkOptions(options, { note: str, uuid: fullUuid, signal: abortSignal }, "Version.newVersion()");
     const body: Record<string, unknown> = {};
     if (opts.note) body.note = opts.note;
     if (opts.uuid) body.uuid = opts.uuid;
@@ -229,13 +215,12 @@ export class Version {
 
   /** A child version on a new branch `name`; this version must be committed. */
   async branch(name: string, options?: NewVersionOptions): Promise<Version> {
-    if (typeof name !== "string" || name.length === 0 || name === "master" || /[/?#%:~\s]/.test(name)) {
+    if (!isPathSegment(name) || name === "master" || /[:~]/.test(name)) {
       throw invalidArgument(
         `Version.branch(): name must be a non-empty branch name other than "master", without "/", ":", "~" or spaces; got ${describe(name)}`,
       );
     }
-    const opts = checkOptions(options, { note: str, uuid: any, signal: signalCheck }, "Version.branch()");
-    checkUuidOption(opts.uuid, "Version.branch(): uuid");
+    const opts = checkOptions(options, { note: str, uuid: fullUuid, signal: abortSignal }, "Version.branch()");
     const body: Record<string, unknown> = { branch: name };
     if (opts.note) body.note = opts.note;
     if (opts.uuid) body.uuid = opts.uuid;
@@ -253,7 +238,7 @@ export class Version {
       throw invalidArgument(`Version.merge(): others must list at least one other version; got ${describe(others)}`);
     }
     const refs = others.map((o, i) => (o instanceof Version ? o.ref : checkVersionRef(o, `Version.merge(): others[${i}]`)));
-    const opts = checkOptions(options, { note: str, signal: signalCheck }, "Version.merge()");
+    const opts = checkOptions(options, { note: str, signal: abortSignal }, "Version.merge()");
     const uuid = await this.uuid({ signal: opts.signal });
     const parents = [uuid];
     for (const r of refs) parents.push(isFullUuid(r) ? r : await resolveVersionRef(this.#ctx.transport, r, opts.signal));
@@ -265,8 +250,8 @@ export class Version {
 
   /** UUIDs of branch `name` from its leaf back to the root ("master" for DVID's ""). */
   async branchVersions(name: string, options?: CallOptions): Promise<string[]> {
-    if (typeof name !== "string" || name.length === 0 || /[/?#%\s]/.test(name)) {
-      throw invalidArgument(`Version.branchVersions(): name must be a branch name; got ${describe(name)}`);
+    if (!isPathSegment(name)) {
+      throw invalidArgument(`Version.branchVersions(): name must be a branch name without "/", "?", "#", "%" or spaces; got ${describe(name)}`);
     }
     const { signal } = checkCallOptions(options, "Version.branchVersions()");
     const path = `/api/repo/${encodePathSegment(this.ref)}/branch-versions/${encodePathSegment(name)}`;
@@ -285,12 +270,18 @@ export class Version {
    */
   async createVolume<D extends Dtype>(name: string, dtype: D, options?: CreateVolumeOptions): Promise<Volume<D>> {
     const n = checkInstanceName(name, "Version.createVolume(): name");
-    if (!isDtype(dtype)) {
-      throw invalidArgument(`Version.createVolume(): dtype must be one of ${Object.keys(DTYPES).join(", ")}; got ${describe(dtype)}`);
-    }
+    dtypeName(dtype, "dtype", "Version.createVolume()");
     const opts = checkOptions(
       options,
-      { blockSizeZyx: any, voxelSizeZyx: any, voxelUnits: any, labels: bool, compression: str, versioned: bool, signal: signalCheck },
+      {
+        blockSizeZyx: checkedByCaller,
+        voxelSizeZyx: checkedByCaller,
+        voxelUnits: checkedByCaller,
+        labels: bool,
+        compression: str,
+        versioned: bool,
+        signal: abortSignal,
+      },
       "Version.createVolume()",
     );
     if (opts.labels && dtype !== "uint64") {
@@ -329,10 +320,7 @@ export class Version {
   /** A handle on an existing volume (no request until first use). */
   volume<D extends Dtype = Dtype>(name: string, options?: OpenVolumeOptions): Volume<D> {
     const n = checkInstanceName(name, "Version.volume(): name");
-    const opts = checkOptions(options, { dtype: any }, "Version.volume()");
-    if (opts.dtype !== undefined && !isDtype(opts.dtype)) {
-      throw invalidArgument(`Version.volume(): dtype must be one of ${Object.keys(DTYPES).join(", ")}; got ${describe(opts.dtype)}`);
-    }
+    const opts = checkOptions(options, { dtype: dtypeName }, "Version.volume()");
     return new Volume<D>(this.#ctx, this, n, opts.dtype as D | undefined);
   }
 
@@ -347,7 +335,7 @@ export class Version {
   /** Creates a keyvalue instance (small files next to the volumes). */
   async createKeyValue(name: string, options?: CreateKeyValueOptions): Promise<KeyValue> {
     const n = checkInstanceName(name, "Version.createKeyValue(): name");
-    const opts = checkOptions(options, { versioned: bool, signal: signalCheck }, "Version.createKeyValue()");
+    const opts = checkOptions(options, { versioned: bool, signal: abortSignal }, "Version.createKeyValue()");
     const config: Record<string, string> = { typename: "keyvalue", dataname: n };
     if (opts.versioned !== undefined) config.versioned = String(opts.versioned);
     await this.#createInstance(config, opts.signal, "Version.createKeyValue()");

@@ -2,6 +2,7 @@
 // points and sizes x first and extents as inclusive `MinPoint`/`MaxPoint` (or null before the
 // first write); here they become ZYX and a half-open box.
 import { VolumeClientError } from "./errors.js";
+import { isTriple } from "./checks.js";
 import { isVoxelTypeName, VOXEL_TYPES, type Dtype } from "./wire/dtype.js";
 import { xyzToZyx, type BoxZyx, type Xyz, type Zyx } from "./wire/geometry.js";
 
@@ -44,10 +45,6 @@ interface DvidVoxelInfo {
   Extents?: Extents;
 }
 
-function isTriple(v: unknown): v is [number, number, number] {
-  return Array.isArray(v) && v.length === 3 && v.every((n) => typeof n === "number" && Number.isFinite(n));
-}
-
 export function dtypeOfTypeName(typeName: string): Dtype | undefined {
   if (isVoxelTypeName(typeName)) return VOXEL_TYPES[typeName].dtype;
   return LABEL_TYPES[typeName];
@@ -64,14 +61,14 @@ export function parseVolumeInfo(json: unknown, source: string): VolumeInfo {
     );
   }
   const ext = info.Extended ?? {};
-  if (!isTriple(ext.BlockSize)) {
+  if (!isTriple(ext.BlockSize, Number.isFinite)) {
     throw new VolumeClientError("HTTP_ERROR", `${source}: Extended.BlockSize is missing or not [x, y, z]`);
   }
   const extents: Extents = info.Extents ?? ext;
   const min = extents.MinPoint;
   const max = extents.MaxPoint;
   const extentsZyx: BoxZyx | undefined =
-    isTriple(min) && isTriple(max)
+    isTriple(min, Number.isFinite) && isTriple(max, Number.isFinite)
       ? [
           [min[2], max[2] + 1],
           [min[1], max[1] + 1],
@@ -84,7 +81,7 @@ export function parseVolumeInfo(json: unknown, source: string): VolumeInfo {
     typeName,
     dtype,
     blockSizeZyx: xyzToZyx(ext.BlockSize as Xyz),
-    voxelSizeZyx: isTriple(ext.VoxelSize) ? xyzToZyx(ext.VoxelSize as Xyz) : [0, 0, 0],
+    voxelSizeZyx: isTriple(ext.VoxelSize, Number.isFinite) ? xyzToZyx(ext.VoxelSize as Xyz) : [0, 0, 0],
     voxelUnitsZyx: [units[2], units[1], units[0]],
     extentsZyx,
     versioned: info.Base?.Versioned !== false,

@@ -25,12 +25,7 @@ import { processBlockLocks } from "./block-locks.js";
 import { explainMutationError } from "./locked-check.js";
 import { parseVolumeInfo, type VolumeInfo } from "./volume-info.js";
 import type { ClientContext } from "./client-context.js";
-
-/** The part of a Version a volume needs (avoids an import cycle). */
-export interface VersionHandle {
-  readonly ref: string;
-  uuid(options?: CallOptions): Promise<string>;
-}
+import type { VersionHandle } from "./version-handle.js";
 
 /** How a write stores its edge blocks. */
 type WriteMode = "aligned" | "server-patch" | "client-patch";

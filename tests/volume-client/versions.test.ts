@@ -43,6 +43,28 @@ describe("server and repos", () => {
   });
 });
 
+describe("endpoints", () => {
+  it("never counts the writer among the readers, even when it is listed as one; nodes is the writer and the readers", async () => {
+    const { writer, readers } = cluster.endpoints;
+    const c = connect({ writer, readers: [`${writer}/`, ...readers, ...readers] });
+    try {
+      expect(c.writer).toBe(writer);
+      expect(c.readers).toEqual(readers);
+      expect(c.nodes).toEqual([writer, ...readers]);
+      // Reads rotate over every node, each once per round.
+      const repo = await c.createRepo({ alias: `endpoints-${Date.now()}` });
+      const kv = await repo.createKeyValue("files");
+      await kv.put("k", "v");
+      const before = c.requestCounts();
+      for (let i = 0; i < c.nodes.length; i++) expect(await kv.getText("k")).toBe("v");
+      const after = c.requestCounts();
+      for (const node of c.nodes) expect((after[node] ?? 0) - (before[node] ?? 0)).toBe(1);
+    } finally {
+      c.close();
+    }
+  });
+});
+
 announceSkips("versions", "the admin-token test starts its own local-dvid");
 
 describe("admin token", () => {
