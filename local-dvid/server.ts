@@ -5,13 +5,13 @@
 // meta/store-layout.ts for the layout and meta/metadata-store.ts for the protocol).
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { LocalDvidError } from "./errors.js";
 import { dvidAnswerFor } from "./http/errors.js";
 import { discardBody } from "./http/read-body.js";
 import { parseRequestPath } from "./http/request-path.js";
 import { sendBody, sendError } from "./http/respond.js";
 import { AppState, type RequestContext } from "./routes/app-state.js";
 import { dispatch } from "./routes/dispatch.js";
+import { checkBoolean, checkIntegerIn, checkOptionKeys, checkString, describeValue, invalidOption } from "./option-checks.js";
 import type { ObjectStore } from "./store/object-store.js";
 
 export interface LocalDvidOptions {
@@ -48,35 +48,23 @@ export interface RunningLocalDvid {
   close(): Promise<void>;
 }
 
-const APP_KEYS = new Set(["store", "readonly", "adminToken", "note"]);
-const START_KEYS = new Set([...APP_KEYS, "host", "port"]);
+const APP_KEYS = ["store", "readonly", "adminToken", "note"] as const;
+const START_KEYS = [...APP_KEYS, "host", "port"] as const;
 
-function checkOptions(options: unknown, allowed: Set<string>): asserts options is StartOptions {
-  if (options === null || typeof options !== "object") {
-    throw new LocalDvidError("INVALID_OPTION", `options must be an object; got ${options === null ? "null" : typeof options}`);
+/** The methods local-dvid calls on a store. */
+const STORE_METHODS = ["get", "readInto", "readSlice", "put", "delete", "list", "hasPrefix", "close"] as const;
+
+function checkOptions(options: unknown, allowed: readonly (keyof StartOptions)[]): asserts options is StartOptions {
+  const o = checkOptionKeys(options as Partial<StartOptions> | undefined, allowed) as Record<string, unknown>;
+  const store = o.store as Record<string, unknown> | undefined;
+  if (typeof store !== "object" || store === null || STORE_METHODS.some((m) => typeof store[m] !== "function")) {
+    throw invalidOption(`store must be an ObjectStore (${STORE_METHODS.join(", ")}); got ${describeValue(store)}`);
   }
-  const o = options as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
-    if (!allowed.has(key)) {
-      throw new LocalDvidError("INVALID_OPTION", `unknown option ${JSON.stringify(key)}; expected one of ${[...allowed].join(", ")}`);
-    }
-  }
-  const store = o.store as Partial<ObjectStore> | undefined;
-  if (!store || typeof store.get !== "function" || typeof store.put !== "function" || typeof store.list !== "function") {
-    throw new LocalDvidError("INVALID_OPTION", "store must be an ObjectStore (get, readInto, put, delete, list, close)");
-  }
-  for (const key of ["adminToken", "note", "host"] as const) {
-    if (o[key] !== undefined && typeof o[key] !== "string") {
-      throw new LocalDvidError("INVALID_OPTION", `${key} must be a string; got ${typeof o[key]}`);
-    }
-  }
-  if (o.adminToken === "") throw new LocalDvidError("INVALID_OPTION", "adminToken must not be empty when given");
-  if (o.readonly !== undefined && typeof o.readonly !== "boolean") {
-    throw new LocalDvidError("INVALID_OPTION", `readonly must be a boolean; got ${typeof o.readonly}`);
-  }
-  if (o.port !== undefined && (!Number.isInteger(o.port) || (o.port as number) < 0 || (o.port as number) > 65535)) {
-    throw new LocalDvidError("INVALID_OPTION", `port must be an integer from 0 to 65535; got ${String(o.port)}`);
-  }
+  checkString(o.adminToken, "adminToken", { nonEmpty: true });
+  checkString(o.note, "note");
+  checkString(o.host, "host");
+  checkBoolean(o.readonly, "readonly");
+  checkIntegerIn(o.port, "port", 0, 65535);
 }
 
 export function createApp(options: LocalDvidOptions): LocalDvidApp {

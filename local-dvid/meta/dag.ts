@@ -74,8 +74,3 @@ export function branchAncestry(repo: RepoMeta, branch: string): NodeMeta[] {
   }
   return out;
 }
-
-/** True when `ancestor` is `node` or one of its ancestors. */
-export function isAncestorOrSelf(repo: RepoMeta, ancestor: NodeMeta, node: NodeMeta): boolean {
-  return versionAncestry(repo, node).some((n) => n.versionId === ancestor.versionId);
-}

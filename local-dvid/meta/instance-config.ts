@@ -19,7 +19,7 @@ function invalid(message: string, cause?: unknown): LocalDvidError {
 }
 
 /** Go's %v of a decoded JSON value, for error messages. */
-export function goValue(v: unknown): string {
+function goValue(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(goValue).join(" ")}]`;
   if (v !== null && typeof v === "object") {
     return `map[${Object.entries(v as Record<string, unknown>)
@@ -131,7 +131,7 @@ const int = (s: string): number | undefined => (/^[+-]?\d+$/.test(s) ? Number(s)
 const float = (s: string): number | undefined => (s !== "" && Number.isFinite(Number(s)) ? Number(s) : undefined);
 
 /** Validates the instance name (reserved words, must be non-empty). */
-export function checkInstanceName(name: string): void {
+function checkInstanceName(name: string): void {
   if (RESERVED_NAMES.has(name)) throw invalid(`cannot use reserved name ${goQuote(name)}`);
 }
 

@@ -5,7 +5,7 @@ export function rfc3339Nano(date = new Date()): string {
   return date.toISOString();
 }
 
-export function rfc3339(date = new Date()): string {
+function rfc3339(date = new Date()): string {
   return date.toISOString().replace(/\.\d+Z$/, "Z");
 }
 

@@ -12,7 +12,7 @@ export interface AppOptions {
 }
 
 /** Requests per second, for /api/load (DVID reports rates, not totals). */
-export class RequestRates {
+class RequestRates {
   #second = 0;
   #gets = 0;
   #puts = 0;

@@ -13,7 +13,7 @@ import type { BlockIo } from "../voxels/voxel-layout.js";
  * 3 GiB GET never needs more than 512 MiB of buffers; only a z block layer larger than this
  * (very wide xy extents) is cut, and its blocks re-read for each piece.
  */
-export const MAX_RUN_BYTES = 256 * 1024 * 1024;
+const MAX_RUN_BYTES = 256 * 1024 * 1024;
 
 function send(res: ServerResponse, bytes: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -6,7 +6,7 @@ import { instanceExtents } from "../voxels/extents.js";
 import type { AppState } from "./app-state.js";
 import { instanceJson } from "./instance-json.js";
 
-export function nodeJson(node: NodeMeta): Record<string, unknown> {
+function nodeJson(node: NodeMeta): Record<string, unknown> {
   return {
     Branch: node.branch,
     Note: node.note,

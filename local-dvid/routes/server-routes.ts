@@ -37,7 +37,7 @@ function formatUptime(ms: number): string {
   return h > 0 ? `${h}h${m}m${secText}` : m > 0 ? `${m}m${secText}` : secText;
 }
 
-export function serverInfo(ctx: RequestContext): Record<string, string> {
+function serverInfo(ctx: RequestContext): Record<string, string> {
   const { app } = ctx;
   const info: Record<string, string> = {
     Cores: String(cpus().length),

@@ -32,7 +32,7 @@ import { receiveAndWriteAligned } from "./raw-receive.js";
 import { streamBox } from "./raw-stream.js";
 
 /** DVID refuses GETs whose answer would exceed 3 GiB (server.MaxDataRequest). */
-export const MAX_DATA_REQUEST = 3 * 2 ** 30;
+const MAX_DATA_REQUEST = 3 * 2 ** 30;
 
 /** A parse of URL text, or DVID's 400 with the words DVID refuses it with. */
 function accepted<T>(result: Parsed<T>): T {

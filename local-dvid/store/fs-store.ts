@@ -46,7 +46,9 @@ import { mkdirSync } from "node:fs";
 import { open, opendir, readdir, rename, unlink, type FileHandle } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { LocalDvidError } from "../errors.js";
+import { checkBoolean, checkMs, checkOptionKeys, describeValue, invalidOption } from "../option-checks.js";
 import type { ByteRange, DeleteOptions, ObjectStore, PutOptions, SliceInfo, StoredObject } from "./object-store.js";
+import { checkGenerationOption, checkPrecondition } from "./preconditions.js";
 import { checkRange, checkRoom } from "./ranges.js";
 import { checkKey } from "./keys.js";
 import { LockOwner } from "./fs-key-lock.js";
@@ -68,7 +70,7 @@ const DIR_SUFFIX = "#";
 const OWNERS_DIR = "#owners"; // lock owner files (fs-key-lock.ts); not a key directory name
 const SEGMENT = /^[A-Za-z0-9._~:=+@-]+$/; // as keys.ts
 const TEMP_NAME = /^[A-Za-z0-9._~:=+@-]+#tmp\.(\d+)\.\d+$/;
-const OPTION_KEYS = new Set(["fsync", "lockStaleMs", "lockTimeoutMs"]);
+const OPTION_KEYS = ["fsync", "lockStaleMs", "lockTimeoutMs"] as const;
 
 let tempCounter = 0;
 
@@ -85,16 +87,12 @@ export class FsStore implements ObjectStore {
 
   constructor(rootDir: string, options: FsStoreOptions = {}) {
     if (typeof rootDir !== "string" || rootDir.length === 0) {
-      throw new LocalDvidError("INVALID_OPTION", `FsStore rootDir must be a non-empty path; got ${JSON.stringify(rootDir)}`);
+      throw invalidOption(`FsStore rootDir must be a non-empty path; got ${describeValue(rootDir)}`);
     }
-    for (const key of Object.keys(options)) {
-      if (!OPTION_KEYS.has(key)) {
-        throw new LocalDvidError("INVALID_OPTION", `unknown FsStore option "${key}"; expected one of ${[...OPTION_KEYS].join(", ")}`);
-      }
-    }
-    this.#fsync = options.fsync ?? false;
-    const lockStaleMs = positive("lockStaleMs", options.lockStaleMs, 5000);
-    this.#lockTimeoutMs = positive("lockTimeoutMs", options.lockTimeoutMs, 30000);
+    checkOptionKeys(options, OPTION_KEYS, "FsStore");
+    this.#fsync = checkBoolean(options.fsync, "fsync") ?? false;
+    const lockStaleMs = checkMs(options.lockStaleMs, "lockStaleMs") ?? 5000;
+    this.#lockTimeoutMs = checkMs(options.lockTimeoutMs, "lockTimeoutMs") ?? 30000;
     this.rootDir = resolve(rootDir);
     mkdirSync(this.rootDir, { recursive: true });
     this.#locks = new LockOwner(join(this.rootDir, OWNERS_DIR), lockStaleMs);
@@ -362,29 +360,6 @@ export class FsStore implements ObjectStore {
     const forget = (): void => void this.#inFlight.delete(promise);
     promise.then(forget, forget);
     return promise;
-  }
-}
-
-function positive(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-    throw new LocalDvidError("INVALID_OPTION", `FsStore option ${name} must be a positive number of ms; got ${String(value)}`);
-  }
-  return value;
-}
-
-function checkGenerationOption(expected: number | undefined): void {
-  if (expected !== undefined && (!Number.isSafeInteger(expected) || expected < 0)) {
-    throw new LocalDvidError("INVALID_OPTION", `ifGenerationMatch must be a non-negative integer; got ${String(expected)}`);
-  }
-}
-
-function checkPrecondition(key: string, current: number, expected: number | undefined): void {
-  if (expected !== undefined && current !== expected) {
-    throw new LocalDvidError(
-      "PRECONDITION_FAILED",
-      `precondition failed for ${key}: generation is ${current}, expected ${expected}`,
-    );
   }
 }
 

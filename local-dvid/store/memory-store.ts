@@ -1,6 +1,7 @@
 // An in-memory ObjectStore for tests: the same semantics as the filesystem store, in one process.
 import { LocalDvidError } from "../errors.js";
 import type { ByteRange, DeleteOptions, ObjectStore, PutOptions, SliceInfo, StoredObject } from "./object-store.js";
+import { checkGenerationOption, checkPrecondition } from "./preconditions.js";
 import { checkRange, checkRoom } from "./ranges.js";
 import { checkKey } from "./keys.js";
 
@@ -65,13 +66,7 @@ export class MemoryStore implements ObjectStore {
   }
 
   #precondition(key: string, expected: number | undefined): void {
-    if (expected === undefined) return;
-    const current = this.#objects.get(key)?.generation ?? 0;
-    if (current !== expected) {
-      throw new LocalDvidError(
-        "PRECONDITION_FAILED",
-        `precondition failed for ${key}: generation is ${current}, expected ${expected}`,
-      );
-    }
+    checkGenerationOption(expected);
+    checkPrecondition(key, this.#objects.get(key)?.generation ?? 0, expected);
   }
 }

@@ -25,7 +25,7 @@ function serialize(e: Extents): Buffer {
   return Buffer.from(JSON.stringify({ MinPoint: e.minXyz, MaxPoint: e.maxXyz }), "utf8");
 }
 
-export function unionExtents(a: Extents | undefined, b: Extents | undefined): Extents | undefined {
+function unionExtents(a: Extents | undefined, b: Extents | undefined): Extents | undefined {
   if (!a) return b;
   if (!b) return a;
   return {
@@ -42,7 +42,7 @@ export function boxExtents(box: RawBox): Extents {
 }
 
 /** The legacy `MinPoint`/`MaxPoint` creation settings as extents, if given. */
-export function initialExtents(inst: InstanceMeta): Extents | undefined {
+function initialExtents(inst: InstanceMeta): Extents | undefined {
   return inst.initialMinPoint && inst.initialMaxPoint ? { minXyz: inst.initialMinPoint, maxXyz: inst.initialMaxPoint } : undefined;
 }
 

@@ -12,7 +12,7 @@ import { runWithScratch } from "./task-pool.js";
 import type { Region, VoxelGrid } from "./voxel-grid.js";
 import type { BlockIo } from "./voxel-layout.js";
 
-export const READ_CONCURRENCY = 16;
+const READ_CONCURRENCY = 16;
 
 /**
  * The runs of a box in answer order (x fastest, then y, then z): each lies within one z block

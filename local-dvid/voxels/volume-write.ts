@@ -21,7 +21,7 @@ import { runWithScratch } from "./task-pool.js";
 import { boxGrid, type Region, type VoxelGrid } from "./voxel-grid.js";
 import type { BlockIo } from "./voxel-layout.js";
 
-export const WRITE_CONCURRENCY = 16;
+const WRITE_CONCURRENCY = 16;
 /** Compare-and-swap rounds per patched block before the write gives up (503, retry). */
 const MAX_PATCH_ATTEMPTS = 100;
 

@@ -157,21 +157,23 @@ describe("the app factory and listener", () => {
     keepAlive.destroy();
   });
 
-  it("rejects unknown option keys and bad values with INVALID_OPTION", async () => {
+  it("rejects unknown option keys and bad values with INVALID_OPTION naming the option and what it got", async () => {
     const store = new MemoryStore();
-    const bad: unknown[] = [
-      { store, bogus: 1 },
-      { store, port: 70000 },
-      { store, readonly: "yes" },
-      { store: {} },
-      { store, adminToken: "" },
+    const bad: [unknown, RegExp][] = [
+      [{ store, bogus: 1 }, /unknown option "bogus"; expected one of store, readonly, adminToken, note, host, port/],
+      [{ store, port: 70000 }, /port must be an integer from 0 to 65535; got 70000/],
+      [{ store, readonly: "yes" }, /readonly must be a boolean; got "yes"/],
+      [{ store: {} }, /store must be an ObjectStore \(get, readInto, readSlice, put, delete, list, hasPrefix, close\); got an object/],
+      [{ store, adminToken: "" }, /adminToken must be a non-empty string; got ""/],
+      [null, /options must be an object; got null/],
     ];
-    for (const options of bad) {
+    for (const [options, message] of bad) {
       const err = await startLocalDvid(options as never).then(
         (s) => s.close().then(() => undefined),
         (e: unknown) => e,
       );
       expect(isLocalDvidError(err, "INVALID_OPTION")).toBe(true);
+      expect((err as Error).message).toMatch(message);
     }
     expect(() => createApp({ store, port: 1 } as never)).toThrow(/unknown option "port"/);
   });

@@ -112,6 +112,12 @@ describe.each([
     expect(await store.get("k")).toEqual({ data: bytes("two"), generation: g2 });
   });
 
+  it("refuses an ifGenerationMatch that is not a non-negative integer with INVALID_OPTION, before anything changes", async () => {
+    await expectCode(store.put("k", bytes("x"), { ifGenerationMatch: 1.5 }), "INVALID_OPTION");
+    await expectCode(store.delete("k", { ifGenerationMatch: -1 }), "INVALID_OPTION");
+    expect(await store.get("k")).toBeUndefined();
+  });
+
   it("treats ifGenerationMatch 0 as 'must not exist'", async () => {
     const g = await store.put("k", bytes("first"), { ifGenerationMatch: 0 });
     await expectCode(store.put("k", bytes("second"), { ifGenerationMatch: 0 }), "PRECONDITION_FAILED");
@@ -505,8 +511,5 @@ describe("FsStore across processes", () => {
     tempDirs.push(dir);
     expect(() => new FsStore(dir, { fsyncc: true } as never)).toThrow(/unknown FsStore option "fsyncc"/);
     expect(() => new FsStore(dir, { lockTimeoutMs: -1 })).toThrow(/lockTimeoutMs must be a positive number of ms; got -1/);
-    const store = new FsStore(dir);
-    await expectCode(store.put("k", bytes("x"), { ifGenerationMatch: 1.5 }), "INVALID_OPTION");
-    await store.close();
   });
 });

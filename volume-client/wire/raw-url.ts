@@ -9,7 +9,7 @@ import { parsed, refused, type Parsed } from "./parse-result.js";
 import { formatPoint, parsePoint } from "./point.js";
 
 /** The `<dims>` of a 3-D subvolume. */
-export const DIMS_3D = "0_1_2";
+const DIMS_3D = "0_1_2";
 
 /** What `<dims>` asks for: a 3-D subvolume or a 2-D slice through x and y, x and z, or y and z. */
 export type DataShape = "3d" | "xy" | "xz" | "yz";
