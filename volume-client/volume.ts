@@ -189,7 +189,7 @@ export class Volume<D extends Dtype = Dtype> {
           new ScatterSink(body, aligned, part, bpv),
         );
       }
-      copyRegion(source, box, body, aligned, chunk.box, bpv);
+      copyRegion(body, aligned, source, box, chunk.box, bpv);
       await transport.buffer({
         method: "POST",
         path: rawVolumePath(uuid, this.name, aligned),
@@ -281,6 +281,6 @@ function gather(source: Uint8Array, box: BoxZyx, sub: BoxZyx, bpv: number): Uint
     return pieces;
   }
   const out = Buffer.allocUnsafeSlow(boxVoxels(sub) * bpv);
-  copyRegion(source, box, out, sub, sub, bpv);
+  copyRegion(out, sub, source, box, sub, bpv);
   return out;
 }

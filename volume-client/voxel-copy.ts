@@ -12,14 +12,15 @@ function offsetIn(outer: BoxZyx, z: number, y: number, x: number, bpv: number): 
 }
 
 /**
- * Copies the voxels of `region` from `src` (C order over `srcBox`) to `dst` (C order over
- * `dstBox`). `region` must lie inside both boxes.
+ * Copies the voxels of `region` into `dst` (C order over `dstBox`) from `src` (C order over
+ * `srcBox`); destination first, as in ndarray-ops and local-dvid's copy-box. `region` must lie
+ * inside both boxes.
  */
 export function copyRegion(
-  src: Uint8Array,
-  srcBox: BoxZyx,
   dst: Uint8Array,
   dstBox: BoxZyx,
+  src: Uint8Array,
+  srcBox: BoxZyx,
   region: BoxZyx,
   bytesPerVoxel: number,
 ): void {

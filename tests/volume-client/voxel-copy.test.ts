@@ -56,13 +56,13 @@ describe("ScatterSink", () => {
 });
 
 describe("copyRegion", () => {
-  it("copies a region between buffers of different boxes, voxel for voxel", () => {
+  it("copies a region into the destination (first argument) from a buffer of another box, voxel for voxel", () => {
     const srcBox: BoxZyx = [[0, 4], [-3, 3], [2, 9]];
     const dstBox: BoxZyx = [[-1, 5], [-4, 4], [0, 10]];
     const src = coded(srcBox);
     for (const region of [srcBox, [[1, 3], [-3, 3], [2, 9]], [[0, 4], [0, 2], [3, 5]]] as BoxZyx[]) {
       const dst = new Uint16Array(6 * 8 * 10);
-      copyRegion(bytes(src), srcBox, bytes(dst), dstBox, region, 2);
+      copyRegion(bytes(dst), dstBox, bytes(src), srcBox, region, 2);
       let copied = 0;
       for (let z = dstBox[0][0]; z < dstBox[0][1]; z++)
         for (let y = dstBox[1][0]; y < dstBox[1][1]; y++)
