@@ -25,10 +25,12 @@ export function readClusterConfig(): ClusterSettings {
     diskSizeGb: config.get("diskSizeGb"), // default: 20
     image: config.get("image"), // default: gcr.io/flyem-public/dvid/dvid:0.9.12-3.4.12
     port: config.get("port"), // default: 8000
-    sourceRanges: config.get("sourceRanges"), // default: none; required (comma-separated CIDRs)
+    sourceRanges: config.get("sourceRanges"), // default: none; required (a list, or comma-separated CIDRs)
     network: config.get("network"), // default: default
+    subnetwork: config.get("subnetwork"), // default: "" = none (auto-mode VPCs); a subnet of the region
+    bucket: config.get("bucket"), // default: "" = create one; else the name of an existing bucket to attach
     bucketLocation: config.get("bucketLocation"), // default: "" = the region, upper-case
-    forceDestroy: config.get("forceDestroy"), // default: false
+    deleteData: config.get("deleteData"), // default: false = destroy keeps the bucket and its data
   };
 
   // Keys set in this namespace but unknown to the program (e.g. `dvidcloud:node`).

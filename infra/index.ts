@@ -1,5 +1,5 @@
 export { DvidCluster, NODE_IMAGE, type DvidClusterArgs, type DvidNodeOutput } from "./components/dvid-cluster.js";
-export { DvidBucket, type DvidBucketArgs } from "./components/dvid-bucket.js";
+export { DvidBucket, type DvidBucketArgs, type DvidIdentity, type DvidIdentityArgs } from "./components/dvid-bucket.js";
 export { DvidFirewall, type DvidFirewallArgs } from "./components/dvid-firewall.js";
 export {
   DvidLoadBalancer,
@@ -31,6 +31,25 @@ export {
   CONTAINER_DVID_DIR,
   type StartupScriptInput,
 } from "./plan/startup-script.js";
+export {
+  renderNodeTools,
+  renderWatchUnit,
+  nodeToolCommand,
+  NODE_TOOLS_PATH,
+  WATCH_UNIT,
+  type NodeToolsInput,
+} from "./plan/node-tools.js";
+export {
+  INIT_OBJECT,
+  MAX_RESTART_DELAY_SECONDS,
+  METADATA_PREFIX,
+  MUTATION_ID_PREFIX,
+  REFRESH_READERS_OBJECT,
+  RESTART_SLOTS,
+  RESTART_SLOT_SECONDS,
+  WATCH_POLL_SECONDS,
+  restartDelaySeconds,
+} from "./plan/gbucket-layout.js";
 export {
   GOOGLE_FRONT_END_RANGES,
   planArmorRules,

@@ -13,7 +13,17 @@ export interface DvidClusterStackOutputs {
   writerUrl: pulumi.Output<string>;
   readerUrls: pulumi.Output<string[]>;
   bucketName: pulumi.Output<string>;
+  /** True when the stack created the bucket, false when the `bucket` key attached an existing one. */
+  bucketCreated: boolean;
+  /**
+   * True when `pulumi destroy` leaves the bucket and its data in place: always, unless deleteData
+   * was set (and recorded by an `up`) for a bucket the stack created.
+   */
+  bucketKept: boolean;
+  /** The writer's DVID identity (read and write on the bucket). */
   serviceAccountEmail: pulumi.Output<string>;
+  /** The readers' DVID identity (read only on the bucket); "" for a one-node cluster. */
+  readerServiceAccountEmail: pulumi.Output<string>;
   nodeNames: string[];
   project: string;
   zone: string;
@@ -28,7 +38,10 @@ export function dvidClusterProgram(settings: ClusterSettings): DvidClusterStackO
     writerUrl: cluster.writerUrl,
     readerUrls: cluster.readerUrls,
     bucketName: cluster.bucketName,
+    bucketCreated: cluster.bucketCreated,
+    bucketKept: cluster.bucketKept,
     serviceAccountEmail: cluster.serviceAccountEmail,
+    readerServiceAccountEmail: cluster.readerServiceAccountEmail,
     nodeNames: cluster.nodes.map((node) => node.name),
     project: settings.project,
     zone: settings.zone,

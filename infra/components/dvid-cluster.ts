@@ -41,7 +41,14 @@ export class DvidCluster extends pulumi.ComponentResource {
   /** One `http://<IP>:<port>` per reader; empty for a one-node cluster. */
   readonly readerUrls: pulumi.Output<string[]>;
   readonly bucketName: pulumi.Output<string>;
+  /** True when the stack created the bucket; false when `bucket` attached an existing one. */
+  readonly bucketCreated: boolean;
+  /** True when `pulumi destroy` leaves the bucket and its data in place (always, unless deleteData). */
+  readonly bucketKept: boolean;
+  /** The writer's DVID identity (read and write on the bucket). */
   readonly serviceAccountEmail: pulumi.Output<string>;
+  /** The readers' DVID identity (read only); "" for a one-node cluster. */
+  readonly readerServiceAccountEmail: pulumi.Output<string>;
   readonly nodes: DvidNodeOutput[];
 
   constructor(name: string, args: DvidClusterArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -50,31 +57,58 @@ export class DvidCluster extends pulumi.ComponentResource {
     this.settings = settings;
     const { project, zone, port } = settings;
     const names = clusterNames(settings.name, settings.nodes);
+    const hasReaders = settings.nodes > 1;
 
-    // The VMs' own identity: it may read the DVID key secret (granted in DvidBucket) and nothing
-    // else. DVID itself uses the bucket identity's key, not this account (dvid-deploy.md §4).
+    // The VMs' own identities, one per role: each may read its role's key secret (granted in
+    // DvidBucket) and, for readers, list the bucket; nothing else. DVID itself uses the bucket
+    // identities' keys, not these accounts (dvid-deploy.md §4).
     const nodeAccount = new gcp.serviceaccount.Account(
       `${name}-node-account`,
       {
         project,
         accountId: names.nodeAccountId,
-        displayName: `DVID VMs (dvidcloud cluster ${settings.name})`,
-        description: "Identity of the DVID VMs; reads the DVID key from Secret Manager, nothing more.",
+        displayName: `DVID writer VM (dvidcloud cluster ${settings.name})`,
+        description: "Identity of the DVID writer VM; reads the writer's DVID key from Secret Manager, nothing more.",
       },
       { parent: this },
     );
+    const readerNodeAccount = hasReaders
+      ? new gcp.serviceaccount.Account(
+          `${name}-reader-node-account`,
+          {
+            project,
+            accountId: names.readerNodeAccountId,
+            displayName: `DVID reader VMs (dvidcloud cluster ${settings.name})`,
+            description: "Identity of the DVID reader VMs; reads the readers' DVID key, lists the bucket, nothing more.",
+          },
+          { parent: this },
+        )
+      : undefined;
 
     const storage = new DvidBucket(
       `${name}-storage`,
       {
         clusterName: settings.name,
         project,
+        ...(settings.bucket === "" ? {} : { existingBucket: settings.bucket }),
         location: settings.bucketLocation,
-        forceDestroy: settings.forceDestroy,
+        deleteData: settings.deleteData,
         bucketPrefix: names.bucketPrefix,
-        dvidAccountId: names.dvidAccountId,
-        keySecretId: names.keySecretId,
-        keyReader: pulumi.interpolate`serviceAccount:${nodeAccount.email}`,
+        writer: {
+          accountId: names.dvidAccountId,
+          keySecretId: names.keySecretId,
+          keyReader: pulumi.interpolate`serviceAccount:${nodeAccount.email}`,
+        },
+        ...(readerNodeAccount === undefined
+          ? {}
+          : {
+              reader: {
+                accountId: names.readerDvidAccountId,
+                keySecretId: names.readerKeySecretId,
+                keyReader: pulumi.interpolate`serviceAccount:${readerNodeAccount.email}`,
+                nodeMember: pulumi.interpolate`serviceAccount:${readerNodeAccount.email}`,
+              },
+            }),
       },
       { parent: this },
     );
@@ -94,8 +128,11 @@ export class DvidCluster extends pulumi.ComponentResource {
     );
 
     const instances = names.nodes.map((node) => {
+      const reader = node.role === "reader";
+      const identity = reader ? storage.reader! : storage.writer;
+      const account = reader ? readerNodeAccount! : nodeAccount;
       const startupScript = pulumi
-        .all([storage.bucketName, storage.keySecretId])
+        .all([storage.bucketName, identity.keySecretId])
         .apply(([bucket, keySecretId]) =>
           renderStartupScript({
             clusterName: settings.name,
@@ -104,6 +141,7 @@ export class DvidCluster extends pulumi.ComponentResource {
             keySecretId,
             image: settings.image,
             port,
+            bucket,
             dvidToml: renderDvidToml({ clusterName: settings.name, node, bucket, port }),
           }),
         );
@@ -119,10 +157,19 @@ export class DvidCluster extends pulumi.ComponentResource {
           },
           // An ephemeral external address: clients reach the writer directly, and the VM pulls
           // the image and reaches Cloud Storage without a NAT gateway.
-          networkInterfaces: [{ network: settings.network, accessConfigs: [{}] }],
-          serviceAccount: { email: nodeAccount.email, scopes: ["cloud-platform"] },
+          networkInterfaces: [
+            {
+              network: settings.network,
+              ...(settings.subnetwork === "" ? {} : { subnetwork: settings.subnetwork }),
+              accessConfigs: [{}],
+            },
+          ],
+          serviceAccount: { email: account.email, scopes: ["cloud-platform"] },
+          // metadataStartupScript, not metadata["startup-script"]: the provider updates metadata in
+          // place, without a reboot, so a new port, image or bucket would never reach DVID; a
+          // change of metadataStartupScript replaces the VM, which boots with the new script.
+          metadataStartupScript: startupScript,
           metadata: {
-            "startup-script": startupScript,
             "enable-oslogin": "TRUE",
             "block-project-ssh-keys": "TRUE",
           },
@@ -131,7 +178,8 @@ export class DvidCluster extends pulumi.ComponentResource {
           shieldedInstanceConfig: { enableSecureBoot: true, enableVtpm: true, enableIntegrityMonitoring: true },
           allowStoppingForUpdate: true,
         },
-        // The start-up script needs the key readable and the bucket usable at first boot.
+        // The start-up script needs the key readable and the bucket usable at first boot. The VM
+        // name is fixed, so a replacement deletes the old VM first.
         { parent: this, dependsOn: [...storage.ready, firewall], deleteBeforeReplace: true },
       );
       const ip = instance.networkInterfaces.apply((nics) => nics[0]?.accessConfigs?.[0]?.natIp ?? "");
@@ -144,7 +192,7 @@ export class DvidCluster extends pulumi.ComponentResource {
         project,
         zone,
         port,
-        instances: instances.map(({ instance }) => instance.selfLink),
+        instances: instances.map(({ node, instance }) => ({ name: node.name, selfLink: instance.selfLink, instanceId: instance.instanceId })),
         sourceRanges: settings.sourceRanges,
         names,
       },
@@ -156,7 +204,10 @@ export class DvidCluster extends pulumi.ComponentResource {
     this.writerUrl = instances[0]!.url;
     this.readerUrls = pulumi.all(instances.slice(1).map(({ url }) => url));
     this.bucketName = storage.bucketName;
+    this.bucketCreated = storage.created;
+    this.bucketKept = !(storage.created && settings.deleteData);
     this.serviceAccountEmail = storage.serviceAccountEmail;
+    this.readerServiceAccountEmail = storage.reader?.serviceAccountEmail ?? pulumi.output("");
 
     this.registerOutputs({
       loadBalancerUrl: this.loadBalancerUrl,
@@ -164,6 +215,7 @@ export class DvidCluster extends pulumi.ComponentResource {
       readerUrls: this.readerUrls,
       bucketName: this.bucketName,
       serviceAccountEmail: this.serviceAccountEmail,
+      readerServiceAccountEmail: this.readerServiceAccountEmail,
     });
   }
 }

@@ -6,8 +6,8 @@ export interface DvidLoadBalancerArgs {
   project: string;
   zone: string;
   port: number;
-  /** Self links of the node VMs (all in `zone`). */
-  instances: pulumi.Input<string>[];
+  /** The node VMs (all in `zone`): name, self link, and the server-assigned id, which a replacement changes. */
+  instances: { name: string; selfLink: pulumi.Input<string>; instanceId: pulumi.Input<string> }[];
   /** Client ranges admitted by the Cloud Armor policy; all others get 403. */
   sourceRanges: string[];
   names: {
@@ -50,11 +50,22 @@ export class DvidLoadBalancer extends pulumi.ComponentResource {
         project,
         zone: args.zone,
         name: names.instanceGroup,
-        instances: args.instances,
         namedPorts: [{ name: NAMED_PORT, port: args.port }],
       },
       { parent: this },
     );
+    // One membership per VM rather than the group's `instances` list: a replaced VM keeps its name
+    // and self link, so the list would not change and GCE would have dropped the new VM from the
+    // group (terraform-provider-google#54, #18800). A membership is replaced with its VM: the
+    // engine deletes it first when the VM is replaced delete-before-create, and the trigger (the
+    // VM's server-assigned id) covers any other replacement.
+    for (const instance of args.instances) {
+      new gcp.compute.InstanceGroupMembership(
+        `${name}-member-${instance.name}`,
+        { project, zone: args.zone, instanceGroup: group.name, instance: instance.selfLink },
+        { parent: this, replacementTrigger: instance.instanceId },
+      );
+    }
 
     // /api/heartbeat is DVID's liveness route: light, unlogged, 200 "OK" (dvid-deploy.md §2).
     const health = new gcp.compute.HealthCheck(

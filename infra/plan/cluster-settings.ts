@@ -7,7 +7,9 @@ import {
   describeValue,
   requireBoolean,
   requireInteger,
+  invalid,
   validateBucketLocation,
+  validateBucketName,
   validateClusterName,
   validateImage,
   validateMachineType,
@@ -16,6 +18,7 @@ import {
   validateProjectId,
   validateRegion,
   validateSourceRanges,
+  validateSubnetwork,
   validateZone,
 } from "./validation.js";
 
@@ -40,12 +43,26 @@ export interface ClusterSettings {
   port: number;
   /** IPv4 CIDR ranges allowed to reach DVID (nodes and load balancer). Required, no default. */
   sourceRanges: string[];
-  /** VPC network of the nodes. Default "default". */
+  /** VPC network of the nodes (and of the firewall rules). Default "default". */
   network: string;
-  /** Cloud Storage location of the bucket. Default: the region, upper-case. */
+  /**
+   * Subnetwork of the nodes, in `region`: a name or `projects/<p>/regions/<r>/subnetworks/<name>`.
+   * Default "": none given, which only works in auto-mode VPCs (one subnet per region).
+   */
+  subnetwork: string;
+  /**
+   * An existing bucket to attach (by name) instead of creating one: the cluster's identities get
+   * access to it, and `pulumi destroy` never deletes it. Default "": create `<name>-dvid-<8 hex>`.
+   */
+  bucket: string;
+  /** Cloud Storage location of a created bucket. Default: the region, upper-case. */
   bucketLocation: string;
-  /** Let `pulumi destroy` delete a bucket that still holds objects. Default false. */
-  forceDestroy: boolean;
+  /**
+   * Let `pulumi destroy` delete the created bucket with everything DVID stored in it. Default
+   * false: the bucket is kept (retainOnDelete) and can be attached again with `bucket`. Not
+   * allowed together with `bucket` (an attached bucket is never deleted).
+   */
+  deleteData: boolean;
 }
 
 export type ClusterKey = keyof ClusterSettings;
@@ -63,8 +80,10 @@ export const CLUSTER_KEYS: readonly ClusterKey[] = [
   "port",
   "sourceRanges",
   "network",
+  "subnetwork",
+  "bucket",
   "bucketLocation",
-  "forceDestroy",
+  "deleteData",
 ];
 
 /** Loose input: any subset of the keys with values not yet checked. */
@@ -82,7 +101,9 @@ export const CLUSTER_DEFAULTS = {
   image: DEFAULT_IMAGE,
   port: 8000,
   network: "default",
-  forceDestroy: false,
+  subnetwork: "",
+  bucket: "",
+  deleteData: false,
 } as const satisfies Partial<ClusterSettings>;
 
 export const MAX_NODES = 16;
@@ -92,12 +113,16 @@ export function defaultZone(region: string): string {
   return `${region}-b`;
 }
 
+/** Keys that were renamed: the error for the old name says the new one. */
+export const RENAMED_KEYS: Readonly<Record<string, ClusterKey>> = { forceDestroy: "deleteData" };
+
 export function rejectUnknownKeys(input: object, known: readonly string[], what = "key"): void {
   for (const key of Object.keys(input)) {
     if (!known.includes(key)) {
+      const renamed = Object.hasOwn(RENAMED_KEYS, key) ? ` (renamed ${RENAMED_KEYS[key]})` : "";
       throw new InfraError(
         "UNKNOWN_CONFIG_KEY",
-        `unknown ${what} ${describeValue(key)}; expected one of: ${known.join(", ")}`,
+        `unknown ${what} ${describeValue(key)}${renamed}; expected one of: ${known.join(", ")}`,
         { key, value: (input as Record<string, unknown>)[key] },
       );
     }
@@ -133,8 +158,19 @@ export function resolveClusterSettings(input: ClusterInput): ClusterSettings {
   const port = validatePort("port", or("port", CLUSTER_DEFAULTS.port));
   const sourceRanges = validateSourceRanges("sourceRanges", given("sourceRanges") ?? []);
   const network = validateNetworkName("network", or("network", CLUSTER_DEFAULTS.network));
+  const subnetwork = validateSubnetwork("subnetwork", or("subnetwork", CLUSTER_DEFAULTS.subnetwork), region);
+  const bucket = validateBucketName("bucket", or("bucket", CLUSTER_DEFAULTS.bucket));
   const bucketLocation = validateBucketLocation("bucketLocation", or("bucketLocation", region.toUpperCase()));
-  const forceDestroy = requireBoolean("forceDestroy", or("forceDestroy", CLUSTER_DEFAULTS.forceDestroy));
+  const deleteData = requireBoolean("deleteData", or("deleteData", CLUSTER_DEFAULTS.deleteData));
+  if (deleteData && bucket !== "") {
+    // The program never owned an attached bucket, so it cannot delete it (and must not).
+    throw invalid(
+      "deleteData",
+      `cannot delete attached bucket ${JSON.stringify(bucket)} (an attached bucket is always kept); ` +
+        `unset bucket to delete a bucket this stack created, or remove it yourself with: gcloud storage rm --recursive gs://${bucket}`,
+      deleteData,
+    );
+  }
 
   return {
     name,
@@ -148,7 +184,9 @@ export function resolveClusterSettings(input: ClusterInput): ClusterSettings {
     port,
     sourceRanges,
     network,
+    subnetwork,
+    bucket,
     bucketLocation,
-    forceDestroy,
+    deleteData,
   };
 }

@@ -6,7 +6,12 @@ import { CLUSTER_KEYS, rejectUnknownKeys, type ClusterInput, type ClusterKey } f
 import { invalid } from "./validation.js";
 
 const INTEGER_KEYS: readonly ClusterKey[] = ["nodes", "diskSizeGb", "port"];
-const BOOLEAN_KEYS: readonly ClusterKey[] = ["forceDestroy"];
+const BOOLEAN_KEYS: readonly ClusterKey[] = ["deleteData"];
+/**
+ * Stack config keys of earlier versions, still read so existing stacks keep working: each stands
+ * for its new key when that one is not set. `forceDestroy = true` asked for what `deleteData` does.
+ */
+const LEGACY_CONFIG_KEYS: Readonly<Record<string, ClusterKey>> = { forceDestroy: "deleteData" };
 const LIST_KEYS: readonly ClusterKey[] = ["sourceRanges"];
 
 /**
@@ -33,10 +38,18 @@ export function parseListValue(key: string, text: string): unknown[] {
  * Unknown keys are rejected; absent or empty values stay undefined so defaults apply.
  */
 export function parseConfigValues(raw: Record<string, string | undefined>): ClusterInput {
-  rejectUnknownKeys(raw, CLUSTER_KEYS, "config key");
+  const values: Record<string, string | undefined> = { ...raw };
+  for (const [legacy, key] of Object.entries(LEGACY_CONFIG_KEYS)) {
+    const legacyText = values[legacy];
+    delete values[legacy];
+    if (legacyText === undefined || legacyText.trim() === "") continue;
+    if (!/^(true|false)$/i.test(legacyText.trim())) throw invalid(legacy, "must be true or false", legacyText);
+    if (values[key] === undefined || values[key]!.trim() === "") values[key] = legacyText;
+  }
+  rejectUnknownKeys(values, CLUSTER_KEYS, "config key");
   const input: ClusterInput = {};
   for (const key of CLUSTER_KEYS) {
-    const text = raw[key];
+    const text = values[key];
     if (text === undefined || text.trim() === "") continue;
     if (INTEGER_KEYS.includes(key)) {
       if (!/^-?\d+$/.test(text.trim())) throw invalid(key, "must be an integer", text);

@@ -20,11 +20,18 @@ export interface NodePlan {
 
 export interface ClusterNames {
   bucketPrefix: string;
-  /** The identity DVID uses for the bucket (through a JSON key). */
+  /** The identity the writer's DVID uses for the bucket (through a JSON key): read and write. */
   dvidAccountId: string;
-  /** The identity the VMs run as (reads the key from Secret Manager, nothing else). */
+  /** The identity the writer VM runs as (reads the writer's key from Secret Manager, nothing else). */
   nodeAccountId: string;
+  /** Secret Manager secret holding the writer's key. */
   keySecretId: string;
+  /** The identity the readers' DVID uses for the bucket: read only. */
+  readerDvidAccountId: string;
+  /** The identity the reader VMs run as: reads the readers' key, lists the bucket (wait and watch). */
+  readerNodeAccountId: string;
+  /** Secret Manager secret holding the readers' key. */
+  readerKeySecretId: string;
   networkTag: string;
   clientFirewall: string;
   loadBalancerFirewall: string;
@@ -53,6 +60,9 @@ export function clusterNames(name: string, nodes: number): ClusterNames {
     dvidAccountId: `${name}-dvid`,
     nodeAccountId: `${name}-node`,
     keySecretId: `${name}-dvid-key`,
+    readerDvidAccountId: `${name}-dvid-ro`,
+    readerNodeAccountId: `${name}-node-ro`,
+    readerKeySecretId: `${name}-dvid-ro-key`,
     networkTag: `${name}-dvid`,
     clientFirewall: `${name}-dvid-clients`,
     loadBalancerFirewall: `${name}-dvid-lb`,

@@ -11,15 +11,18 @@
  * from Secret Manager with its own identity and mounts it read-only into the container.
  */
 import type { NodePlan } from "./naming.js";
+import { NODE_TOOLS_DIR, NODE_TOOLS_PATH, WATCH_UNIT, nodeToolCommand, renderNodeTools, renderWatchUnit } from "./node-tools.js";
 
 export interface StartupScriptInput {
   clusterName: string;
   node: NodePlan;
   project: string;
-  /** Secret Manager secret id holding the DVID service account's JSON key. */
+  /** Secret Manager secret id holding the JSON key of this node's role (writer or readers). */
   keySecretId: string;
   image: string;
   port: number;
+  /** Bucket name (readers wait for it to be initialised and watch its metadata). */
+  bucket: string;
   /** Output of renderDvidToml for this node. */
   dvidToml: string;
 }
@@ -33,6 +36,8 @@ export const STOP_TIMEOUT_SECONDS = 30;
 
 const TOML_END = "DVIDCLOUD_TOML_END";
 const UNIT_END = "DVIDCLOUD_UNIT_END";
+const TOOLS_END = "DVIDCLOUD_TOOLS_END";
+const WATCH_END = "DVIDCLOUD_WATCH_END";
 
 function heredocBody(text: string, delimiter: string): string {
   if (text.split("\n").includes(delimiter)) {
@@ -49,7 +54,7 @@ export function renderDvidCommand(node: NodePlan): string[] {
     : ["dvid", "-verbose", "serve", `${CONTAINER_DVID_DIR}/config.toml`];
 }
 
-export function renderSystemdUnit(input: Omit<StartupScriptInput, "dvidToml" | "project" | "keySecretId">): string {
+export function renderSystemdUnit(input: Pick<StartupScriptInput, "clusterName" | "node" | "image" | "port">): string {
   const { clusterName, node, image, port } = input;
   const run = [
     "/usr/bin/docker run --rm --name dvid",
@@ -72,9 +77,15 @@ export function renderSystemdUnit(input: Omit<StartupScriptInput, "dvidToml" | "
     "StartLimitIntervalSec=0",
     "",
     "[Service]",
-    // The image is pulled in ExecStartPre so a slow pull is bounded by TimeoutStartSec.
     "ExecStartPre=-/usr/bin/docker rm -f dvid",
-    `ExecStartPre=/usr/bin/docker pull ${image}`,
+    // A pull with a timeout that falls back to the copy on the VM: a registry that does not answer
+    // must not keep DVID from restarting (node-tools.ts).
+    `ExecStartPre=${nodeToolCommand("pull-image")}`,
+    // Readers: the writer initialises the bucket (a read-only reader cannot), and the metadata DVID
+    // is about to load is recorded for the watcher.
+    ...(node.role === "reader"
+      ? [`ExecStartPre=${nodeToolCommand("wait-for-bucket")}`, `ExecStartPre=${nodeToolCommand("snapshot-metadata")}`]
+      : []),
     `ExecStart=${run}`,
     `ExecStop=/usr/bin/docker stop --time ${STOP_TIMEOUT_SECONDS} dvid`,
     "TimeoutStartSec=900",
@@ -91,6 +102,13 @@ export function renderSystemdUnit(input: Omit<StartupScriptInput, "dvidToml" | "
 export function renderStartupScript(input: StartupScriptInput): string {
   const { clusterName, node, project, keySecretId, dvidToml } = input;
   const secretUrl = `https://secretmanager.googleapis.com/v1/projects/${project}/secrets/${keySecretId}/versions/latest:access`;
+  const reader = node.role === "reader";
+  const watcher = reader
+    ? `
+cat > /etc/systemd/system/${WATCH_UNIT} <<'${WATCH_END}'
+${heredocBody(renderWatchUnit(input), WATCH_END)}${WATCH_END}
+`
+    : "";
   return `#!/bin/bash
 # Start-up script of ${node.name} (${node.role}) in dvidcloud cluster ${clusterName}.
 # Rendered by dvidcloud (infra/plan/startup-script.ts); runs as root at every boot.
@@ -102,11 +120,11 @@ readonly TOKEN_URL=http://metadata.google.internal/computeMetadata/v1/instance/s
 readonly SECRET_URL=${secretUrl}
 
 umask 077
-mkdir -p "\${DVID_DIR}"
-chmod 700 "\${DVID_DIR}"
+mkdir -p "\${DVID_DIR}" ${NODE_TOOLS_DIR}
+chmod 700 "\${DVID_DIR}" ${NODE_TOOLS_DIR}
 
 # DVID's gbucket backend reads only GOOGLE_APPLICATION_CREDENTIALS (never the metadata server):
-# fetch the DVID service account's key from Secret Manager with this VM's own identity.
+# fetch the key of this node's role from Secret Manager with this VM's own identity.
 fetch_key() {
   local token
   token=$(curl -sSf -H 'Metadata-Flavor: Google' "\${TOKEN_URL}" \\
@@ -132,11 +150,22 @@ fi
 cat > "\${DVID_DIR}/config.toml" <<'${TOML_END}'
 ${heredocBody(dvidToml, TOML_END)}${TOML_END}
 
+cat > ${NODE_TOOLS_PATH} <<'${TOOLS_END}'
+${heredocBody(renderNodeTools(input), TOOLS_END)}${TOOLS_END}
+
 cat > /etc/systemd/system/dvid.service <<'${UNIT_END}'
 ${heredocBody(renderSystemdUnit(input), UNIT_END)}${UNIT_END}
-
+${watcher}
 systemctl daemon-reload
-# restart, not start: a re-run after a config change must replace the running container.
-systemctl restart dvid.service
-`;
+
+# Preflight: say now, on the serial console, if the DVID image cannot be pulled (dvid.service
+# keeps retrying either way).
+systemctl start docker.service || true
+/bin/bash ${NODE_TOOLS_PATH} pull-image || echo "dvidcloud: DVID starts once its image can be pulled" >&2
+
+# restart, not start: a re-run must replace the running container. --no-block: a reader's DVID
+# may wait for the writer to initialise the bucket first.
+systemctl restart --no-block dvid.service
+${reader ? `systemctl restart --no-block ${WATCH_UNIT}
+` : ""}`;
 }

@@ -103,6 +103,51 @@ export function validateNetworkName(key: string, value: unknown): string {
   return requireMatch(key, value, GCE_NAME, "must be a VPC network name (lowercase letters, digits, hyphens; up to 63)");
 }
 
+// A subnetwork of the nodes' region: its name, or `projects/<project>/regions/<region>/subnetworks/<name>`
+// (a subnet of a Shared VPC host project). Custom-mode VPCs have no subnet the VM could be put in
+// by default, so `network` alone fails there.
+const SUBNETWORK_PATH = /^projects\/((?:[a-z0-9][-a-z0-9.]*[a-z0-9]:)?[a-z][-a-z0-9]{4,28}[a-z0-9])\/regions\/([a-z]+-[a-z]+[0-9]+)\/subnetworks\/([a-z](?:[-a-z0-9]{0,61}[a-z0-9])?)$/;
+
+/** "" (none: the network's subnet in the region, auto-mode VPCs only) or a subnetwork of `region`. */
+export function validateSubnetwork(key: string, value: unknown, region: string): string {
+  const text = requireString(key, value);
+  if (text === "" || GCE_NAME.test(text)) return text;
+  const path = SUBNETWORK_PATH.exec(text);
+  if (!path) {
+    throw invalid(
+      key,
+      "must be a subnetwork name (lowercase letters, digits, hyphens; up to 63) or projects/<project>/regions/<region>/subnetworks/<name>",
+      value,
+    );
+  }
+  if (path[2] !== region) throw invalid(key, `must be a subnetwork of region ${region}, where the VMs run`, value);
+  return text;
+}
+
+/**
+ * A Cloud Storage bucket name (https://cloud.google.com/storage/docs/buckets#naming): 3-63
+ * characters of lowercase letters, digits, `-`, `_` and `.`, starting and ending with a letter or
+ * digit; names with dots may be up to 222 characters, each dot-separated part at most 63; not an
+ * IP address; not starting with "goog" nor containing "google".
+ */
+export function validateBucketName(key: string, value: unknown): string {
+  const text = requireString(key, value);
+  if (text === "") return text;
+  if (text.startsWith("gs://")) throw invalid(key, `must be a bucket name without gs:// (write ${JSON.stringify(text.slice(5).replace(/\/+$/, ""))})`, value);
+  const rule =
+    "must be a Cloud Storage bucket name: 3 to 63 lowercase letters, digits, hyphens, underscores or dots, starting and ending with a letter or digit";
+  if (!/^[a-z0-9][-a-z0-9_.]*[a-z0-9]$/.test(text) || text.length < 3) throw invalid(key, rule, value);
+  const parts = text.split(".");
+  if (text.length > (parts.length > 1 ? 222 : 63) || parts.some((part) => part.length === 0 || part.length > 63)) {
+    throw invalid(key, rule, value);
+  }
+  if (/^\d{1,3}(?:\.\d{1,3}){3}$/.test(text)) throw invalid(key, "must not be an IP address (Cloud Storage bucket naming rule)", value);
+  if (text.startsWith("goog") || text.includes("google")) {
+    throw invalid(key, 'must not start with "goog" or contain "google" (Cloud Storage bucket naming rule)', value);
+  }
+  return text;
+}
+
 /**
  * Container image reference (distribution/reference grammar, simplified): optional registry host
  * with port, lowercase path components, optional tag, optional sha256 digest. Besides catching

@@ -1,6 +1,9 @@
 import { beforeAll, describe, expect, it } from "@jest/globals";
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import ts from "typescript";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, settle, STACK, type MockRecorder } from "./pulumi-mocks.js";
 
@@ -32,8 +35,10 @@ describe("stack configuration", () => {
       "dvidcloud:port": "8080",
       "dvidcloud:sourceRanges": "203.0.113.7/32,198.51.100.0/24",
       "dvidcloud:network": "lab-net",
+      "dvidcloud:subnetwork": "lab-europe-west4",
+      "dvidcloud:bucket": "lab-dvid-0badcafe",
       "dvidcloud:bucketLocation": "EU",
-      "dvidcloud:forceDestroy": "true",
+      "dvidcloud:deleteData": "false",
     });
     expect(settings).toEqual({
       name: "lab",
@@ -47,9 +52,21 @@ describe("stack configuration", () => {
       port: 8080,
       sourceRanges: ["203.0.113.7/32", "198.51.100.0/24"],
       network: "lab-net",
+      subnetwork: "lab-europe-west4",
+      bucket: "lab-dvid-0badcafe",
       bucketLocation: "EU",
-      forceDestroy: true,
+      deleteData: false,
     });
+  });
+
+  it("reads sourceRanges stored as a list (`pulumi config set --path 'sourceRanges[0]' …`)", () => {
+    const settings = withConfig({ "dvidcloud:project": "my-project", "dvidcloud:sourceRanges": '["203.0.113.7/32","198.51.100.0/24"]' });
+    expect(settings.sourceRanges).toEqual(["203.0.113.7/32", "198.51.100.0/24"]);
+  });
+
+  it("keeps honouring an existing stack's forceDestroy as deleteData", () => {
+    const settings = withConfig({ "dvidcloud:project": "my-project", "dvidcloud:sourceRanges": "10.0.0.0/8", "dvidcloud:forceDestroy": "true" });
+    expect(settings.deleteData).toBe(true);
   });
 
   it("defaults the name to the stack and the project to gcp:project", () => {
@@ -85,17 +102,22 @@ describe("stack configuration", () => {
 });
 
 describe("Pulumi.yaml", () => {
-  /** The `config:` section of Pulumi.yaml: key -> its attributes (flat scalars). */
+  /** The `config:` section of Pulumi.yaml: key -> its attributes (scalars; `items: type:` as "items.type"). */
   async function projectConfig(): Promise<Record<string, Record<string, string>>> {
     const text = await readFile(fileURLToPath(new URL("../../Pulumi.yaml", import.meta.url)), "utf8");
     const section = text.split(/^config:\n/m)[1]!;
     const keys: Record<string, Record<string, string>> = {};
     let current: Record<string, string> | undefined;
+    let parent = "";
     for (const line of section.split("\n")) {
       const key = /^ {2}([A-Za-z:]+):\s*$/.exec(line);
       const attr = /^ {4}([a-z]+):\s*(.*)$/.exec(line);
+      const nested = /^ {6}([a-z]+):\s*(.*)$/.exec(line);
       if (key) keys[key[1]!] = current = {};
-      else if (attr && current) current[attr[1]!] = attr[2]!.replace(/^"(.*)"$/, "$1");
+      else if (attr && current) {
+        parent = attr[1]!;
+        current[parent] = attr[2]!.replace(/^"(.*)"$/, "$1");
+      } else if (nested && current) current[`${parent}.${nested[1]}`] = nested[2]!;
     }
     return keys;
   }
@@ -104,16 +126,51 @@ describe("Pulumi.yaml", () => {
     const config = await projectConfig();
     expect(Object.keys(config)).toEqual([...infra.CLUSTER_KEYS]);
     for (const attrs of Object.values(config)) {
-      expect(attrs.type).toMatch(/^(string|integer|boolean)$/);
+      expect(attrs.type).toMatch(/^(string|integer|boolean|array)$/);
       expect(attrs.description!.length).toBeGreaterThan(10);
     }
+  });
+
+  it("declares sourceRanges as the list of strings the README sets with --path", async () => {
+    const config = await projectConfig();
+    expect(config.sourceRanges).toMatchObject({ type: "array", "items.type": "string" });
+    const readme = await readFile(fileURLToPath(new URL("../../infra/README.md", import.meta.url)), "utf8");
+    expect(readme).toContain("pulumi config set --path 'sourceRanges[0]'");
+    // A plain `pulumi config set sourceRanges "a/32"` stores a string, which the CLI refuses for an array key.
+    expect(readme).not.toMatch(/^pulumi config set sourceRanges /m);
+    // The address it suggests is the user's IPv4 one: the rules take no IPv6 range.
+    expect(readme).toContain("pulumi config set --path 'sourceRanges[0]' \"$(curl -4 -s https://ifconfig.me)/32\"");
   });
 
   it("documents the same defaults the program applies; computed ones as empty, sourceRanges as required", async () => {
     const config = await projectConfig();
     for (const [key, value] of Object.entries(infra.CLUSTER_DEFAULTS)) expect([key, config[key]!.default]).toEqual([key, String(value)]);
-    for (const key of ["name", "project", "zone", "bucketLocation"]) expect([key, config[key]!.default]).toEqual([key, ""]);
+    for (const key of ["name", "project", "zone", "bucketLocation", "subnetwork", "bucket"]) expect([key, config[key]!.default]).toEqual([key, ""]);
     expect(config.sourceRanges!.default).toBeUndefined();
+  });
+
+  it("lists roles/iam.serviceAccountUser among the roles infra/README.md asks for (VMs run as service accounts)", async () => {
+    const readme = await readFile(fileURLToPath(new URL("../../infra/README.md", import.meta.url)), "utf8");
+    const prerequisites = readme.split("## Prerequisites")[1]!.split("\n## ")[0]!;
+    expect(prerequisites).toContain("`roles/iam.serviceAccountUser`");
+  });
+
+  it("lets Pulumi find the repository's TypeScript settings from infra/, where it runs main", async () => {
+    const text = await readFile(fileURLToPath(new URL("../../Pulumi.yaml", import.meta.url)), "utf8");
+    const main = /^main: (.*)$/m.exec(text)![1]!;
+    // Pulumi's nodejs host runs the program with main's directory as working directory and gives
+    // ts-node `tsconfig.json` there (PULUMI_NODEJS_TSCONFIG_PATH unset); without one it uses none.
+    const root = fileURLToPath(new URL("../../", import.meta.url));
+    const programDir = join(root, dirname(main));
+    const configPath = join(programDir, "tsconfig.json");
+    expect(existsSync(configPath)).toBe(true);
+    const parse = (path: string) =>
+      ts.getParsedCommandLineOfConfigFile(path, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!;
+    const fromProgramDir = parse(configPath);
+    const fromRoot = parse(join(root, "tsconfig.json"));
+    expect(fromProgramDir.errors).toEqual([]);
+    expect(fromProgramDir.options).toEqual({ ...fromRoot.options, configFilePath: fromProgramDir.options.configFilePath });
+    expect(fromProgramDir.options.module).toBe(ts.ModuleKind.NodeNext);
   });
 
   it("runs infra/main.ts, whose default export builds the cluster from the stack config", async () => {

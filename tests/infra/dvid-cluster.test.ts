@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "@jest/globals";
+import type * as pulumi from "@pulumi/pulumi";
 import { parse as parseToml } from "smol-toml";
 import { installMocks, settle, valueOf, type MockRecorder, type RecordedResource } from "./pulumi-mocks.js";
 
@@ -15,12 +16,34 @@ beforeAll(async () => {
   infra = await import("../../infra/index.js");
 });
 
-/** Builds a cluster and waits for every resource to register; returns the cluster's resources. */
+/**
+ * Builds a cluster and waits for every resource to register; returns the cluster's resources and
+ * the resource options each was given (seen through a transformation on the cluster, which Pulumi
+ * applies to every descendant), keyed by resource name.
+ */
 async function build(name: string, args: Record<string, unknown> = {}) {
-  const cluster = new infra.DvidCluster(name, { ...BASE, ...args } as never);
+  const options = new Map<string, pulumi.CustomResourceOptions>();
+  const record: pulumi.ResourceTransformation = ({ name: resourceName, opts }) => {
+    options.set(resourceName, opts);
+    return undefined;
+  };
+  const cluster = new infra.DvidCluster(name, { ...BASE, ...args } as never, { transformations: [record] });
   await settle(mocks);
   const resources = mocks.resources.filter((r) => r.name === name || r.name.startsWith(`${name}-`));
-  return { cluster, resources };
+  return { cluster, resources, options };
+}
+
+/** The start-up script of each VM, with the cluster name replaced so that two clusters can be compared. */
+function scriptsOf(resources: RecordedResource[], name: string): Record<string, string> {
+  const scripts: Record<string, string> = {};
+  for (const vm of ofType(resources, "gcp:compute/instance:Instance")) {
+    scripts[vm.inputs.name.replace(name, "NAME")] = String(vm.inputs.metadataStartupScript).replaceAll(name, "NAME");
+  }
+  return scripts;
+}
+
+function member(accountId: string): string {
+  return `serviceAccount:${accountId}@my-project.iam.gserviceaccount.com`;
 }
 
 function countByType(resources: RecordedResource[]): Record<string, number> {
@@ -51,14 +74,8 @@ const SHARED_TYPES = {
   "dvidcloud:gcp:DvidBucket": 1,
   "dvidcloud:gcp:DvidFirewall": 1,
   "dvidcloud:gcp:DvidLoadBalancer": 1,
-  "gcp:serviceaccount/account:Account": 2,
   "random:index/randomId:RandomId": 1,
   "gcp:storage/bucket:Bucket": 1,
-  "gcp:storage/bucketIAMMember:BucketIAMMember": 2,
-  "gcp:serviceaccount/key:Key": 1,
-  "gcp:secretmanager/secret:Secret": 1,
-  "gcp:secretmanager/secretVersion:SecretVersion": 1,
-  "gcp:secretmanager/secretIamMember:SecretIamMember": 1,
   "gcp:compute/firewall:Firewall": 2,
   "gcp:compute/instanceGroup:InstanceGroup": 1,
   "gcp:compute/healthCheck:HealthCheck": 1,
@@ -70,10 +87,31 @@ const SHARED_TYPES = {
   "gcp:compute/globalForwardingRule:GlobalForwardingRule": 1,
 };
 
+/** One role's identities: DVID's account, its key and secret, the VM account reading it. */
+const IDENTITY_TYPES = {
+  "gcp:serviceaccount/account:Account": 2,
+  "gcp:serviceaccount/key:Key": 1,
+  "gcp:secretmanager/secret:Secret": 1,
+  "gcp:secretmanager/secretVersion:SecretVersion": 1,
+  "gcp:secretmanager/secretIamMember:SecretIamMember": 1,
+};
+
+function withNodes(count: number): Record<string, number> {
+  const roles = count > 1 ? 2 : 1;
+  const counts: Record<string, number> = { ...SHARED_TYPES };
+  for (const [type, n] of Object.entries(IDENTITY_TYPES)) counts[type] = n * roles;
+  // writer: objectAdmin + legacyBucketReader; readers: objectViewer + legacyBucketReader + the
+  // conditional mutation-ID grant, and objectViewer for the reader VMs' identity.
+  counts["gcp:storage/bucketIAMMember:BucketIAMMember"] = count > 1 ? 6 : 2;
+  counts["gcp:compute/instance:Instance"] = count;
+  counts["gcp:compute/instanceGroupMembership:InstanceGroupMembership"] = count;
+  return counts;
+}
+
 describe("DvidCluster resource graph", () => {
   it("creates one writer VM and the shared resources for a one-node cluster", async () => {
     const { cluster, resources } = await build("solo", { nodes: 1 });
-    expect(countByType(resources)).toEqual({ ...SHARED_TYPES, "gcp:compute/instance:Instance": 1 });
+    expect(countByType(resources)).toEqual(withNodes(1));
     const [writer] = ofType(resources, "gcp:compute/instance:Instance");
     expect(writer!.inputs.name).toBe("solo-writer");
     expect(writer!.inputs.labels).toEqual({ "dvidcloud-cluster": "solo", "dvidcloud-role": "writer" });
@@ -83,7 +121,7 @@ describe("DvidCluster resource graph", () => {
 
   it("creates one writer and N-1 readers for an N-node cluster, sharing everything else", async () => {
     const { cluster, resources } = await build("quad", { nodes: 4 });
-    expect(countByType(resources)).toEqual({ ...SHARED_TYPES, "gcp:compute/instance:Instance": 4 });
+    expect(countByType(resources)).toEqual(withNodes(4));
     const instances = ofType(resources, "gcp:compute/instance:Instance");
     expect(instances.map((i) => i.inputs.name)).toEqual(["quad-writer", "quad-reader-1", "quad-reader-2", "quad-reader-3"]);
     expect(instances.map((i) => i.inputs.labels["dvidcloud-role"])).toEqual(["writer", "reader", "reader", "reader"]);
@@ -109,6 +147,7 @@ describe("DvidCluster resource graph", () => {
       "gcp:secretmanager/secretIamMember:SecretIamMember": "dvidcloud:gcp:DvidBucket",
       "gcp:compute/firewall:Firewall": "dvidcloud:gcp:DvidFirewall",
       "gcp:compute/instanceGroup:InstanceGroup": "dvidcloud:gcp:DvidLoadBalancer",
+      "gcp:compute/instanceGroupMembership:InstanceGroupMembership": "dvidcloud:gcp:DvidLoadBalancer",
       "gcp:compute/healthCheck:HealthCheck": "dvidcloud:gcp:DvidLoadBalancer",
       "gcp:compute/securityPolicy:SecurityPolicy": "dvidcloud:gcp:DvidLoadBalancer",
       "gcp:compute/backendService:BackendService": "dvidcloud:gcp:DvidLoadBalancer",
@@ -122,8 +161,9 @@ describe("DvidCluster resource graph", () => {
       if (r.type === "dvidcloud:gcp:DvidCluster") {
         expect(parent).toBeUndefined();
       } else if (r.type === "gcp:serviceaccount/account:Account") {
-        // The node identity belongs to the cluster, the bucket identity to the bucket component.
-        expect(parent).toBe(r.name === "tree-node-account" ? "dvidcloud:gcp:DvidCluster" : "dvidcloud:gcp:DvidBucket");
+        // The VM identities belong to the cluster, the bucket identities to the bucket component.
+        const vmIdentity = ["tree-node-account", "tree-reader-node-account"].includes(r.name);
+        expect([r.name, parent]).toEqual([r.name, vmIdentity ? "dvidcloud:gcp:DvidCluster" : "dvidcloud:gcp:DvidBucket"]);
       } else {
         expect([r.type, parent]).toEqual([r.type, expectedParent[r.type]]);
       }
@@ -139,44 +179,73 @@ describe("DvidCluster resource graph", () => {
 });
 
 describe("DvidCluster access scope", () => {
-  it("grants the DVID identity access to its own bucket only, and the VM identity the key secret only", async () => {
-    const { resources } = await build("iam", { nodes: 2 });
+  it("gives the writer read-write and the readers read-only access to the bucket, each through its own identity and key", async () => {
+    const { resources } = await build("iam", { nodes: 3 });
     const iamTypes = resources.filter((r) => /iam/i.test(r.type)).map((r) => r.type);
     // No project-, folder- or organization-level binding of any kind.
     expect(new Set(iamTypes)).toEqual(
       new Set(["gcp:storage/bucketIAMMember:BucketIAMMember", "gcp:secretmanager/secretIamMember:SecretIamMember"]),
     );
-    const bucket = one(resources, "gcp:storage/bucket:Bucket");
-    const bucketName = bucket.inputs.name;
+    const bucketName = one(resources, "gcp:storage/bucket:Bucket").inputs.name;
     const bindings = ofType(resources, "gcp:storage/bucketIAMMember:BucketIAMMember");
-    expect(bindings.map((b) => b.inputs.role).sort()).toEqual(["roles/storage.legacyBucketReader", "roles/storage.objectAdmin"]);
-    for (const b of bindings) {
-      expect(b.inputs.bucket).toBe(bucketName);
-      expect(b.inputs.member).toBe("serviceAccount:iam-dvid@my-project.iam.gserviceaccount.com");
-    }
-    const secretAccess = one(resources, "gcp:secretmanager/secretIamMember:SecretIamMember");
-    expect(secretAccess.inputs).toMatchObject({
-      secretId: "iam-dvid-key",
-      role: "roles/secretmanager.secretAccessor",
-      member: "serviceAccount:iam-node@my-project.iam.gserviceaccount.com",
-    });
-    // The VMs run as the node identity, never as the bucket identity.
-    for (const vm of ofType(resources, "gcp:compute/instance:Instance")) {
-      expect(vm.inputs.serviceAccount.email).toBe("iam-node@my-project.iam.gserviceaccount.com");
-    }
+    for (const b of bindings) expect(b.inputs.bucket).toBe(bucketName);
+    const rolesOf = (who: string) =>
+      bindings
+        .filter((b) => b.inputs.member === member(who))
+        .map((b) => (b.inputs.condition ? `${b.inputs.role} if ${b.inputs.condition.expression}` : b.inputs.role))
+        .sort();
+    expect(rolesOf("iam-dvid")).toEqual(["roles/storage.legacyBucketReader", "roles/storage.objectAdmin"]);
+    expect(rolesOf("iam-dvid-ro")).toEqual([
+      "roles/storage.legacyBucketReader",
+      "roles/storage.objectUser if " + `resource.name.startsWith("projects/_/buckets/${bucketName}/objects/000701")`,
+      "roles/storage.objectViewer",
+    ]);
+    // The reader VMs list the bucket (wait for the writer, watch metadata); the writer VM does not.
+    expect(rolesOf("iam-node-ro")).toEqual(["roles/storage.objectViewer"]);
+    expect(rolesOf("iam-node")).toEqual([]);
+    expect(bindings).toHaveLength(6);
+
+    // Each role's VM identity reads its own role's key, and no other.
+    const secretAccess = ofType(resources, "gcp:secretmanager/secretIamMember:SecretIamMember")
+      .map((a) => [a.inputs.secretId, a.inputs.role, a.inputs.member])
+      .sort();
+    expect(secretAccess).toEqual([
+      ["iam-dvid-key", "roles/secretmanager.secretAccessor", member("iam-node")],
+      ["iam-dvid-ro-key", "roles/secretmanager.secretAccessor", member("iam-node-ro")],
+    ]);
+    const keys = ofType(resources, "gcp:serviceaccount/key:Key").map((k) => k.inputs.serviceAccountId).sort();
+    expect(keys).toEqual([
+      "projects/my-project/serviceAccounts/iam-dvid-ro@my-project.iam.gserviceaccount.com",
+      "projects/my-project/serviceAccounts/iam-dvid@my-project.iam.gserviceaccount.com",
+    ]);
+
+    // The VMs run as their role's VM identity and fetch their role's key.
+    const vms = ofType(resources, "gcp:compute/instance:Instance");
+    expect(vms.map((vm) => [vm.inputs.name, vm.inputs.serviceAccount.email])).toEqual([
+      ["iam-writer", "iam-node@my-project.iam.gserviceaccount.com"],
+      ["iam-reader-1", "iam-node-ro@my-project.iam.gserviceaccount.com"],
+      ["iam-reader-2", "iam-node-ro@my-project.iam.gserviceaccount.com"],
+    ]);
+    const secretOf = (vm: RecordedResource) => /\/secrets\/([^/]+)\/versions\/latest:access/.exec(vm.inputs.metadataStartupScript)![1];
+    expect(vms.map(secretOf)).toEqual(["iam-dvid-key", "iam-dvid-ro-key", "iam-dvid-ro-key"]);
   });
 
-  it("stores the DVID key in Secret Manager and never in instance metadata", async () => {
+  it("creates no reader identity for a one-node cluster", async () => {
+    const { cluster, resources } = await build("lone", { nodes: 1 });
+    const accounts = ofType(resources, "gcp:serviceaccount/account:Account").map((a) => a.inputs.accountId).sort();
+    expect(accounts).toEqual(["lone-dvid", "lone-node"]);
+    expect(await valueOf(cluster.readerServiceAccountEmail)).toBe("");
+  });
+
+  it("stores the DVID keys in Secret Manager and never in instance metadata", async () => {
     const { resources } = await build("keys", { nodes: 2 });
-    const key = one(resources, "gcp:serviceaccount/key:Key");
-    expect(key.inputs.serviceAccountId).toBe("projects/my-project/serviceAccounts/keys-dvid@my-project.iam.gserviceaccount.com");
-    const version = one(resources, "gcp:secretmanager/secretVersion:SecretVersion");
-    expect(version.inputs.secret).toBe("projects/my-project/secrets/keys-dvid-key");
-    expect(version.inputs.isSecretDataBase64).toBe(true);
+    const versions = ofType(resources, "gcp:secretmanager/secretVersion:SecretVersion");
+    expect(versions.map((v) => v.inputs.secret).sort()).toEqual(["projects/my-project/secrets/keys-dvid-key", "projects/my-project/secrets/keys-dvid-ro-key"]);
+    for (const version of versions) expect(version.inputs.isSecretDataBase64).toBe(true);
     const privateKey = Buffer.from('{"type":"service_account"}').toString("base64");
     for (const vm of ofType(resources, "gcp:compute/instance:Instance")) {
       expect(JSON.stringify(vm.inputs.metadata)).not.toContain(privateKey);
-      expect(vm.inputs.metadata["startup-script"]).toContain("secrets/keys-dvid-key/versions/latest:access");
+      expect(String(vm.inputs.metadataStartupScript)).not.toContain(privateKey);
     }
   });
 
@@ -210,9 +279,12 @@ describe("DvidCluster access scope", () => {
     expect(backend.inputs.securityPolicy).toContain("armor-allow");
   });
 
-  it("creates a private bucket with uniform access, deletable with its data only when forceDestroy is set", async () => {
-    const { resources: kept } = await build("keep", { nodes: 1 });
-    const bucket = one(kept, "gcp:storage/bucket:Bucket");
+});
+
+describe("DvidCluster bucket and its data", () => {
+  it("creates a private bucket with uniform access that `pulumi destroy` leaves in place, with its data", async () => {
+    const { cluster, resources, options } = await build("keep", { nodes: 1 });
+    const bucket = one(resources, "gcp:storage/bucket:Bucket");
     expect(bucket.inputs).toMatchObject({
       name: "keep-dvid-1a2b3c4d",
       location: "US-CENTRAL1",
@@ -221,8 +293,42 @@ describe("DvidCluster access scope", () => {
       forceDestroy: false,
       project: "my-project",
     });
-    const { resources: scratch } = await build("scratch", { nodes: 1, forceDestroy: true, bucketLocation: "eu" });
-    expect(one(scratch, "gcp:storage/bucket:Bucket").inputs).toMatchObject({ forceDestroy: true, location: "EU" });
+    expect(options.get(bucket.name)!.retainOnDelete).toBe(true);
+    expect([cluster.bucketCreated, cluster.bucketKept]).toEqual([true, true]);
+    // Nothing but the bucket is kept: every other resource is deleted by a destroy.
+    const retained = resources.filter((r) => options.get(r.name)?.retainOnDelete).map((r) => r.type);
+    expect(retained).toEqual(["gcp:storage/bucket:Bucket"]);
+  });
+
+  it("deletes the bucket with its data on destroy only when deleteData is set", async () => {
+    const { cluster, resources, options } = await build("scratch", { nodes: 1, deleteData: true, bucketLocation: "eu" });
+    const bucket = one(resources, "gcp:storage/bucket:Bucket");
+    expect(bucket.inputs).toMatchObject({ forceDestroy: true, location: "EU" });
+    expect(options.get(bucket.name)!.retainOnDelete).toBe(false);
+    expect(cluster.bucketKept).toBe(false);
+  });
+
+  it("attaches an existing bucket: creates none, grants the cluster's identities on it and points DVID at it", async () => {
+    const { cluster, resources } = await build("again", { nodes: 2, bucket: "keep-dvid-1a2b3c4d" });
+    expect(ofType(resources, "gcp:storage/bucket:Bucket")).toEqual([]);
+    expect(ofType(resources, "random:index/randomId:RandomId")).toEqual([]);
+    const bindings = ofType(resources, "gcp:storage/bucketIAMMember:BucketIAMMember");
+    expect(bindings).toHaveLength(6);
+    for (const b of bindings) expect(b.inputs.bucket).toBe("keep-dvid-1a2b3c4d");
+    for (const vm of ofType(resources, "gcp:compute/instance:Instance")) {
+      expect(tomlOf(vm.inputs.metadataStartupScript).store.bucket.bucket).toBe("keep-dvid-1a2b3c4d");
+    }
+    expect(await valueOf(cluster.bucketName)).toBe("keep-dvid-1a2b3c4d");
+    expect([cluster.bucketCreated, cluster.bucketKept]).toEqual([false, true]);
+  });
+
+  it("refuses deleteData for an attached bucket before registering any resource", async () => {
+    const before = mocks.resources.length;
+    expect(() => new infra.DvidCluster("nope", { ...BASE, bucket: "keep-dvid-1a2b3c4d", deleteData: true })).toThrow(
+      'deleteData cannot delete attached bucket "keep-dvid-1a2b3c4d"',
+    );
+    await settle(mocks);
+    expect(mocks.resources.length).toBe(before);
   });
 });
 
@@ -233,8 +339,8 @@ describe("DvidCluster nodes and load balancer", () => {
       expect(vm.inputs.bootDisk.initializeParams).toMatchObject({ image: "cos-cloud/cos-stable", size: 30 });
       expect(vm.inputs.machineType).toBe("n2-standard-8");
       expect(vm.inputs.zone).toBe("us-central1-f");
-      expect(Object.keys(vm.inputs.metadata).sort()).toEqual(["block-project-ssh-keys", "enable-oslogin", "startup-script"]);
-      const script: string = vm.inputs.metadata["startup-script"];
+      expect(Object.keys(vm.inputs.metadata).sort()).toEqual(["block-project-ssh-keys", "enable-oslogin"]);
+      const script: string = vm.inputs.metadataStartupScript;
       expect(script).toContain("/etc/systemd/system/dvid.service");
       expect(script).toContain("gcr.io/flyem-public/dvid/dvid:0.9.12-3.4.12");
       expect(script).not.toContain("gce-container-declaration");
@@ -244,7 +350,7 @@ describe("DvidCluster nodes and load balancer", () => {
   it("renders a gbucket TOML on the cluster's bucket for every node, read-only on readers only", async () => {
     const { resources } = await build("toml", { nodes: 3 });
     const bucketName = one(resources, "gcp:storage/bucket:Bucket").inputs.name;
-    const configs = ofType(resources, "gcp:compute/instance:Instance").map((vm) => tomlOf(vm.inputs.metadata["startup-script"]));
+    const configs = ofType(resources, "gcp:compute/instance:Instance").map((vm) => tomlOf(vm.inputs.metadataStartupScript));
     for (const toml of configs) {
       expect(toml.server.httpAddress).toBe(":8000");
       expect(toml.store.bucket).toEqual({ engine: "gbucket", bucket: bucketName });
@@ -258,8 +364,11 @@ describe("DvidCluster nodes and load balancer", () => {
     const group = one(resources, "gcp:compute/instanceGroup:InstanceGroup");
     expect(group.inputs.namedPorts).toEqual([{ name: "dvid", port: 8080 }]);
     expect(group.inputs.zone).toBe("us-central1-b");
-    expect(group.inputs.instances).toEqual(
-      ["lb-writer", "lb-reader-1", "lb-reader-2"].map((n) => `https://www.googleapis.com/compute/v1/projects/my-project/mock/${n}`),
+    // Members are separate resources (a replaced VM keeps its self link: see the next test).
+    expect(group.inputs.instances).toBeUndefined();
+    const members = ofType(resources, "gcp:compute/instanceGroupMembership:InstanceGroupMembership");
+    expect(members.map((m) => [m.inputs.instanceGroup, m.inputs.zone, m.inputs.instance])).toEqual(
+      ["lb-writer", "lb-reader-1", "lb-reader-2"].map((n) => ["lb-nodes", "us-central1-b", `https://www.googleapis.com/compute/v1/projects/my-project/mock/${n}`]),
     );
     const health = one(resources, "gcp:compute/healthCheck:HealthCheck");
     expect(health.inputs.httpHealthCheck).toEqual({ port: 8080, requestPath: "/api/heartbeat" });
@@ -285,9 +394,22 @@ describe("DvidCluster nodes and load balancer", () => {
     const settings = infra.resolveClusterSettings({ ...BASE, name: "outs", nodes: 2 });
     const outputs = infra.dvidClusterProgram(settings);
     await settle(mocks);
-    expect(Object.keys(outputs).sort()).toEqual(
-      ["bucketName", "clusterName", "loadBalancerUrl", "nodeNames", "project", "readerUrls", "serviceAccountEmail", "writerUrl", "zone"],
-    );
+    expect(Object.keys(outputs).sort()).toEqual([
+      "bucketCreated",
+      "bucketKept",
+      "bucketName",
+      "clusterName",
+      "loadBalancerUrl",
+      "nodeNames",
+      "project",
+      "readerServiceAccountEmail",
+      "readerUrls",
+      "serviceAccountEmail",
+      "writerUrl",
+      "zone",
+    ]);
+    expect([outputs.bucketCreated, outputs.bucketKept]).toEqual([true, true]);
+    expect(await valueOf(outputs.readerServiceAccountEmail)).toBe("outs-dvid-ro@my-project.iam.gserviceaccount.com");
     expect(await valueOf(outputs.bucketName)).toBe("outs-dvid-1a2b3c4d");
     expect(await valueOf(outputs.loadBalancerUrl)).toBe("http://198.51.100.7");
     expect(await valueOf(outputs.writerUrl)).toMatch(/^http:\/\/203\.0\.113\.\d+:8000$/);
@@ -295,6 +417,50 @@ describe("DvidCluster nodes and load balancer", () => {
     expect(await valueOf(outputs.serviceAccountEmail)).toBe("outs-dvid@my-project.iam.gserviceaccount.com");
     expect(outputs.nodeNames).toEqual(["outs-writer", "outs-reader-1"]);
     expect([outputs.clusterName, outputs.project, outputs.zone]).toEqual(["outs", "my-project", "us-central1-b"]);
+  });
+
+  it("replaces a VM when its start-up script changes: new port or image, not new node count or source ranges", async () => {
+    const base = scriptsOf((await build("rp-a", { nodes: 3 })).resources, "rp-a");
+    const samePlan = scriptsOf((await build("rp-b", { nodes: 3 })).resources, "rp-b");
+    const port = scriptsOf((await build("rp-c", { nodes: 3, port: 9000 })).resources, "rp-c");
+    const image = scriptsOf((await build("rp-d", { nodes: 3, image: "gcr.io/flyem-public/dvid/dvid:1.0.0-3.4.12" })).resources, "rp-d");
+    const more = scriptsOf((await build("rp-e", { nodes: 5, sourceRanges: ["10.0.0.0/8"] })).resources, "rp-e");
+    expect(samePlan).toEqual(base);
+    for (const vm of Object.keys(base)) {
+      expect([vm, port[vm] === base[vm], image[vm] === base[vm]]).toEqual([vm, false, false]);
+      // Adding readers or changing who may connect leaves the existing VMs as they are.
+      expect([vm, more[vm] === base[vm]]).toEqual([vm, true]);
+    }
+    expect(port["NAME-writer"]).toContain("-p 9000:9000");
+  });
+
+  it("sets the start-up script where a change forces a replacement, deleting the old VM first", async () => {
+    const { resources, options } = await build("swap", { nodes: 2 });
+    for (const vm of ofType(resources, "gcp:compute/instance:Instance")) {
+      // metadataStartupScript forces a new VM; metadata["startup-script"] would be updated in place.
+      expect(vm.inputs.metadataStartupScript).toContain("#!/bin/bash");
+      expect(vm.inputs.metadata["startup-script"]).toBeUndefined();
+      expect(options.get(vm.name)!.deleteBeforeReplace).toBe(true);
+    }
+  });
+
+  it("replaces a VM's load-balancer membership with the VM, keyed on the id GCE gives each new VM", async () => {
+    const { cluster, resources, options } = await build("grp", { nodes: 2 });
+    const members = ofType(resources, "gcp:compute/instanceGroupMembership:InstanceGroupMembership");
+    expect(members.map((m) => m.name)).toEqual(["grp-lb-member-grp-writer", "grp-lb-member-grp-reader-1"]);
+    const ids = await Promise.all(members.map((m) => valueOf(options.get(m.name)!.replacementTrigger as pulumi.Output<string>)));
+    // The mock numbers each new VM's id and its address alike (203.0.113.N, id 7000000000000000 + N).
+    const numbers = await Promise.all(cluster.nodes.map(async (node) => Number(/\.(\d+):/.exec(await valueOf(node.url))![1])));
+    expect(ids).toEqual(numbers.map((n) => String(7_000_000_000_000_000 + n)));
+  });
+
+  it("puts the VMs in the configured subnetwork, for custom-mode VPCs", async () => {
+    const { resources } = await build("sub", { nodes: 2, network: "lab-net", subnetwork: "lab-us-central1" });
+    for (const vm of ofType(resources, "gcp:compute/instance:Instance")) {
+      expect(vm.inputs.networkInterfaces).toEqual([{ network: "lab-net", subnetwork: "lab-us-central1", accessConfigs: [{}] }]);
+    }
+    const { resources: auto } = await build("auto", { nodes: 1 });
+    expect(one(auto, "gcp:compute/instance:Instance").inputs.networkInterfaces).toEqual([{ network: "default", accessConfigs: [{}] }]);
   });
 
   it("rejects invalid settings before registering any resource", async () => {

@@ -26,9 +26,10 @@ function script(node: NodePlan): string {
     clusterName: "demo",
     node,
     project: "my-project",
-    keySecretId: "demo-dvid-key",
+    keySecretId: node.role === "writer" ? "demo-dvid-key" : "demo-dvid-ro-key",
     image: "gcr.io/flyem-public/dvid/dvid:0.9.12-3.4.12",
     port: 8000,
+    bucket: "demo-dvid-1a2b3c4d",
     dvidToml: renderDvidToml({ clusterName: "demo", node, bucket: "demo-dvid-1a2b3c4d", port: 8000 }),
   });
 }
@@ -95,7 +96,7 @@ describe("VM start-up script", () => {
     const text = script(WRITER);
     expect(text).toContain("cat > /etc/systemd/system/dvid.service");
     expect(text).toContain("Restart=always");
-    expect(text).toContain("systemctl restart dvid.service");
+    expect(text).toContain("systemctl restart --no-block dvid.service");
     expect(text.match(/-p \d+:\d+/g)).toEqual(["-p 8000:8000"]);
     expect(text).not.toContain("--network host");
     expect(text).not.toContain("6060");
@@ -105,6 +106,35 @@ describe("VM start-up script", () => {
     expect(renderDvidCommand(WRITER)).toEqual(["dvid", "-verbose", "serve", "/dvid/config.toml"]);
     expect(renderDvidCommand(READER)).toEqual(["dvid", "-verbose", "-readonly", "serve", "/dvid/config.toml"]);
     expect(script(READER)).toContain("  dvid -verbose -readonly serve /dvid/config.toml\n");
+  });
+
+  it("pulls through the helper (timeout, cached fallback) before every start; readers also wait for the bucket and record its metadata", () => {
+    const preludes = (node: NodePlan) => script(node).split("\n").filter((line) => line.startsWith("ExecStartPre="));
+    expect(preludes(WRITER)).toEqual([
+      "ExecStartPre=-/usr/bin/docker rm -f dvid",
+      "ExecStartPre=/bin/bash /var/lib/dvidcloud/node.sh pull-image",
+    ]);
+    expect(preludes(READER)).toEqual([
+      "ExecStartPre=-/usr/bin/docker rm -f dvid",
+      "ExecStartPre=/bin/bash /var/lib/dvidcloud/node.sh pull-image",
+      "ExecStartPre=/bin/bash /var/lib/dvidcloud/node.sh wait-for-bucket",
+      "ExecStartPre=/bin/bash /var/lib/dvidcloud/node.sh snapshot-metadata",
+    ]);
+  });
+
+  it("runs the image preflight before starting DVID, so a bad image shows on the serial console at boot", () => {
+    const text = script(WRITER);
+    const preflight = text.indexOf("\n/bin/bash /var/lib/dvidcloud/node.sh pull-image");
+    expect(preflight).toBeGreaterThan(text.indexOf("systemctl start docker.service"));
+    expect(preflight).toBeLessThan(text.indexOf("systemctl restart --no-block dvid.service"));
+  });
+
+  it("installs and starts the metadata watcher on readers only", () => {
+    expect(script(WRITER)).not.toContain("dvid-metadata-watch");
+    const text = script(READER);
+    expect(text).toContain("cat > /etc/systemd/system/dvid-metadata-watch.service");
+    expect(text).toContain("ExecStart=/bin/bash /var/lib/dvidcloud/node.sh watch-metadata");
+    expect(text).toMatch(/systemctl restart --no-block dvid-metadata-watch\.service\n$/);
   });
 
   it("gives DVID time to drain before docker kills it", () => {

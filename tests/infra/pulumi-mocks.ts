@@ -38,6 +38,8 @@ function computed(type: string, name: string, inputs: Record<string, any>): Reco
     case "gcp:compute/instance:Instance":
       return {
         selfLink,
+        // GCE's server-assigned id: new for every VM created, even under an old name.
+        instanceId: String(7_000_000_000_000_000 + nextIp),
         networkInterfaces: (inputs.networkInterfaces ?? []).map((nic: any) => ({
           ...nic,
           networkIp: `10.128.0.${nextIp}`,

@@ -56,7 +56,17 @@ const CASES: [string, ClusterInput, InfraErrorCode, string, string][] = [
   ["a range with host bits set", { sourceRanges: ["10.0.0.1/8"] }, "INVALID_CONFIG", "sourceRanges[0]", 'sourceRanges[0] must have its host bits zero (the firewall API rejects or rewrites it); got "10.0.0.1/8"'],
   ["a malformed network", { network: "My Net" }, "INVALID_CONFIG", "network", 'network must be a VPC network name (lowercase letters, digits, hyphens; up to 63); got "My Net"'],
   ["a malformed bucket location", { bucketLocation: "us central" }, "INVALID_CONFIG", "bucketLocation", 'bucketLocation must be a Cloud Storage location such as US-CENTRAL1, US or EU; got "us central"'],
-  ["forceDestroy given as a word", { forceDestroy: "yes" }, "INVALID_CONFIG", "forceDestroy", 'forceDestroy must be true or false; got "yes"'],
+  ["deleteData given as a word", { deleteData: "yes" }, "INVALID_CONFIG", "deleteData", 'deleteData must be true or false; got "yes"'],
+  ["the old forceDestroy key", { forceDestroy: true } as ClusterInput, "UNKNOWN_CONFIG_KEY", "forceDestroy", `unknown key "forceDestroy" (renamed deleteData); expected one of: ${CLUSTER_KEYS.join(", ")}`],
+  ["a subnetwork name with upper case", { subnetwork: "Lab_Net" }, "INVALID_CONFIG", "subnetwork", 'subnetwork must be a subnetwork name (lowercase letters, digits, hyphens; up to 63) or projects/<project>/regions/<region>/subnetworks/<name>; got "Lab_Net"'],
+  ["a subnetwork of another region", { subnetwork: "projects/host-project/regions/europe-west4/subnetworks/lab" }, "INVALID_CONFIG", "subnetwork", 'subnetwork must be a subnetwork of region us-central1, where the VMs run; got "projects/host-project/regions/europe-west4/subnetworks/lab"'],
+  ["a bucket given as a gs:// URL", { bucket: "gs://lab-data/" }, "INVALID_CONFIG", "bucket", 'bucket must be a bucket name without gs:// (write "lab-data"); got "gs://lab-data/"'],
+  ["a bucket name with upper case", { bucket: "Lab-Data" }, "INVALID_CONFIG", "bucket", 'bucket must be a Cloud Storage bucket name: 3 to 63 lowercase letters, digits, hyphens, underscores or dots, starting and ending with a letter or digit; got "Lab-Data"'],
+  ["a two-letter bucket name", { bucket: "ab" }, "INVALID_CONFIG", "bucket", 'bucket must be a Cloud Storage bucket name: 3 to 63 lowercase letters, digits, hyphens, underscores or dots, starting and ending with a letter or digit; got "ab"'],
+  ["a 64-character bucket name", { bucket: "a".repeat(64) }, "INVALID_CONFIG", "bucket", `bucket must be a Cloud Storage bucket name: 3 to 63 lowercase letters, digits, hyphens, underscores or dots, starting and ending with a letter or digit; got "${"a".repeat(64)}"`],
+  ["a bucket named like an IP address", { bucket: "192.168.5.4" }, "INVALID_CONFIG", "bucket", 'bucket must not be an IP address (Cloud Storage bucket naming rule); got "192.168.5.4"'],
+  ["a bucket name Cloud Storage refuses", { bucket: "my-google-data" }, "INVALID_CONFIG", "bucket", 'bucket must not start with "goog" or contain "google" (Cloud Storage bucket naming rule); got "my-google-data"'],
+  ["deleteData with an attached bucket", { bucket: "lab-data", deleteData: true }, "INVALID_CONFIG", "deleteData", 'deleteData cannot delete attached bucket "lab-data" (an attached bucket is always kept); unset bucket to delete a bucket this stack created, or remove it yourself with: gcloud storage rm --recursive gs://lab-data; got true'],
 ];
 
 describe("cluster settings validation", () => {
@@ -80,8 +90,10 @@ describe("cluster settings validation", () => {
       port: 8000,
       sourceRanges: ["203.0.113.7/32"],
       network: "default",
+      subnetwork: "",
+      bucket: "",
       bucketLocation: "EUROPE-WEST4",
-      forceDestroy: false,
+      deleteData: false,
     });
   });
 
@@ -104,6 +116,15 @@ describe("cluster settings validation", () => {
     }
   });
 
+  it("accepts subnetworks by name or by path, and bucket names with dots, underscores and up to 63 characters", () => {
+    expect(resolveClusterSettings({ ...BASE, subnetwork: "lab-us-central1" }).subnetwork).toBe("lab-us-central1");
+    const shared = "projects/host-project/regions/us-central1/subnetworks/lab";
+    expect(resolveClusterSettings({ ...BASE, subnetwork: shared }).subnetwork).toBe(shared);
+    for (const bucket of ["lab-dvid-1a2b3c4d", "lab_data", "data.example.org", "a".repeat(63), "abc"]) {
+      expect(resolveClusterSettings({ ...BASE, bucket }).bucket).toBe(bucket);
+    }
+  });
+
   it("drops duplicate source ranges, keeping their order", () => {
     expect(resolveClusterSettings({ ...BASE, sourceRanges: ["10.0.0.0/8", " 192.0.2.0/24", "10.0.0.0/8"] }).sourceRanges).toEqual([
       "10.0.0.0/8",
@@ -119,10 +140,10 @@ describe("cluster settings validation", () => {
 
 describe("config value parsing", () => {
   it("turns config strings into typed values", () => {
-    expect(parseConfigValues({ nodes: "5", port: "9000", forceDestroy: "TRUE", sourceRanges: "10.0.0.0/8, 192.0.2.0/24", zone: " us-central1-c " })).toEqual({
+    expect(parseConfigValues({ nodes: "5", port: "9000", deleteData: "TRUE", sourceRanges: "10.0.0.0/8, 192.0.2.0/24", zone: " us-central1-c " })).toEqual({
       nodes: 5,
       port: 9000,
-      forceDestroy: true,
+      deleteData: true,
       sourceRanges: ["10.0.0.0/8", "192.0.2.0/24"],
       zone: "us-central1-c",
     });
@@ -132,8 +153,15 @@ describe("config value parsing", () => {
     expect(parseConfigValues({ sourceRanges: '["10.0.0.0/8","192.0.2.0/24"]' }).sourceRanges).toEqual(["10.0.0.0/8", "192.0.2.0/24"]);
   });
 
+  it("reads an existing stack's forceDestroy as deleteData, unless deleteData is set", () => {
+    expect(parseConfigValues({ forceDestroy: "true" })).toEqual({ deleteData: true });
+    expect(parseConfigValues({ forceDestroy: "true", deleteData: "false" })).toEqual({ deleteData: false });
+    expect(parseConfigValues({ forceDestroy: "false" })).toEqual({ deleteData: false });
+    expect(() => parseConfigValues({ forceDestroy: "yes" })).toThrow('forceDestroy must be true or false; got "yes"');
+  });
+
   it("treats empty strings (Pulumi.yaml's computed defaults) as unset", () => {
-    expect(parseConfigValues({ name: "", zone: "", bucketLocation: "" })).toEqual({});
+    expect(parseConfigValues({ name: "", zone: "", bucketLocation: "", bucket: "", subnetwork: "" })).toEqual({});
   });
 
   it("rejects unknown keys, non-integers, non-booleans and a JSON value that is not a list", () => {
@@ -141,7 +169,7 @@ describe("config value parsing", () => {
       [{ node: "3" }, `unknown config key "node"; expected one of: ${CLUSTER_KEYS.join(", ")}`],
       [{ nodes: "three" }, 'nodes must be an integer; got "three"'],
       [{ port: "80.5" }, 'port must be an integer; got "80.5"'],
-      [{ forceDestroy: "yes" }, 'forceDestroy must be true or false; got "yes"'],
+      [{ deleteData: "yes" }, 'deleteData must be true or false; got "yes"'],
       [{ sourceRanges: "[10.0.0.0/8" }, 'sourceRanges must be a JSON list or a comma-separated list; got "[10.0.0.0/8"'],
     ];
     for (const [raw, message] of cases) expect(() => parseConfigValues(raw)).toThrow(message);
