@@ -13,7 +13,7 @@
 // files in it) is refused with NOT_A_STORE, and nothing is deleted.
 import { lstat, open, opendir, realpath, rm } from "node:fs/promises";
 import { isAbsolute, join, relative, sep } from "node:path";
-import { checkClusterName, checkOptionKeys, isClusterName, resolveStateDir } from "./cluster-options.js";
+import { checkClusterName, isClusterName, resolveStateDir } from "./cluster-options.js";
 import {
   claimStateFile,
   clusterDirPath,
@@ -27,6 +27,7 @@ import {
 import type { LocalStoreInfo } from "./cluster-types.js";
 import { listLocalClusters } from "./cluster.js";
 import { LocalDvidError } from "./errors.js";
+import { checkOptionKeys } from "./option-checks.js";
 
 /** Every cluster folder under the state directory that holds a store, running or not, by name. */
 export async function listLocalStores(options?: { stateDir?: string }): Promise<LocalStoreInfo[]> {

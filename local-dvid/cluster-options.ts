@@ -1,8 +1,8 @@
 // The options of a local cluster: the interface, its defaults, and their validation (resolved
-// once, unknown keys rejected, every error naming the option and what it got).
+// once, with local-dvid's one option-checking kit, option-checks.ts), and the cluster-name rule.
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { LocalDvidError } from "./errors.js";
+import { checkBoolean, checkIntegerIn, checkMs, checkOptionKeys, checkSignal, checkString, describeValue, invalidOption } from "./option-checks.js";
 
 export interface LocalClusterOptions {
   /** [a-z0-9-], 1 to 40 characters; names the cluster's state file. */
@@ -44,7 +44,7 @@ export interface ResolvedClusterOptions {
   readonly signal?: AbortSignal;
 }
 
-const KEYS = new Set([
+const KEYS: readonly (keyof LocalClusterOptions)[] = [
   "name",
   "nodes",
   "storeDir",
@@ -55,7 +55,7 @@ const KEYS = new Set([
   "adminToken",
   "note",
   "signal",
-]);
+];
 
 const NAME = /^[a-z0-9-]{1,40}$/;
 
@@ -70,87 +70,38 @@ export function isClusterName(name: unknown): name is string {
  */
 export function checkClusterName(name: unknown): string {
   if (!isClusterName(name)) {
-    throw invalid(`cluster name must be 1 to 40 characters of [a-z0-9-]; got ${JSON.stringify(name)}`);
+    throw invalidOption(`cluster name must be 1 to 40 characters of [a-z0-9-]; got ${describeValue(name)}`);
   }
   return name;
 }
 
 /** `$DVIDCLOUD_HOME/local`, else `~/.dvidcloud/local`; or the given directory, made absolute. */
-export function resolveStateDir(stateDir: string | undefined): string {
-  if (stateDir !== undefined) {
-    if (typeof stateDir !== "string" || stateDir === "") throw invalid(`stateDir must be a non-empty path; got ${JSON.stringify(stateDir)}`);
-    return resolve(stateDir);
-  }
+export function resolveStateDir(stateDir: unknown): string {
+  const given = checkString(stateDir, "stateDir", { nonEmpty: true });
+  if (given !== undefined) return resolve(given);
   const home = process.env.DVIDCLOUD_HOME;
   return home ? resolve(home, "local") : join(homedir(), ".dvidcloud", "local");
 }
 
 export function resolveClusterOptions(options: LocalClusterOptions): ResolvedClusterOptions {
-  if (typeof options !== "object" || options === null) throw invalid(`options must be an object; got ${String(options)}`);
-  for (const key of Object.keys(options)) {
-    if (!KEYS.has(key)) throw invalid(`unknown local cluster option "${key}"; expected one of ${[...KEYS].join(", ")}`);
-  }
+  checkOptionKeys(options, KEYS, "local cluster");
   const name = checkClusterName(options.name);
-  const nodes = options.nodes ?? 3;
-  if (!Number.isInteger(nodes) || nodes < 1 || nodes > 16) throw invalid(`nodes must be an integer from 1 to 16; got ${String(nodes)}`);
   const stateDir = resolveStateDir(options.stateDir);
-  if (options.storeDir !== undefined && (typeof options.storeDir !== "string" || options.storeDir === "")) {
-    throw invalid(`storeDir must be a non-empty path; got ${JSON.stringify(options.storeDir)}`);
-  }
-  const storeDir = resolve(options.storeDir ?? join(stateDir, name, "store"));
-  const startTimeoutMs = options.startTimeoutMs ?? 15000;
-  if (typeof startTimeoutMs !== "number" || !Number.isFinite(startTimeoutMs) || startTimeoutMs <= 0) {
-    throw invalid(`startTimeoutMs must be a positive number of ms; got ${String(startTimeoutMs)}`);
-  }
-  for (const key of ["readersReadonly", "detached"] as const) {
-    if (options[key] !== undefined && typeof options[key] !== "boolean") throw invalid(`${key} must be a boolean; got ${String(options[key])}`);
-  }
-  for (const key of ["adminToken", "note"] as const) {
-    if (options[key] !== undefined && typeof options[key] !== "string") throw invalid(`${key} must be a string; got ${typeof options[key]}`);
-  }
-  // Duck-typed: a signal from another realm (a test VM context) fails `instanceof AbortSignal`.
-  const signal = options.signal as Partial<AbortSignal> | undefined;
-  if (signal !== undefined && (typeof signal.aborted !== "boolean" || typeof signal.addEventListener !== "function")) {
-    throw invalid(`signal must be an AbortSignal; got ${String(signal)}`);
-  }
   return {
     name,
-    nodes,
-    storeDir,
+    nodes: checkIntegerIn(options.nodes, "nodes", 1, 16) ?? 3,
+    storeDir: resolve(checkString(options.storeDir, "storeDir", { nonEmpty: true }) ?? join(stateDir, name, "store")),
     stateDir,
-    readersReadonly: options.readersReadonly ?? true,
-    detached: options.detached ?? false,
-    startTimeoutMs,
-    adminToken: options.adminToken,
-    note: options.note,
-    signal: options.signal,
+    readersReadonly: checkBoolean(options.readersReadonly, "readersReadonly") ?? true,
+    detached: checkBoolean(options.detached, "detached") ?? false,
+    startTimeoutMs: checkMs(options.startTimeoutMs, "startTimeoutMs") ?? 15000,
+    adminToken: checkString(options.adminToken, "adminToken"),
+    note: checkString(options.note, "note"),
+    signal: checkSignal(options.signal),
   };
-}
-
-/**
- * Rejects keys other than `allowed` in the options of `what` (e.g. "stopLocalCluster"), and
- * returns the options (an absent one reads as {}).
- */
-export function checkOptionKeys<T extends object>(options: T | undefined, allowed: readonly (keyof T & string)[], what: string): T {
-  if (options === undefined) return {} as T;
-  if (typeof options !== "object" || options === null) throw invalid(`${what} options must be an object; got ${String(options)}`);
-  for (const key of Object.keys(options)) {
-    if (!(allowed as readonly string[]).includes(key)) throw invalid(`unknown ${what} option "${key}"; expected one of ${allowed.join(", ")}`);
-  }
-  return options;
 }
 
 /** How long a stop waits after SIGTERM before SIGKILL: `timeoutMs`, default 5000. */
 export function resolveStopTimeout(timeoutMs: unknown): number {
-  if (timeoutMs === undefined) return DEFAULT_STOP_TIMEOUT_MS;
-  if (typeof timeoutMs !== "number" || !Number.isFinite(timeoutMs) || timeoutMs < 0) {
-    throw invalid(`timeoutMs must be a non-negative number of ms; got ${String(timeoutMs)}`);
-  }
-  return timeoutMs;
-}
-
-const DEFAULT_STOP_TIMEOUT_MS = 5000;
-
-function invalid(message: string): LocalDvidError {
-  return new LocalDvidError("INVALID_OPTION", message);
+  return checkMs(timeoutMs, "timeoutMs", { zeroOk: true }) ?? 5000;
 }

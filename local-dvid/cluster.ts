@@ -11,7 +11,6 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { CLI_PATH, tsxNodeArgs } from "./cluster-tsx.js";
 import {
   checkClusterName,
-  checkOptionKeys,
   isClusterName,
   resolveClusterOptions,
   resolveStateDir,
@@ -35,6 +34,7 @@ import {
 } from "./cluster-state.js";
 import type { LocalClusterState } from "./cluster-types.js";
 import { LocalDvidError, isLocalDvidError } from "./errors.js";
+import { checkOptionKeys } from "./option-checks.js";
 
 export interface LocalCluster extends LocalClusterState {
   /** URL of node 0: metadata changes and writes go here. */
