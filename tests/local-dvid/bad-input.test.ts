@@ -1,14 +1,13 @@
 // Malformed requests of every kind get DVID's 4xx (text/plain, `<message> (<path>).\n` for 400s),
 // never a 500 or a crash, and leave the store exactly as it was.
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { beforeAll, describe, expect, it } from "@jest/globals";
 import http from "node:http";
-import { agent, commit, newInstance, newRepo, rawPath, request, snapshotStore, startCluster, type Cluster } from "./server-helpers.js";
+import { commit, newInstance, newRepo, rawPath, request, snapshotStore, useCluster } from "./server-helpers.js";
 
-let c: Cluster;
+const c = useCluster(1);
 let root: string;
 let locked: string;
 beforeAll(async () => {
-  c = await startCluster(1);
   locked = await newRepo(c.url);
   await newInstance(c.url, locked, "uint8blk", "gray", { BlockSize: "8,8,8" });
   await commit(c.url, locked);
@@ -17,10 +16,6 @@ beforeAll(async () => {
   await newInstance(c.url, root, "labelblk", "seg", { BlockSize: "8,8,8" });
   await newInstance(c.url, root, "keyvalue", "kv");
   await request(`${c.url}${rawPath(root, "gray", [8, 8, 8], [0, 0, 0])}`, { method: "POST", body: Buffer.alloc(512, 1) });
-});
-afterAll(async () => {
-  await c.close();
-  agent.destroy();
 });
 
 interface Case {

@@ -1,18 +1,17 @@
 // A read at a version many commits deep must cost about what a read at the written version
 // costs: locked versions' block lists are listed once per process and cached, so a block is read
 // from the version that has it without failed probes of every ancestor. Counted, not timed.
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { CountingStore, agent, commit, newInstance, newRepo, newVersion, pattern, rawPath, request, startCluster, type Cluster } from "./server-helpers.js";
+import { beforeAll, describe, expect, it } from "@jest/globals";
+import { CountingStore, agent, commit, newInstance, newRepo, newVersion, pattern, rawPath, request, useCluster } from "./server-helpers.js";
 
 const store = new CountingStore();
-let c: Cluster;
+const c = useCluster(1, { store });
 let chain: string[];
 const SIZE = [32, 32, 32];
 const BLOCKS = 64; // 32^3 voxels in 8^3 blocks
 let vol: Buffer;
 
 beforeAll(async () => {
-  c = await startCluster(1, { store });
   const root = await newRepo(c.url);
   await newInstance(c.url, root, "uint8blk", "img", { BlockSize: "8,8,8" });
   vol = pattern(32 ** 3, 21);
@@ -22,10 +21,6 @@ beforeAll(async () => {
     await commit(c.url, chain[i]);
     chain.push(await newVersion(c.url, chain[i]));
   }
-});
-afterAll(async () => {
-  await c.close();
-  agent.destroy();
 });
 
 async function readAt(uuid: string): Promise<Buffer> {

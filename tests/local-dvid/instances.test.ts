@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { beforeAll, describe, expect, it } from "@jest/globals";
 import {
-  agent,
   commit,
   expectDvidError,
   newInstance,
@@ -9,19 +8,13 @@ import {
   rawPath,
   request,
   snapshotStore,
-  startCluster,
-  type Cluster,
+  useCluster,
 } from "./server-helpers.js";
 
-let c: Cluster;
+const c = useCluster(1);
 let repo: string;
 beforeAll(async () => {
-  c = await startCluster(1);
   repo = await newRepo(c.url);
-});
-afterAll(async () => {
-  await c.close();
-  agent.destroy();
 });
 
 const create = (body: unknown, uuid = repo) => request(`${c.url}/api/repo/${uuid}/instance`, { method: "POST", body: body as object });

@@ -1,16 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { agent, branch, commit, expectDvidError, newInstance, newRepo, newVersion, request, startCluster, type Cluster } from "./server-helpers.js";
+import { beforeAll, describe, expect, it } from "@jest/globals";
+import { branch, commit, expectDvidError, newInstance, newRepo, newVersion, request, useCluster } from "./server-helpers.js";
 
-let c: Cluster;
+const c = useCluster(1);
 let root: string;
 beforeAll(async () => {
-  c = await startCluster(1);
   root = await newRepo(c.url);
   await newInstance(c.url, root, "keyvalue", "files");
-});
-afterAll(async () => {
-  await c.close();
-  agent.destroy();
 });
 
 const key = (uuid: string, k: string, name = "files") => `${c.url}/api/node/${uuid}/${name}/key/${encodeURIComponent(k)}`;

@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { beforeAll, describe, expect, it } from "@jest/globals";
 import { gunzipSync, gzipSync, inflateSync } from "node:zlib";
 import { lz4CompressBlock, lz4DecompressBlock } from "../../volume-client/wire/lz4.js";
 import {
-  agent,
   expectDvidError,
   newInstance,
   newRepo,
@@ -11,18 +10,13 @@ import {
   request,
   snapshotStore,
   startCluster,
-  type Cluster,
+  useCluster,
 } from "./server-helpers.js";
 
-let c: Cluster;
+const c = useCluster(1);
 let repo: string;
 beforeAll(async () => {
-  c = await startCluster(1);
   repo = await newRepo(c.url);
-});
-afterAll(async () => {
-  await c.close();
-  agent.destroy();
 });
 
 type Xyz = [number, number, number];

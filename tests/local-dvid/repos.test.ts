@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { describe, expect, it } from "@jest/globals";
 import {
-  agent,
   commit,
   expectDvidError,
   newInstance,
@@ -9,17 +8,10 @@ import {
   request,
   snapshotStore,
   startCluster,
-  type Cluster,
+  useCluster,
 } from "./server-helpers.js";
 
-let c: Cluster;
-beforeAll(async () => {
-  c = await startCluster(1);
-});
-afterAll(async () => {
-  await c.close();
-  agent.destroy();
-});
+const c = useCluster(1);
 
 const RFC3339_LOG = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ {2}/;
 

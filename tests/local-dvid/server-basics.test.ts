@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { describe, expect, it } from "@jest/globals";
 import http from "node:http";
 import { createApp, startLocalDvid } from "../../local-dvid/server.js";
 import { MemoryStore } from "../../local-dvid/store/memory-store.js";
 import { isLocalDvidError } from "../../local-dvid/errors.js";
-import { agent, expectDvidError, newInstance, newRepo, request, startCluster, type Cluster } from "./server-helpers.js";
+import { expectDvidError, newInstance, newRepo, request, startCluster, useCluster } from "./server-helpers.js";
 
-let c: Cluster;
-beforeAll(async () => {
-  c = await startCluster(1, { note: "test server note" });
-});
-afterAll(async () => {
-  await c.close();
-  agent.destroy();
-});
+const c = useCluster(1, { note: "test server note" });
 
 describe("server-level endpoints", () => {
   it("answers GET /api/heartbeat with 200 OK", async () => {

@@ -2,7 +2,7 @@
 // a plain node:http client (it can send a body with GET, which DVID's `labels` needs and fetch
 // refuses).
 import http, { type IncomingHttpHeaders } from "node:http";
-import { expect } from "@jest/globals";
+import { afterAll, beforeAll, expect } from "@jest/globals";
 import { startLocalDvid, type RunningLocalDvid, type StartOptions } from "../../local-dvid/server.js";
 import { MemoryStore } from "../../local-dvid/store/memory-store.js";
 import type { ByteRange, ObjectStore, PutOptions, SliceInfo, StoredObject } from "../../local-dvid/store/object-store.js";
@@ -66,11 +66,10 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
+export type ClusterOptions = Partial<StartOptions> & { store?: ObjectStore; perServer?: (i: number) => Partial<StartOptions> };
+
 /** `n` servers sharing one store (a MemoryStore unless given). */
-export async function startCluster(
-  n = 1,
-  options: Partial<StartOptions> & { store?: ObjectStore; perServer?: (i: number) => Partial<StartOptions> } = {},
-): Promise<Cluster> {
+export async function startCluster(n = 1, options: ClusterOptions = {}): Promise<Cluster> {
   const { perServer, ...rest } = options;
   const store = options.store ?? new MemoryStore();
   const servers = await Promise.all(
@@ -84,6 +83,40 @@ export async function startCluster(
     close: async () => {
       await Promise.all(servers.map((s) => s.close()));
     },
+  };
+}
+
+/**
+ * `n` servers on one store for the whole test file: started before its first test, stopped
+ * (with the shared keep-alive agent) after its last. Its fields can be read in tests and hooks.
+ */
+export function useCluster(n = 1, options: ClusterOptions = {}): Cluster {
+  let started: Cluster | undefined;
+  beforeAll(async () => {
+    started = await startCluster(n, options);
+  });
+  afterAll(async () => {
+    await started?.close();
+    agent.destroy();
+  });
+  const get = (): Cluster => {
+    if (!started) throw new Error("the test file's cluster is not started yet; read it inside tests and hooks");
+    return started;
+  };
+  return {
+    get store() {
+      return get().store;
+    },
+    get servers() {
+      return get().servers;
+    },
+    get urls() {
+      return get().urls;
+    },
+    get url() {
+      return get().url;
+    },
+    close: () => get().close(),
   };
 }
 

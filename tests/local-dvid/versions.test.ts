@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { beforeAll, describe, expect, it } from "@jest/globals";
 import {
-  agent,
   branch,
   commit,
   expectDvidError,
@@ -11,17 +10,10 @@ import {
   request,
   snapshotStore,
   startCluster,
-  type Cluster,
+  useCluster,
 } from "./server-helpers.js";
 
-let c: Cluster;
-beforeAll(async () => {
-  c = await startCluster(1, { adminToken: "admin-secret" });
-});
-afterAll(async () => {
-  await c.close();
-  agent.destroy();
-});
+const c = useCluster(1, { adminToken: "admin-secret" });
 
 const mkRepo = () => newRepo(c.url, {}, "?admintoken=admin-secret");
 const block = (v: number) => Buffer.alloc(8 * 8 * 8, v);

@@ -2,26 +2,21 @@
 // whole blocks of its own version, so it reads nothing of its ancestors (no block listing, no
 // probe, no block read); only a patch of a block the write covers in part looks back for what
 // the block was. Counted, not timed.
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { CountingStore, agent, commit, newInstance, newRepo, newVersion, pattern, rawPath, request, startCluster, type Cluster, type StoreCall } from "./server-helpers.js";
+import { beforeAll, describe, expect, it } from "@jest/globals";
+import { CountingStore, agent, commit, newInstance, newRepo, newVersion, pattern, rawPath, request, useCluster, type Cluster, type StoreCall } from "./server-helpers.js";
 
 const store = new CountingStore();
-let c: Cluster;
+const c = useCluster(1, { store });
 let root: string;
 let child: string;
 
 beforeAll(async () => {
-  c = await startCluster(1, { store });
   root = await newRepo(c.url);
   await newInstance(c.url, root, "uint8blk", "img", { BlockSize: "8,8,8" });
   const r = await request(`${c.url}${rawPath(root, "img", [16, 16, 16], [0, 0, 0])}`, { method: "POST", body: pattern(16 ** 3, 5) });
   expect(r.status).toBe(200);
   await commit(c.url, root);
   child = await newVersion(c.url, root);
-});
-afterAll(async () => {
-  await c.close();
-  agent.destroy();
 });
 
 /** Calls that look at blocks other than by putting them: listings, probes, reads. */
