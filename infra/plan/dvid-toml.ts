@@ -28,7 +28,7 @@ export function renderDvidToml(input: DvidTomlInput): string {
   const { clusterName, node, bucket, port } = input;
   const readonly = node.role === "reader";
   const note = readonly
-    ? `dvidcloud cluster ${clusterName}: reader ${node.index} (read-only; restart it to see repos created since it started)`
+    ? `dvidcloud cluster ${clusterName}: reader ${node.index} (read-only; restarts by itself when the writer changes repo metadata)`
     : `dvidcloud cluster ${clusterName}: writer (all metadata changes and writes go here)`;
   const lines = [
     `# DVID configuration of ${node.name}, rendered by dvidcloud (infra/plan/dvid-toml.ts).`,

@@ -70,7 +70,7 @@ describe("DVID TOML", () => {
     const toml = parseToml(renderDvidToml({ clusterName: "demo", node: READER, bucket: "b", port: 9000 })) as any;
     expect(toml.server.rwmode).toBe("readonly");
     expect(toml.server.httpAddress).toBe(":9000");
-    expect(toml.server.note).toContain("read-only");
+    expect(toml.server.note).toContain("read-only; restarts by itself when the writer changes repo metadata");
   });
 });
 
