@@ -21,7 +21,7 @@ export type VoxelNdArray<D extends Dtype = Dtype> = ndarray.NdArray<TypedArrayFo
 /** What `Volume.write()` accepts: an ndarray view of any strides, or a shaped typed array. */
 export type WritableArray<D extends Dtype = Dtype> = VoxelNdArray<D> | ShapedArray<D>;
 
-export interface ContiguousArray {
+interface ContiguousArray {
   /** The element type of the caller's array. */
   readonly dtype: Dtype;
   readonly shapeZyx: Zyx;

@@ -6,7 +6,7 @@ import { isInt32 } from "./wire/int32.js";
 import { describe, isTriple } from "./checks.js";
 
 /** The largest array one read or write may produce: Node's Buffer limit (4 GiB on 64-bit). */
-export const MAX_ARRAY_BYTES = 2 ** 32;
+const MAX_ARRAY_BYTES = 2 ** 32;
 
 /** Returns a frozen copy of a valid half-open ZYX box, or throws INVALID_ARGUMENT. */
 export function checkBox(box: unknown, what: string): BoxZyx {

@@ -23,7 +23,7 @@ export type VolumeClientErrorCode =
   /** No node answered after every retry and failover (503s, refused or dropped connections). */
   | "UNAVAILABLE";
 
-export interface VolumeClientErrorFields {
+interface VolumeClientErrorFields {
   /** HTTP method of the failed request (`GET`, `POST`…). */
   readonly method?: string;
   /** URL path of the failed request, without the query string. */

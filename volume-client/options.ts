@@ -98,7 +98,7 @@ export interface ResolvedClientOptions {
   readonly nonAlignedWrites: boolean;
 }
 
-export const DEFAULT_OPTIONS: ResolvedClientOptions = Object.freeze({
+const DEFAULT_OPTIONS: ResolvedClientOptions = Object.freeze({
   chunkBytes: 8 * 1024 * 1024,
   concurrency: 4,
   retries: 5,

@@ -22,9 +22,9 @@ import type { ClusterNodes } from "./endpoints.js";
 import type { ScatterSink } from "./voxel-copy.js";
 import { explainUnresolvedRef } from "./version-ref.js";
 
-export type HttpMethod = "GET" | "POST" | "DELETE" | "HEAD";
+type HttpMethod = "GET" | "POST" | "DELETE" | "HEAD";
 
-export interface RequestSpec {
+interface RequestSpec {
   readonly method: HttpMethod;
   /** URL path, starting with `/api/`, segments already encoded. */
   readonly path: string;
@@ -49,7 +49,7 @@ export interface RequestSpec {
   readonly signal?: AbortSignal;
 }
 
-export interface BufferedResponse {
+interface BufferedResponse {
   readonly status: number;
   readonly body: Buffer;
   readonly node: string;

@@ -45,7 +45,7 @@ interface DvidVoxelInfo {
   Extents?: Extents;
 }
 
-export function dtypeOfTypeName(typeName: string): Dtype | undefined {
+function dtypeOfTypeName(typeName: string): Dtype | undefined {
   if (isVoxelTypeName(typeName)) return VOXEL_TYPES[typeName].dtype;
   return LABEL_TYPES[typeName];
 }
