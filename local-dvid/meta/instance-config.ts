@@ -160,25 +160,25 @@ export function buildInstance(
   if (!isVoxelType(type)) return inst;
 
   const blockSpec = getString(config, "BlockSize");
-  const blockSize: [number, number, number] = blockSpec
+  const blockSizeXyz: [number, number, number] = blockSpec
     ? parseTriple("BlockSize", blockSpec, int)
     : [DEFAULT_BLOCK, DEFAULT_BLOCK, DEFAULT_BLOCK];
-  const blockBytes = blockSize[0] * blockSize[1] * blockSize[2] * type.bytesPerVoxel;
-  if (blockSize.some((b) => b < 1 || b > MAX_BLOCK_SIDE) || blockBytes > MAX_BLOCK_BYTES) {
+  const blockBytes = blockSizeXyz[0] * blockSizeXyz[1] * blockSizeXyz[2] * type.bytesPerVoxel;
+  if (blockSizeXyz.some((b) => b < 1 || b > MAX_BLOCK_SIDE) || blockBytes > MAX_BLOCK_BYTES) {
     throw invalid(
       `BlockSize must be 1 to ${MAX_BLOCK_SIDE} voxels per axis and at most ${MAX_BLOCK_BYTES} bytes per block; got ${goQuote(blockSpec ?? "")}`,
     );
   }
-  inst.blockSize = blockSize;
+  inst.blockSizeXyz = blockSizeXyz;
   const voxelSpec = getString(config, "VoxelSize");
-  inst.voxelSize = voxelSpec ? parseTriple("VoxelSize", voxelSpec, float) : [8, 8, 8];
+  inst.voxelSizeXyz = voxelSpec ? parseTriple("VoxelSize", voxelSpec, float) : [8, 8, 8];
   const unitsSpec = getString(config, "VoxelUnits");
   if (unitsSpec) {
     const units = unitsSpec.split(",").map((s) => s.trim());
     if (units.length !== 3) throw invalid(`VoxelUnits must be 3 comma-separated units; got ${goQuote(unitsSpec)}`);
-    inst.voxelUnits = units as [string, string, string];
+    inst.voxelUnitsXyz = units as [string, string, string];
   } else {
-    inst.voxelUnits = ["nanometers", "nanometers", "nanometers"];
+    inst.voxelUnitsXyz = ["nanometers", "nanometers", "nanometers"];
   }
   const background = getString(config, "Background");
   if (background !== undefined) {
@@ -193,8 +193,8 @@ export function buildInstance(
   const minSpec = getString(config, "MinPoint");
   const maxSpec = getString(config, "MaxPoint");
   if (minSpec && maxSpec) {
-    inst.initialMinPoint = parseTriple("MinPoint", minSpec, int);
-    inst.initialMaxPoint = parseTriple("MaxPoint", maxSpec, int);
+    inst.initialMinXyz = parseTriple("MinPoint", minSpec, int);
+    inst.initialMaxXyz = parseTriple("MaxPoint", maxSpec, int);
   }
   return inst;
 }

@@ -10,7 +10,7 @@ import type { ObjectStore } from "../store/object-store.js";
 import { updateWithRetry } from "../store/update-with-retry.js";
 import { branchAncestry } from "./dag.js";
 import { newUuid } from "./new-uuid.js";
-import { findNode, type NodeMeta, type RepoMeta } from "./repo-meta.js";
+import { findNode, parseRepo, type NodeMeta, type RepoMeta } from "./repo-meta.js";
 import { REPOS_PREFIX, UUIDS_PREFIX, repoKey, unescapeSegment, uuidKey, escapeSegment } from "./store-layout.js";
 import { rfc3339Nano } from "./time-format.js";
 
@@ -62,7 +62,7 @@ export class MetadataStore {
   async readRepo(root: string): Promise<{ repo: RepoMeta; generation: number } | undefined> {
     const obj = await this.#store.get(repoKey(root));
     if (!obj) return undefined;
-    return { repo: JSON.parse(obj.data.toString("utf8")) as RepoMeta, generation: obj.generation };
+    return { repo: parseRepo(obj.data), generation: obj.generation };
   }
 
   async listRepos(): Promise<RepoMeta[]> {
@@ -138,7 +138,7 @@ export class MetadataStore {
     if (!obj) return undefined;
     const cached = this.#parsed.get(root);
     if (cached && cached.data.equals(obj.data)) return cached.repo;
-    const repo = JSON.parse(obj.data.toString("utf8")) as RepoMeta;
+    const repo = parseRepo(obj.data);
     this.#parsed.set(root, { data: obj.data, repo });
     return repo;
   }
@@ -209,7 +209,7 @@ export class MetadataStore {
     await this.reserveUuid(root, root);
     const now = rfc3339Nano();
     const repo: RepoMeta = {
-      format: 1,
+      format: 2,
       root,
       alias: options.alias,
       description: options.description,

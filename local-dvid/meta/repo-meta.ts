@@ -1,5 +1,6 @@
 // The stored shape of a repo (repos/<root>.json). Lists rather than maps, so that user-chosen
-// names (instance names, UUIDs) can never collide with JavaScript object internals.
+// names (instance names, UUIDs) can never collide with JavaScript object internals. Per-axis
+// lists are x first, as DVID's JSON gives them, and say so in their names.
 import type { DataTypeName } from "../types/data-types.js";
 
 export interface NodeMeta {
@@ -37,13 +38,13 @@ export interface InstanceMeta {
   tags: Record<string, string> | null;
   created: string;
   // Block-based voxel types only:
-  blockSize?: [number, number, number];
-  voxelSize?: [number, number, number];
-  voxelUnits?: [string, string, string];
+  blockSizeXyz?: [number, number, number];
+  voxelSizeXyz?: [number, number, number];
+  voxelUnitsXyz?: [string, string, string];
   background?: number;
   /** Legacy `MinPoint`/`MaxPoint` config: initial extents, joined with what is written. */
-  initialMinPoint?: [number, number, number];
-  initialMaxPoint?: [number, number, number];
+  initialMinXyz?: [number, number, number];
+  initialMaxXyz?: [number, number, number];
 }
 
 export interface BranchLeaf {
@@ -53,7 +54,8 @@ export interface BranchLeaf {
 }
 
 export interface RepoMeta {
-  format: 1;
+  /** 2 since the per-axis fields of instances end in Xyz; format 1 is read and upgraded (parseRepo). */
+  format: 2;
   root: string;
   alias: string;
   description: string;
@@ -68,6 +70,31 @@ export interface RepoMeta {
   nodes: NodeMeta[];
   branchLeaves: BranchLeaf[];
   instances: InstanceMeta[];
+}
+
+/** The names format 1 gave the per-axis fields of an instance. */
+const FORMAT_1_FIELDS = {
+  blockSize: "blockSizeXyz",
+  voxelSize: "voxelSizeXyz",
+  voxelUnits: "voxelUnitsXyz",
+  initialMinPoint: "initialMinXyz",
+  initialMaxPoint: "initialMaxXyz",
+} as const;
+
+/** A stored repo object, upgraded to the current format (stores written before keep working). */
+export function parseRepo(data: Buffer): RepoMeta {
+  const repo = JSON.parse(data.toString("utf8")) as RepoMeta | (Omit<RepoMeta, "format"> & { format: 1 });
+  if (repo.format === 1) {
+    for (const inst of repo.instances as unknown as Record<string, unknown>[]) {
+      for (const [old, now] of Object.entries(FORMAT_1_FIELDS)) {
+        if (old in inst) {
+          inst[now] = inst[old];
+          delete inst[old];
+        }
+      }
+    }
+  }
+  return { ...repo, format: 2 } as RepoMeta;
 }
 
 export function findNode(repo: RepoMeta, uuid: string): NodeMeta | undefined {

@@ -25,14 +25,14 @@ export function baseJson(inst: InstanceMeta, storeName: string): Record<string, 
 }
 
 export function voxelExtendedJson(inst: InstanceMeta, type: VoxelTypeInfo, extents: Extents | undefined): Record<string, unknown> {
-  const blockSizeXyz = inst.blockSize as [number, number, number];
+  const blockSizeXyz = inst.blockSizeXyz as [number, number, number];
   const index = (pointXyz: readonly number[]): number[] => pointXyz.map((v, i) => floorDiv(v, blockSizeXyz[i]));
   return {
     Values: type.values,
     Interpolable: type.interpolable,
     BlockSize: blockSizeXyz,
-    VoxelSize: inst.voxelSize,
-    VoxelUnits: inst.voxelUnits,
+    VoxelSize: inst.voxelSizeXyz,
+    VoxelUnits: inst.voxelUnitsXyz,
     MinPoint: extents ? extents.minXyz : null,
     MaxPoint: extents ? extents.maxXyz : null,
     MinIndex: extents ? index(extents.minXyz) : null,

@@ -104,12 +104,12 @@ async function sendInfo(r: InstanceRequest, type: VoxelTypeInfo): Promise<void> 
 
 async function sendMetadata(r: InstanceRequest, type: VoxelTypeInfo): Promise<void> {
   const extents = await instanceExtents(r.ctx.app.store, r.repo, r.node, r.inst);
-  const voxelSize = r.inst.voxelSize as number[];
-  const units = r.inst.voxelUnits as string[];
+  const voxelSizeXyz = r.inst.voxelSizeXyz as number[];
+  const unitsXyz = r.inst.voxelUnitsXyz as string[];
   const axes = ["X", "Y", "Z"].map((label, i) => ({
     Label: label,
-    Resolution: voxelSize[i],
-    Units: units[i],
+    Resolution: voxelSizeXyz[i],
+    Units: unitsXyz[i],
     Size: extents ? extents.maxXyz[i] - extents.minXyz[i] + 1 : 0,
     Offset: extents ? extents.minXyz[i] : 0,
   }));
@@ -143,7 +143,7 @@ async function postResolution(r: InstanceRequest): Promise<void> {
   await r.ctx.app.meta.updateRepo(r.repo.root, (repo) => {
     const inst = findInstance(repo, r.inst.name);
     if (!inst) throw badRequest("invalid data instance name");
-    inst.voxelSize = value as [number, number, number];
+    inst.voxelSizeXyz = value as [number, number, number];
     repo.updated = rfc3339Nano();
   });
   sendEmpty(r.ctx.res);
@@ -181,7 +181,7 @@ async function getRaw(r: InstanceRequest, type: VoxelTypeInfo): Promise<void> {
     const fmt = (format ?? "png").toLowerCase();
     if (fmt !== "png") throw badRequest(`local-dvid encodes 2d images as png only; got format ${goQuote(format ?? "")}`);
     if (r.keyword === "isotropic") {
-      const vs = r.inst.voxelSize as number[];
+      const vs = r.inst.voxelSizeXyz as number[];
       const axes = shape === "xy" ? [0, 1] : shape === "xz" ? [0, 2] : [1, 2];
       if (vs[axes[0]] !== vs[axes[1]]) {
         throw badRequest("isotropic 2d images of anisotropic voxels are not supported by local-dvid; use raw");

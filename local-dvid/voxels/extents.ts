@@ -43,7 +43,7 @@ export function boxExtents(box: RawBox): Extents {
 
 /** The legacy `MinPoint`/`MaxPoint` creation settings as extents, if given. */
 function initialExtents(inst: InstanceMeta): Extents | undefined {
-  return inst.initialMinPoint && inst.initialMaxPoint ? { minXyz: inst.initialMinPoint, maxXyz: inst.initialMaxPoint } : undefined;
+  return inst.initialMinXyz && inst.initialMaxXyz ? { minXyz: inst.initialMinXyz, maxXyz: inst.initialMaxXyz } : undefined;
 }
 
 /** The extents seen at ancestry[from]: its own, else its nearest ancestor's. */

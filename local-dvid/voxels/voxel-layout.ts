@@ -12,7 +12,7 @@ export interface VoxelLayout {
 }
 
 export function voxelLayout(inst: InstanceMeta, type: VoxelTypeInfo): VoxelLayout {
-  const b = inst.blockSize as Xyz;
+  const b = inst.blockSizeXyz as Xyz;
   return { blockSizeXyz: b, bytesPerVoxel: type.bytesPerVoxel, blockBytes: b[0] * b[1] * b[2] * type.bytesPerVoxel };
 }
 

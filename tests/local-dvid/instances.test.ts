@@ -222,3 +222,34 @@ describe("instance info", () => {
     expect(r.text).toContain("uint8blk");
   });
 });
+
+describe("stores written by earlier versions of local-dvid", () => {
+  it("serves a repo stored in format 1 (per-axis instance fields without the Xyz suffix) and writes it back upgraded", async () => {
+    const root = await newRepo(c.url);
+    await newInstance(c.url, root, "uint16blk", "old", { BlockSize: "16,32,8", VoxelSize: "4,5,6", VoxelUnits: "nm,um,mm", MinPoint: "1,2,3", MaxPoint: "4,5,6" });
+    const before = (await request(`${c.url}/api/node/${root}/old/info`)).json();
+    // Rewrite the stored repo as format 1 named the fields.
+    const key = (await c.store.list("repos/")).find((k) => k.includes(root)) as string;
+    const stored = JSON.parse((await c.store.get(key))!.data.toString("utf8"));
+    const renames: [string, string][] = [["blockSizeXyz", "blockSize"], ["voxelSizeXyz", "voxelSize"], ["voxelUnitsXyz", "voxelUnits"], ["initialMinXyz", "initialMinPoint"], ["initialMaxXyz", "initialMaxPoint"]];
+    for (const inst of stored.instances) {
+      for (const [now, old] of renames) {
+        inst[old] = inst[now];
+        delete inst[now];
+      }
+    }
+    stored.format = 1;
+    await c.store.put(key, Buffer.from(JSON.stringify(stored)));
+
+    expect((await request(`${c.url}/api/node/${root}/old/info`)).json()).toEqual(before);
+    expect(before.Extended).toMatchObject({ BlockSize: [16, 32, 8], VoxelSize: [4, 5, 6], VoxelUnits: ["nm", "um", "mm"], MinPoint: [1, 2, 3] });
+    const r = await request(`${c.url}${rawPath(root, "old", [16, 32, 8], [0, 0, 0])}`, { method: "POST", body: Buffer.alloc(16 * 32 * 8 * 2, 1) });
+    expect(r.status).toBe(200);
+    // A metadata change writes the repo back in the current format.
+    expect((await request(`${c.url}/api/node/${root}/note`, { method: "POST", body: { note: "upgraded" } })).status).toBe(200);
+    const upgraded = JSON.parse((await c.store.get(key))!.data.toString("utf8"));
+    expect(upgraded.format).toBe(2);
+    expect(upgraded.instances[0]).toMatchObject({ blockSizeXyz: [16, 32, 8], initialMaxXyz: [4, 5, 6] });
+    expect(upgraded.instances[0].blockSize).toBeUndefined();
+  });
+});
