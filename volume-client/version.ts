@@ -12,6 +12,7 @@ import { explainMutationError } from "./locked-check.js";
 import { Volume } from "./volume.js";
 import { KeyValue } from "./key-value.js";
 import type { ClientContext } from "./client-context.js";
+import type { VersionHandle } from "./version-handle.js";
 
 /** Options of `Version.createVolume()`. */
 export interface CreateVolumeOptions extends CallOptions {
@@ -89,7 +90,7 @@ const dtypeName: Check = (value, key, where) => {
   if (!isDtype(value)) throw invalidArgument(`${where}: ${key} must be one of ${Object.keys(DTYPES).join(", ")}; got ${describe(value)}`);
 };
 
-export class Version {
+export class Version implements VersionHandle {
   /** The reference as given: a full UUID, a prefix, or `prefix:branch[~N]`. */
   readonly ref: string;
   readonly #ctx: ClientContext;
