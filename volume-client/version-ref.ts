@@ -58,7 +58,7 @@ export async function resolveVersionRef(transport: Transport, ref: string, signa
         "NOT_FOUND",
         length === 0
           ? `version reference ${JSON.stringify(ref)} matches no version: the repo has no branch "${branch}"`
-          : `version reference ${JSON.stringify(ref)} matches no version: branch "${branch}" has ${length} versions, leaf first; ~${back} asks for the ${back + 1}-th`,
+          : `version reference ${JSON.stringify(ref)} matches no version: branch "${branch}" has ${length} versions, so ~${back} reaches back past its root`,
         { method: "GET", path },
       );
     }

@@ -147,7 +147,8 @@ describe("versions", () => {
     expect(await byPrefix.uuid()).toBe(child.ref);
     const viaBranch = await master.volume("gray").read(BOX);
     expect(firstMismatch(viaBranch.data, BOX, (z, y, x) => valueAt("uint16", z, y, x, 5))).toBeUndefined();
-    await expectRejectCode(client.version(`${root.ref.slice(0, 12)}:master~5`).uuid(), "NOT_FOUND");
+    const past = await expectRejectCode(client.version(`${root.ref.slice(0, 12)}:master~5`).uuid(), "NOT_FOUND");
+    expect(past.message).toContain('branch "master" has 2 versions, so ~5 reaches back past its root');
   });
 
   it("rejects a voxel write to a committed version with LOCKED_VERSION naming it, and changes nothing", async () => {
