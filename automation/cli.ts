@@ -1,51 +1,70 @@
-// The `dvidcloud` command: up, down, status, ls and demo over the typed lifecycle.
-// Exit codes (stable, for scripts): 0 done; 1 the operation failed; 2 bad usage or option;
-// 3 no such cluster; 4 a prerequisite is missing (pulumi CLI, passphrase); 5 the cluster is
-// there but not every node is healthy (status); 130 interrupted.
+// The `dvidcloud` command: up, down, status, ls, purge and demo over the typed lifecycle.
+// Every flag is checked before any work starts; a flag of the other target is refused (exit 2).
+import { readFileSync } from "node:fs";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { SingleBar } from "cli-progress";
-import { isDvidcloudError, type DvidcloudErrorCode } from "./errors.js";
+import type { ClusterEndpoints, Target } from "./cluster-types.js";
+import { isDvidcloudError } from "./errors.js";
+import { EXIT, EXIT_OF_CODE } from "./exit-codes.js";
 import { down, list, status, up } from "./lifecycle.js";
+import { listStores, purge } from "./local-stores.js";
+import { invalid } from "./option-checks.js";
+import type { TargetOptions, UpOptions } from "./options.js";
+import { createProgressView } from "./progress-view.js";
 import { runDemo } from "./demo.js";
 import { formatDemoSummary } from "./summary-format.js";
-import type { ProgressEvent } from "./progress.js";
-import type { Target, TargetOptions, UpOptions } from "./options.js";
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, notFound: 3, prerequisite: 4, unhealthy: 5, interrupted: 130 } as const;
+const EXIT_CODES_HELP = `
+Exit codes:
+  0    done
+  1    the operation failed: CLUSTER_EXISTS (up: the name is already running),
+       CLUSTER_RUNNING (purge: the cluster runs), CLUSTER_START_FAILED,
+       HEALTH_TIMEOUT, PULUMI_FAILED, STACK_LOCKED
+  2    bad usage or option, named in the message (INVALID_OPTION, UNKNOWN_TARGET)
+  3    no such cluster (CLUSTER_NOT_FOUND, STACK_NOT_FOUND)
+  4    a prerequisite is missing (PULUMI_CLI_MISSING, PULUMI_PASSPHRASE_MISSING)
+  5    status: the cluster is there but not every node is healthy
+  130  interrupted (Ctrl-C, ABORTED): the nodes started so far are stopped
+`;
 
-const CODE_EXIT: Partial<Record<DvidcloudErrorCode, number>> = {
-  INVALID_OPTION: EXIT.usage,
-  UNKNOWN_TARGET: EXIT.usage,
-  CLUSTER_NOT_FOUND: EXIT.notFound,
-  STACK_NOT_FOUND: EXIT.notFound,
-  PULUMI_CLI_MISSING: EXIT.prerequisite,
-  PULUMI_PASSPHRASE_MISSING: EXIT.prerequisite,
-  ABORTED: EXIT.interrupted,
-};
+const LOCAL_GROUP = "Local target (default):";
+const GCP_GROUP = "Google Cloud target (--target gcp):";
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
-  /** Whether stderr is a terminal (progress bars) or a pipe (plain lines). */
+  /** Whether stderr is a terminal (live progress bars) or a pipe (plain lines). */
   readonly interactive: boolean;
+  /** Terminal width for the progress bars; default 80. */
+  readonly columns?: number;
 }
 
 const defaultIo: CliIo = {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
   interactive: Boolean(process.stderr.isTTY),
+  columns: process.stderr.columns,
 };
 
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version?: string };
+  return pkg.version ?? "unknown";
+}
+
+/** A whole number of at least 1 (`--nodes`, `--timeout`): 0 is refused here, before any work. */
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`expected a whole number; got "${value}"`);
+  if (n < 1) throw new InvalidArgumentError(`expected a whole number of at least 1; got "${value}"`);
   return n;
 }
 
-interface CommonFlags {
+interface Flags {
   target: Target;
   json?: boolean;
   stateDir?: string;
+  storeDir?: string;
+  deleteData?: boolean;
+  stores?: boolean;
   project?: string;
   region?: string;
   zone?: string;
@@ -54,7 +73,33 @@ interface CommonFlags {
   image?: string;
 }
 
-function gcpOptions(flags: CommonFlags): Record<string, unknown> | undefined {
+/** Flags that apply to one target only, with how they are spelled. */
+const LOCAL_FLAGS: ReadonlyArray<readonly [keyof Flags, string]> = [
+  ["stateDir", "--state-dir"],
+  ["storeDir", "--store-dir"],
+  ["deleteData", "--delete-data"],
+  ["stores", "--stores"],
+];
+const GCP_FLAGS: ReadonlyArray<readonly [keyof Flags, string]> = [
+  ["project", "--project"],
+  ["region", "--region"],
+  ["zone", "--zone"],
+  ["sourceRanges", "--source-ranges"],
+  ["machineType", "--machine-type"],
+  ["image", "--image"],
+];
+
+/** Refuses a flag given for the other target: it would be silently ignored otherwise. */
+function checkTargetFlags(command: string, flags: Flags): void {
+  const other = flags.target === "local" ? GCP_FLAGS : LOCAL_FLAGS;
+  for (const [key, flag] of other) {
+    if (flags[key] !== undefined) {
+      throw invalid(`${command}: ${flag} applies only to --target ${flags.target === "local" ? "gcp" : "local"}; the target is ${flags.target}`);
+    }
+  }
+}
+
+function gcpSettings(flags: Flags): Record<string, unknown> {
   const gcp: Record<string, unknown> = {};
   if (flags.project !== undefined) gcp.project = flags.project;
   if (flags.region !== undefined) gcp.region = flags.region;
@@ -62,89 +107,67 @@ function gcpOptions(flags: CommonFlags): Record<string, unknown> | undefined {
   if (flags.sourceRanges !== undefined) gcp.sourceRanges = flags.sourceRanges.split(",").map((r) => r.trim()).filter(Boolean);
   if (flags.machineType !== undefined) gcp.machineType = flags.machineType;
   if (flags.image !== undefined) gcp.image = flags.image;
-  return Object.keys(gcp).length ? gcp : undefined;
+  return gcp;
 }
 
-function targetOptions(flags: CommonFlags, onProgress?: (e: ProgressEvent) => void, signal?: AbortSignal): TargetOptions {
+function targetOptions(flags: Flags, extra: Pick<TargetOptions, "onProgress" | "signal"> = {}): TargetOptions {
   return {
     target: flags.target,
-    ...(flags.stateDir ? { local: { stateDir: flags.stateDir } } : {}),
-    ...(gcpOptions(flags) ? { gcp: gcpOptions(flags) } : {}),
-    ...(onProgress ? { onProgress } : {}),
-    ...(signal ? { signal } : {}),
+    ...(flags.target === "local" && flags.stateDir ? { local: { stateDir: flags.stateDir } } : {}),
+    ...(extra.onProgress ? { onProgress: extra.onProgress } : {}),
+    ...(extra.signal ? { signal: extra.signal } : {}),
   };
 }
 
-/** Renders progress: a bar on a terminal for resource steps and health, plain lines otherwise. */
-function progressRenderer(io: CliIo, quiet: boolean): { onProgress: (e: ProgressEvent) => void; stop: () => void } {
-  let bar: SingleBar | undefined;
-  const stop = () => {
-    bar?.stop();
-    bar = undefined;
-  };
-  const onProgress = (e: ProgressEvent) => {
-    if (quiet) return;
-    if (e.kind === "phase") {
-      stop();
-      io.stderr(`${e.message}\n`);
-    } else if (e.kind === "resource" && e.status !== "started") {
-      if (io.interactive && e.total) {
-        bar ??= new SingleBar({ format: "  resources [{bar}] {value}/{total} {step}", stream: process.stderr, hideCursor: true }, undefined);
-        if (!bar.isActive) bar.start(e.total, 0, { step: "" });
-        bar.update(e.done, { step: `${e.op} ${e.type}` });
-      } else io.stderr(`  ${e.status === "failed" ? "FAILED" : "done"} ${e.op} ${e.type} (${e.done}${e.total ? `/${e.total}` : ""})\n`);
-    } else if (e.kind === "health" && !e.healthy) {
-      // Unhealthy probes are routine while a node starts; only the final verdict matters.
-    } else if (e.kind === "health") {
-      if (!io.interactive) io.stderr(`  healthy ${e.url} (${e.healthyNodes}/${e.totalNodes})\n`);
-    } else if (e.kind === "log" && (e.severity === "warning" || e.severity === "error")) {
-      stop();
-      io.stderr(`  ${e.severity}: ${e.message}\n`);
-    }
-  };
-  return { onProgress, stop };
-}
-
-function addCommon(cmd: Command, withCloud: boolean): Command {
-  cmd
+function targetFlag(cmd: Command): Command {
+  return cmd
     .addOption(new Option("-t, --target <target>", "where the cluster runs").choices(["local", "gcp"]).default("local"))
-    .option("--json", "print the result as JSON on stdout")
-    .option("--state-dir <dir>", "local target: where state files live (default $DVIDCLOUD_HOME/local or ~/.dvidcloud/local)");
-  if (withCloud) {
-    cmd
-      .option("--project <id>", "gcp target: Google Cloud project id")
-      .option("--region <region>", "gcp target: region, e.g. us-central1")
-      .option("--zone <zone>", "gcp target: zone, e.g. us-central1-b");
-  }
-  return cmd;
+    .option("--json", "print the result as JSON on stdout");
 }
+
+function stateDirFlag(cmd: Command): Command {
+  return cmd.addOption(
+    new Option("--state-dir <dir>", "where state files, logs and default stores live (default $DVIDCLOUD_HOME/local or ~/.dvidcloud/local)").helpGroup(LOCAL_GROUP),
+  );
+}
+
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo = defaultIo, signal?: AbortSignal): Promise<number> {
   const program = new Command("dvidcloud")
     .description("Spin up, use and tear down DVID clusters for versioned 3D volumes (local or Google Cloud)")
+    .version(packageVersion(), "-V, --version", "print the version of dvidcloud")
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .showHelpAfterError("(run dvidcloud --help for usage)");
+    .showHelpAfterError("(run dvidcloud --help for usage)")
+    .addHelpText("after", EXIT_CODES_HELP);
   let exitCode: number = EXIT.ok;
+  const progressView = (options: Parameters<typeof createProgressView>[1] = {}) => createProgressView(io, options);
 
-  addCommon(program.command("up").argument("<name>", "cluster name ([a-z0-9-], starts with a letter)"), true)
-    .description("create a cluster and wait until every node is healthy")
-    .option("-n, --nodes <n>", "number of DVID nodes (1 writer + n-1 readers)", positiveInt, 3)
-    .option("--store-dir <dir>", "local target: the shared store directory")
-    .option("--source-ranges <cidrs>", "gcp target: comma-separated IPv4 CIDRs allowed to reach DVID (required; nothing is open to the world by default)")
-    .option("--machine-type <type>", "gcp target: machine type of every node (default e2-standard-4)")
-    .option("--image <ref>", "gcp target: DVID container image (must include the gbucket backend)")
-    .option("--timeout <ms>", "health wait budget in ms (default 15000 local, 600000 gcp)", positiveInt)
-    .action(async (name: string, flags: CommonFlags & { nodes: number; storeDir?: string; timeout?: number }) => {
-      const progress = progressRenderer(io, false);
+  const upCmd = targetFlag(program.command("up").argument("<name>", "cluster name (local: 1-40 of [a-z0-9-]; gcp: 1-20, starting with a letter)"))
+    .description("create a cluster and wait until every node is healthy (local: the nodes keep running after the command)")
+    .option("-n, --nodes <n>", "number of DVID nodes (1 writer + n-1 readers), 1-16", positiveInt, 3)
+    .option("--timeout <ms>", "health wait budget in ms, at least 1 (default 15000 local, 600000 gcp)", positiveInt);
+  stateDirFlag(upCmd)
+    .addOption(new Option("--store-dir <dir>", "the shared store directory (default <state-dir>/<name>/store)").helpGroup(LOCAL_GROUP))
+    .addOption(new Option("--project <id>", "Google Cloud project id (required)").helpGroup(GCP_GROUP))
+    .addOption(new Option("--source-ranges <cidrs>", "comma-separated IPv4 CIDRs allowed to reach DVID (required; nothing is open by default)").helpGroup(GCP_GROUP))
+    .addOption(new Option("--region <region>", "region, e.g. us-central1").helpGroup(GCP_GROUP))
+    .addOption(new Option("--zone <zone>", "zone, e.g. us-central1-b").helpGroup(GCP_GROUP))
+    .addOption(new Option("--machine-type <type>", "machine type of every node (default e2-standard-4)").helpGroup(GCP_GROUP))
+    .addOption(new Option("--image <ref>", "DVID container image (must include the gbucket backend)").helpGroup(GCP_GROUP))
+    .action(async (name: string, flags: Flags & { nodes: number; timeout?: number }) => {
+      checkTargetFlags("up", flags);
+      const progress = progressView();
       const options: UpOptions = {
         name,
         target: flags.target,
         nodes: flags.nodes,
-        ...(flags.timeout ? { healthTimeoutMs: flags.timeout } : {}),
-        local: { detached: true, ...(flags.stateDir ? { stateDir: flags.stateDir } : {}), ...(flags.storeDir ? { storeDir: flags.storeDir } : {}) },
-        ...(gcpOptions(flags) ? { gcp: gcpOptions(flags) } : {}),
+        ...(flags.timeout !== undefined ? { healthTimeoutMs: flags.timeout } : {}),
+        ...(flags.target === "local"
+          ? { local: { detached: true, ...(flags.stateDir ? { stateDir: flags.stateDir } : {}), ...(flags.storeDir ? { storeDir: flags.storeDir } : {}) } }
+          : { gcp: gcpSettings(flags) }),
         onProgress: progress.onProgress,
         ...(signal ? { signal } : {}),
       };
@@ -157,54 +180,86 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo, sig
       }
     });
 
-  addCommon(program.command("down").argument("<name>", "cluster name"), true)
-    .description("tear a cluster down (local: the store directory is kept)")
-    .action(async (name: string, flags: CommonFlags) => {
-      const progress = progressRenderer(io, Boolean(flags.json));
+  stateDirFlag(targetFlag(program.command("down").argument("<name>", "cluster name")))
+    .description("tear a cluster down (local: the store is kept unless --delete-data)")
+    .addOption(new Option("--delete-data", "also delete the cluster's store and logs (also when it is no longer running)").helpGroup(LOCAL_GROUP))
+    .action(async (name: string, flags: Flags) => {
+      checkTargetFlags("down", flags);
+      // The result line below says "is down"; the progress view leaves that phase out.
+      const progress = progressView({ quiet: Boolean(flags.json), hidePhases: ["stopped"] });
       try {
-        await down(name, targetOptions(flags, progress.onProgress, signal));
+        await down(name, { ...targetOptions(flags, { onProgress: progress.onProgress, signal }), ...(flags.deleteData ? { deleteData: true } : {}) });
       } finally {
         progress.stop();
       }
-      io.stdout(flags.json ? JSON.stringify({ name, target: flags.target, down: true }) + "\n" : `${name} is down\n`);
+      io.stdout(
+        flags.json
+          ? JSON.stringify({ name, target: flags.target, down: true, dataDeleted: Boolean(flags.deleteData) }) + "\n"
+          : `${name} is down${flags.deleteData ? "; its store and logs were deleted" : ""}\n`,
+      );
     });
 
-  addCommon(program.command("status").argument("<name>", "cluster name"), true)
-    .description("show a cluster's endpoints and probe every node's heartbeat")
-    .action(async (name: string, flags: CommonFlags) => {
-      const s = await status(name, targetOptions(flags, undefined, signal));
+  stateDirFlag(targetFlag(program.command("status").argument("<name>", "cluster name")))
+    .description("show a cluster's endpoints and probe every node's heartbeat (with its latency)")
+    .action(async (name: string, flags: Flags) => {
+      checkTargetFlags("status", flags);
+      const s = await status(name, targetOptions(flags, { signal }));
       if (flags.json) io.stdout(JSON.stringify(s, null, 2) + "\n");
       else {
         io.stdout(formatEndpoints(s.name, s.target, s.endpoints));
-        for (const h of s.health) io.stdout(`  ${h.healthy ? "healthy  " : "UNHEALTHY"} ${h.url}${h.error ? ` (${h.error})` : ""}\n`);
+        for (const h of s.health) {
+          const detail = h.healthy ? `${(h.latencyMs ?? 0).toFixed(1)} ms` : `(${h.error ?? "no answer"})`;
+          io.stdout(`  ${h.healthy ? "healthy  " : "UNHEALTHY"} ${h.url}  ${detail}\n`);
+        }
       }
       if (!s.healthy) exitCode = EXIT.unhealthy;
     });
 
-  addCommon(program.command("ls"), true)
-    .description("list the running clusters of a target")
-    .action(async (flags: CommonFlags) => {
-      const clusters = await list(targetOptions(flags, undefined, signal));
+  stateDirFlag(targetFlag(program.command("ls")))
+    .description("list the running clusters of a target (local: --stores lists the kept stores with their size)")
+    .addOption(new Option("--stores", "list the local stores on disk (kept after down) with their size").helpGroup(LOCAL_GROUP))
+    .action(async (flags: Flags) => {
+      checkTargetFlags("ls", flags);
+      if (flags.stores) {
+        const stores = await listStores(targetOptions(flags, { signal }));
+        if (flags.json) io.stdout(JSON.stringify(stores, null, 2) + "\n");
+        else if (stores.length === 0) io.stdout("no local stores\n");
+        else {
+          for (const s of stores) io.stdout(`${s.name.padEnd(24)} ${mib(s.bytes).padStart(12)}  ${(s.running ? "running" : "kept").padEnd(7)}  ${s.storeDir}\n`);
+        }
+        return;
+      }
+      const clusters = await list(targetOptions(flags, { signal }));
       if (flags.json) io.stdout(JSON.stringify(clusters, null, 2) + "\n");
       else if (clusters.length === 0) io.stdout(`no ${flags.target} clusters\n`);
       else for (const c of clusters) io.stdout(`${c.name.padEnd(24)} ${c.target.padEnd(6)} ${String(c.endpoints.nodes.length).padStart(2)} node(s)  writer ${c.endpoints.writer}\n`);
     });
 
-  program
-    .command("demo")
-    .description("the main job: a local cluster up, a volume written, read back, checked and versioned, then torn down")
-    .option("-n, --nodes <n>", "number of nodes", positiveInt, 3)
-    .option("--json", "print the summary as JSON on stdout")
-    .option("--state-dir <dir>", "where state files and the demo's store live")
-    .action(async (flags: { nodes: number; json?: boolean; stateDir?: string }) => {
-      const summary = await runDemo({
-        nodes: flags.nodes,
-        ...(flags.stateDir ? { local: { stateDir: flags.stateDir } } : {}),
-        log: flags.json ? undefined : (line) => io.stderr(`- ${line}\n`),
-        ...(signal ? { signal } : {}),
-      });
-      io.stdout(flags.json ? JSON.stringify(summary, null, 2) + "\n" : formatDemoSummary(summary) + "\n");
+  stateDirFlag(program.command("purge").argument("<name>", "cluster name").option("--json", "print the result as JSON on stdout"))
+    .description("delete a stopped local cluster's kept store and logs (refused while it runs)")
+    .action(async (name: string, flags: { json?: boolean; stateDir?: string }) => {
+      const options = flags.stateDir ? { local: { stateDir: flags.stateDir } } : {};
+      const kept = (await listStores(options)).find((s) => s.name === name);
+      await purge(name, options);
+      const out = { name, purged: true, storeDir: kept?.storeDir, bytes: kept?.bytes };
+      io.stdout(flags.json ? JSON.stringify(out) + "\n" : `${name}: deleted its store${kept ? ` (${mib(kept.bytes)} in ${kept.storeDir})` : ""} and logs\n`);
     });
+
+  stateDirFlag(
+    program
+      .command("demo")
+      .description("the main job: a local cluster up, a volume written, read back, checked and versioned, then torn down; leaves nothing behind")
+      .option("-n, --nodes <n>", "number of nodes, 1-16", positiveInt, 3)
+      .option("--json", "print the summary as JSON on stdout"),
+  ).action(async (flags: { nodes: number; json?: boolean; stateDir?: string }) => {
+    const summary = await runDemo({
+      nodes: flags.nodes,
+      ...(flags.stateDir ? { local: { stateDir: flags.stateDir } } : {}),
+      ...(flags.json ? {} : { log: (line: string) => io.stderr(`- ${line}\n`) }),
+      ...(signal ? { signal } : {}),
+    });
+    io.stdout(flags.json ? JSON.stringify(summary, null, 2) + "\n" : formatDemoSummary(summary) + "\n");
+  });
 
   try {
     await program.parseAsync(argv, { from: "user" });
@@ -215,14 +270,14 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo, sig
     }
     if (isDvidcloudError(err)) {
       io.stderr(`dvidcloud: ${err.message}\n`);
-      return CODE_EXIT[err.code] ?? EXIT.failed;
+      return EXIT_OF_CODE[err.code] ?? EXIT.failed;
     }
     io.stderr(`dvidcloud: ${err instanceof Error ? err.message : String(err)}\n`);
     return EXIT.failed;
   }
 }
 
-function formatEndpoints(name: string, target: string, e: { writer: string; readers: readonly string[]; loadBalancer?: string }): string {
+function formatEndpoints(name: string, target: string, e: ClusterEndpoints): string {
   return [
     `${name} (${target})`,
     `  writer  ${e.writer}`,
@@ -232,9 +287,16 @@ function formatEndpoints(name: string, target: string, e: { writer: string; read
   ].join("\n");
 }
 
-// Run when executed directly (tsx automation/cli.ts, bin/dvidcloud.js), not when imported by tests.
-if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+/**
+ * The command as a shell runs it (bin/dvidcloud.js): the first Ctrl-C (SIGINT) aborts the
+ * operation, whose nodes started so far are stopped, and the exit code is 130; a second one
+ * kills the process.
+ */
+export async function runFromShell(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort(new Error("interrupted (SIGINT)")));
-  process.exitCode = await runCli(process.argv.slice(2), defaultIo, controller.signal);
+  process.exitCode = await runCli(argv, defaultIo, controller.signal);
 }
+
+// Run when executed directly (tsx automation/cli.ts), not when imported by tests or bin/dvidcloud.js.
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) await runFromShell();

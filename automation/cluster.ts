@@ -1,9 +1,8 @@
 // The handle `up()` returns: endpoints, a health wait, a volume-client bound to the cluster, and
 // `down()`. The same handle for both targets.
 import { connect, type ConnectOptions, type DvidClient } from "../volume-client/index.js";
-import type { ClusterEndpoints } from "./endpoints.js";
+import type { ClusterEndpoints, Target } from "./cluster-types.js";
 import { waitForHealth, type HealthReport, type WaitForHealthOptions } from "./health.js";
-import type { Target } from "./options.js";
 
 export interface ClusterHandleInit {
   readonly name: string;

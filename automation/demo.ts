@@ -8,6 +8,9 @@ import type { UpOptions } from "./options.js";
 import type { ProgressEvent } from "./progress.js";
 import type { BoxZyx, Zyx } from "../volume-client/index.js";
 import { DvidcloudError } from "./errors.js";
+import { deleteLocalData } from "./local-stores.js";
+import { checkFunction, checkKeys, checkObject, describe, invalid } from "./option-checks.js";
+import { resolveUpOptions } from "./options.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -84,13 +87,31 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
-  const log = options.log ?? (() => {});
+const DEMO_KEYS = ["name", "nodes", "shapeZyx", "local", "log", "onProgress", "signal"];
+
+/** Checks every option before any work (the synthetic stack alone takes seconds to make). */
+function resolveDemoOptions(options: DemoOptions): { name: string; shape: Zyx; up: UpOptions; log: (line: string) => void } {
+  const where = "runDemo()";
+  checkObject(options, "options", where);
+  checkKeys(where, options, DEMO_KEYS);
   const shape: Zyx = options.shapeZyx ?? [128, 256, 256];
   if (!Array.isArray(shape) || shape.length !== 3 || !shape.every((n) => Number.isInteger(n) && n >= 64 && n <= 1024)) {
-    throw new DvidcloudError("INVALID_OPTION", `runDemo(): shapeZyx must be 3 integers between 64 and 1024; got ${JSON.stringify(shape)}`);
+    throw invalid(`${where}: shapeZyx must be 3 integers between 64 and 1024; got ${describe(shape)}`);
   }
   const name = options.name ?? `demo-${process.pid}`;
+  const up: UpOptions = { name, target: "local", nodes: options.nodes ?? 3, local: options.local, onProgress: options.onProgress, signal: options.signal };
+  resolveUpOptions(up); // name, nodes, local, onProgress and signal, as up() will check them
+  const log = checkFunction<(line: string) => void>(options.log, "log", where) ?? (() => {});
+  return { name, shape, up, log };
+}
+
+/**
+ * The main job. Leaves nothing behind: without `local.storeDir` the store lives in a temporary
+ * directory, and the cluster's folder under the state directory (logs, store record) is deleted
+ * at the end, whether the demo passed or failed. A `storeDir` given by the caller is kept.
+ */
+export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
+  const { name, shape, up: upOptions, log } = resolveDemoOptions(options);
   const timings: Record<string, number> = {};
   const checks: string[] = [];
   let bytesWritten = 0;
@@ -106,10 +127,17 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const stack = await time("makeData", async () => makeDemoStack(shape));
 
   const scratch = options.local?.storeDir ? undefined : await mkdtemp(join(tmpdir(), "dvidcloud-demo-"));
+  const cleanUp = async () => {
+    if (!scratch) return;
+    // The cluster's folder (logs, store record) and the temporary store; a cluster of the same
+    // name that is running (not ours) is refused by the launcher and left alone.
+    await deleteLocalData(name, options.local?.stateDir, "runDemo()").catch(() => false);
+    await rm(scratch, { recursive: true, force: true });
+  };
   const local = { ...options.local, ...(scratch ? { storeDir: join(scratch, "store") } : {}) };
   const cluster = await time("up", () =>
-    up({ name, target: "local", nodes: options.nodes ?? 3, local, onProgress: options.onProgress, signal: options.signal }).catch(async (err) => {
-      if (scratch) await rm(scratch, { recursive: true, force: true });
+    up({ ...upOptions, local }).catch(async (err) => {
+      await cleanUp();
       throw err;
     }),
   );
@@ -209,6 +237,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     return summary;
   } finally {
     await cluster.down();
-    if (scratch) await rm(scratch, { recursive: true, force: true });
+    await cleanUp();
   }
 }

@@ -8,7 +8,8 @@ export type DvidcloudErrorCode =
   | "UNKNOWN_TARGET" // target other than "local" or "gcp"
   // lifecycle
   | "CLUSTER_NOT_FOUND" // no running cluster of that name on that target
-  | "CLUSTER_EXISTS" // a cluster of that name is already running
+  | "CLUSTER_EXISTS" // up: a cluster of that name is already running
+  | "CLUSTER_RUNNING" // purge: the cluster whose store would be deleted is running
   | "CLUSTER_START_FAILED" // a node did not come up
   | "HEALTH_TIMEOUT" // not every node answered GET /api/heartbeat in time
   | "ABORTED" // the caller's AbortSignal fired

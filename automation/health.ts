@@ -4,7 +4,7 @@
 import http from "node:http";
 import https from "node:https";
 import { DvidcloudError } from "./errors.js";
-import { checkInteger, checkKeys, checkSignal, describe, invalid } from "./options.js";
+import { checkInteger, checkKeys, checkSignal, describe, invalid } from "./option-checks.js";
 import type { ProgressEvent } from "./progress.js";
 
 export interface WaitForHealthOptions {

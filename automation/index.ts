@@ -1,10 +1,11 @@
 export { up, down, status, list, withCluster, type ClusterStatus } from "./lifecycle.js";
+export { listStores, purge, type LocalStore } from "./local-stores.js";
 export { Cluster } from "./cluster.js";
 export { waitForHealth, probeHeartbeat, type WaitForHealthOptions, type HealthReport, type NodeHealth } from "./health.js";
-export type { ClusterEndpoints } from "./endpoints.js";
-export type { UpOptions, TargetOptions, LocalTargetOptions, Target } from "./options.js";
+export type { ClusterEndpoints, Target, TargetCluster } from "./cluster-types.js";
+export type { UpOptions, DownOptions, TargetOptions, LocalTargetOptions } from "./options.js";
 export type { ProgressEvent, Phase } from "./progress.js";
-export type { TargetCluster } from "./local-target.js";
 export { DvidcloudError, isDvidcloudError, type DvidcloudErrorCode } from "./errors.js";
 export { runDemo, type DemoOptions, type DemoSummary } from "./demo.js";
-export { runCli, EXIT, type CliIo } from "./cli.js";
+export { runCli, runFromShell, type CliIo } from "./cli-entry.js";
+export { EXIT } from "./exit-codes.js";

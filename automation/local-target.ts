@@ -8,30 +8,19 @@ import {
   stopLocalCluster,
   type LocalClusterState,
 } from "../local-dvid/index.js";
-import type { ClusterEndpoints } from "./endpoints.js";
+import { endpointsOf, type ClusterEndpoints, type StartedCluster, type TargetCluster } from "./cluster-types.js";
 import { DvidcloudError } from "./errors.js";
-import type { ResolvedUpOptions } from "./options.js";
-
-/** A running cluster as a target reports it. */
-export interface TargetCluster {
-  readonly name: string;
-  readonly target: "local" | "gcp";
-  readonly endpoints: ClusterEndpoints;
-  /** When it was started (ISO 8601), if the target knows. */
-  readonly createdAt?: string;
-  /** Target-specific facts: pids, ports and store directory (local); stack outputs (gcp). */
-  readonly details: Readonly<Record<string, unknown>>;
-}
+import { checkLocalName, type ResolvedUpOptions } from "./options.js";
+import type { TargetDriver } from "./target-driver.js";
 
 export function localEndpoints(state: LocalClusterState): ClusterEndpoints {
   const nodes = [...state.nodes].sort((a, b) => a.index - b.index);
   const writer = nodes.find((n) => n.role === "writer");
   if (!writer) throw new DvidcloudError("CLUSTER_NOT_FOUND", `local cluster "${state.name}" has no writer in its state file ${state.stateFile}`);
-  return {
-    writer: writer.url,
-    readers: nodes.filter((n) => n.role === "reader").map((n) => n.url),
-    nodes: nodes.map((n) => n.url),
-  };
+  return endpointsOf(
+    writer.url,
+    nodes.filter((n) => n !== writer).map((n) => n.url),
+  );
 }
 
 function fromState(state: LocalClusterState): TargetCluster {
@@ -49,8 +38,11 @@ function fromState(state: LocalClusterState): TargetCluster {
 }
 
 /** Starts the cluster; local-dvid's launcher returns once every node answers its heartbeat. */
-export async function localUp(opts: ResolvedUpOptions): Promise<TargetCluster & { stop(): Promise<void> }> {
-  opts.onProgress({ kind: "phase", phase: "starting", message: `starting ${opts.nodes} local-dvid node(s) for "${opts.name}"` });
+async function localUp(opts: ResolvedUpOptions): Promise<StartedCluster> {
+  // A running cluster of that name is refused before anything is started or announced. The
+  // launcher claims the name atomically all the same (two `up`s racing each other).
+  if (await findLocalCluster(opts.name, { stateDir: opts.local.stateDir })) throw clusterExists(opts.name);
+  opts.onProgress({ kind: "phase", phase: "starting", message: `starting ${opts.nodes} local-dvid node(s) for "${opts.name}"`, nodes: opts.nodes });
   try {
     const cluster = await startLocalCluster({
       name: opts.name,
@@ -64,35 +56,44 @@ export async function localUp(opts: ResolvedUpOptions): Promise<TargetCluster & 
     });
     return { ...fromState(cluster), stop: () => cluster.stop() };
   } catch (err) {
-    throw mapLocalError(err, opts.name);
+    throw toDvidcloudError(err, opts.name, opts.signal);
   }
 }
 
-export async function localFind(name: string, stateDir?: string): Promise<TargetCluster | undefined> {
-  const state = await findLocalCluster(name, { stateDir });
-  return state && fromState(state);
+function clusterExists(name: string, cause?: unknown): DvidcloudError {
+  return new DvidcloudError("CLUSTER_EXISTS", `a local cluster named "${name}" is already running; stop it first (dvidcloud down ${name})`, { cause });
 }
 
-export async function localList(stateDir?: string): Promise<TargetCluster[]> {
-  return (await listLocalClusters({ stateDir })).map(fromState);
-}
-
-/** Stops the named cluster from its state file; false when none is running. */
-export async function localDown(name: string, stateDir?: string): Promise<boolean> {
-  try {
-    return await stopLocalCluster(name, { stateDir });
-  } catch (err) {
-    throw mapLocalError(err, name);
+/** local-dvid's launcher errors as the automation codes; an aborted start is ABORTED whatever the launcher said. */
+function toDvidcloudError(err: unknown, name: string, signal?: AbortSignal): unknown {
+  if (signal?.aborted || isLocalDvidError(err, "ABORTED")) {
+    return new DvidcloudError("ABORTED", `up(): the start of local cluster "${name}" was aborted; the nodes started so far were stopped`, { cause: err });
   }
-}
-
-function mapLocalError(err: unknown, name: string): unknown {
-  if (isLocalDvidError(err, "CLUSTER_EXISTS")) {
-    return new DvidcloudError("CLUSTER_EXISTS", `a local cluster named "${name}" is already running; stop it first (dvidcloud down ${name})`, { cause: err });
-  }
-  if (isLocalDvidError(err, "CLUSTER_START_FAILED")) {
-    return new DvidcloudError("CLUSTER_START_FAILED", (err as Error).message, { cause: err });
-  }
-  if (isLocalDvidError(err, "INVALID_OPTION")) return new DvidcloudError("INVALID_OPTION", (err as Error).message, { cause: err });
+  if (isLocalDvidError(err, "CLUSTER_EXISTS")) return clusterExists(name, err);
+  if (isLocalDvidError(err, "CLUSTER_START_FAILED")) return new DvidcloudError("CLUSTER_START_FAILED", err.message, { cause: err });
+  if (isLocalDvidError(err, "INVALID_OPTION")) return new DvidcloudError("INVALID_OPTION", err.message, { cause: err });
   return err;
 }
+
+export const localDriver: TargetDriver = {
+  checkName: checkLocalName,
+  up: localUp,
+
+  /** Stops the named cluster from its state file; false when none is running. */
+  async down(name, options) {
+    try {
+      return await stopLocalCluster(name, { stateDir: options.local.stateDir });
+    } catch (err) {
+      throw toDvidcloudError(err, name);
+    }
+  },
+
+  async find(name, options) {
+    const state = await findLocalCluster(name, { stateDir: options.local.stateDir });
+    return state && fromState(state);
+  },
+
+  async list(options) {
+    return (await listLocalClusters({ stateDir: options.local.stateDir })).map(fromState);
+  },
+};

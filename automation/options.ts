@@ -1,10 +1,11 @@
 // The options of `up()` and the other lifecycle calls: one interface each, every field with its
-// default and unit, resolved and checked once (unknown keys rejected, the key named in the error).
+// default and unit, resolved and checked once, before any work starts (unknown keys and options
+// that do not apply to the chosen target are refused, the key named in the error).
+import { checkClusterName, isLocalDvidError } from "../local-dvid/index.js";
+import { TARGETS, type Target } from "./cluster-types.js";
 import { DvidcloudError } from "./errors.js";
+import { checkBoolean, checkFunction, checkInteger, checkKeys, checkObject, checkPath, checkSignal, describe, invalid } from "./option-checks.js";
 import type { ProgressEvent } from "./progress.js";
-
-export type Target = "local" | "gcp";
-export const TARGETS: readonly Target[] = ["local", "gcp"];
 
 /** Options of the local target (N local-dvid processes on 127.0.0.1 sharing one store directory). */
 export interface LocalTargetOptions {
@@ -23,7 +24,11 @@ export interface LocalTargetOptions {
 
 /** Options of `up()`. */
 export interface UpOptions {
-  /** Cluster name: 1 to 40 of [a-z0-9-], starting with a letter. Names the local state file or the Pulumi stack. */
+  /**
+   * Cluster name; names the local state file or the Pulumi stack. Local: the local-dvid rule
+   * (`checkClusterName`: 1 to 40 of [a-z0-9-]). gcp: at most 20 characters, starting with a
+   * letter and not ending with a hyphen, since it becomes GCE resource and bucket names.
+   */
   readonly name: string;
   /** Where the cluster runs. Default "local". */
   readonly target?: Target;
@@ -33,53 +38,36 @@ export interface UpOptions {
   readonly waitForHealth?: boolean;
   /** Budget for that wait, in ms. Default 15 000 (local) or 600 000 (gcp: a new load balancer takes minutes). */
   readonly healthTimeoutMs?: number;
-  /** Local target settings. */
+  /** Local target settings; refused on the gcp target. */
   readonly local?: LocalTargetOptions;
-  /** Google Cloud settings, passed to the Pulumi program's config (see infra/README.md). */
+  /** Google Cloud settings, passed to the Pulumi program's config (see infra/README.md); refused on the local target. */
   readonly gcp?: Readonly<Record<string, unknown>>;
   /** Progress of the long steps (node starts, Pulumi resource steps, health). */
   readonly onProgress?: (event: ProgressEvent) => void;
-  /** Cancels: local nodes started so far are stopped; Pulumi receives SIGINT. */
+  /** Cancels: local nodes started so far are stopped; Pulumi receives SIGINT. The call rejects with `ABORTED`. */
   readonly signal?: AbortSignal;
 }
 
-/** Options of `down()`, `status()` and `list()`. */
+/** Options of `status()`, `list()`, `purge()` and `listStores()`. */
 export interface TargetOptions {
   /** Default "local". */
   readonly target?: Target;
+  /** Local target: where the state files are. Refused on the gcp target. */
   readonly local?: Pick<LocalTargetOptions, "stateDir">;
+  /** gcp target: `backendUrl`, `secretsProvider`, `env` (cluster settings are accepted and ignored). Refused on the local target. */
   readonly gcp?: Readonly<Record<string, unknown>>;
   readonly onProgress?: (event: ProgressEvent) => void;
   readonly signal?: AbortSignal;
 }
 
-export const NAME_PATTERN = /^[a-z][a-z0-9-]{0,39}$/;
-
-export function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (value === null || typeof value !== "object") return String(value);
-  try {
-    return JSON.stringify(value);
-  } catch {
-    return Object.prototype.toString.call(value);
-  }
-}
-
-export function invalid(message: string): DvidcloudError {
-  return new DvidcloudError("INVALID_OPTION", message);
-}
-
-export function checkKeys(where: string, value: object, known: readonly string[]): void {
-  for (const key of Object.keys(value)) {
-    if (!known.includes(key)) throw invalid(`${where}: unknown option "${key}"; known options are ${known.join(", ")}`);
-  }
-}
-
-export function checkName(name: unknown, where: string): string {
-  if (typeof name !== "string" || !NAME_PATTERN.test(name)) {
-    throw invalid(`${where}: name must be 1 to 40 characters of [a-z0-9-] starting with a letter; got ${describe(name)}`);
-  }
-  return name;
+/** Options of `down()`. */
+export interface DownOptions extends TargetOptions {
+  /**
+   * Local target: also delete the cluster's store and logs (by default the store is kept, as a
+   * bucket would be; `listStores()` shows what is kept), also when the cluster no longer runs.
+   * Default false. Refused on gcp, where the bucket's fate is a cluster setting given to `up`.
+   */
+  readonly deleteData?: boolean;
 }
 
 export function checkTarget(target: unknown, where: string): Target {
@@ -90,18 +78,25 @@ export function checkTarget(target: unknown, where: string): Target {
   return target as Target;
 }
 
-export function checkSignal(signal: unknown, where: string): AbortSignal | undefined {
-  if (signal === undefined) return undefined;
-  if (!(signal instanceof AbortSignal)) throw invalid(`${where}: signal must be an AbortSignal; got ${describe(signal)}`);
-  return signal;
+/**
+ * The local target's cluster name: local-dvid's rule (`checkClusterName`), the one definition,
+ * with `where` added. The gcp rule is checked in the gcp path (automation/gcp/stack-naming.ts).
+ */
+export function checkLocalName(name: unknown, where: string): string {
+  try {
+    return checkClusterName(name);
+  } catch (err) {
+    if (isLocalDvidError(err)) throw invalid(`${where}: ${err.message}`, err);
+    throw err;
+  }
 }
 
-export function checkInteger(value: unknown, key: string, min: number, max: number, fallback: number, where: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw invalid(`${where}: ${key} must be an integer between ${min} and ${max}; got ${describe(value)}`);
+/** Refuses the settings of the other target: they would be silently ignored otherwise. */
+function checkApplicable(options: { local?: unknown; gcp?: unknown }, target: Target, where: string): void {
+  const other = target === "local" ? "gcp" : "local";
+  if (options[other] !== undefined) {
+    throw invalid(`${where}: option "${other}" applies only to target "${other}", and the target is "${target}"; got ${other}: ${describe(options[other])}`);
   }
-  return value;
 }
 
 export interface ResolvedUpOptions {
@@ -119,39 +114,61 @@ export interface ResolvedUpOptions {
 const UP_KEYS = ["name", "target", "nodes", "waitForHealth", "healthTimeoutMs", "local", "gcp", "onProgress", "signal"];
 const LOCAL_KEYS = ["stateDir", "storeDir", "readersReadonly", "detached"];
 
+/**
+ * Checks and resolves `up()`'s options. The local name is checked here; a gcp cluster's name and
+ * settings are checked by the gcp driver, still before any work (automation/gcp/options.ts).
+ */
 export function resolveUpOptions(options: UpOptions): ResolvedUpOptions {
   const where = "up()";
   if (options === null || typeof options !== "object") throw invalid(`${where}: options must be an object with at least a name; got ${describe(options)}`);
   checkKeys(where, options, UP_KEYS);
   const target = checkTarget(options.target, where);
-  if (options.waitForHealth !== undefined && typeof options.waitForHealth !== "boolean") {
-    throw invalid(`${where}: waitForHealth must be a boolean; got ${describe(options.waitForHealth)}`);
-  }
-  if (options.onProgress !== undefined && typeof options.onProgress !== "function") {
-    throw invalid(`${where}: onProgress must be a function; got ${describe(options.onProgress)}`);
-  }
-  const local = options.local ?? {};
-  if (typeof local !== "object" || local === null) throw invalid(`${where}: local must be an object; got ${describe(local)}`);
+  checkApplicable(options, target, where);
+  const local = checkObject(options.local ?? {}, "local", where) as LocalTargetOptions;
   checkKeys(`${where} local`, local, LOCAL_KEYS);
-  for (const key of ["stateDir", "storeDir"] as const) {
-    if (local[key] !== undefined && (typeof local[key] !== "string" || local[key] === "")) {
-      throw invalid(`${where}: local.${key} must be a non-empty path; got ${describe(local[key])}`);
-    }
-  }
-  for (const key of ["readersReadonly", "detached"] as const) {
-    if (local[key] !== undefined && typeof local[key] !== "boolean") throw invalid(`${where}: local.${key} must be a boolean; got ${describe(local[key])}`);
-  }
-  const gcp = options.gcp ?? {};
-  if (typeof gcp !== "object" || gcp === null) throw invalid(`${where}: gcp must be an object; got ${describe(gcp)}`);
+  checkPath(local.stateDir, "local.stateDir", where);
+  checkPath(local.storeDir, "local.storeDir", where);
+  checkBoolean(local.readersReadonly, "local.readersReadonly", true, where);
+  checkBoolean(local.detached, "local.detached", false, where);
+  const gcp = checkObject(options.gcp ?? {}, "gcp", where);
   return {
-    name: checkName(options.name, where),
+    name: target === "local" ? checkLocalName(options.name, where) : (options.name as string),
     target,
     nodes: checkInteger(options.nodes, "nodes", 1, 16, 3, where),
-    waitForHealth: options.waitForHealth ?? true,
+    waitForHealth: checkBoolean(options.waitForHealth, "waitForHealth", true, where),
     healthTimeoutMs: checkInteger(options.healthTimeoutMs, "healthTimeoutMs", 1, 3_600_000, target === "gcp" ? 600_000 : 15_000, where),
     local,
     gcp,
-    onProgress: options.onProgress ?? (() => {}),
+    onProgress: checkFunction<(event: ProgressEvent) => void>(options.onProgress, "onProgress", where) ?? (() => {}),
+    signal: checkSignal(options.signal, where),
+  };
+}
+
+/** What every target's down, find and list calls receive. */
+export interface ResolvedTargetOptions {
+  readonly target: Target;
+  readonly local: { readonly stateDir?: string };
+  readonly gcp: Readonly<Record<string, unknown>>;
+  readonly onProgress: (event: ProgressEvent) => void;
+  readonly signal?: AbortSignal;
+}
+
+const TARGET_KEYS = ["target", "local", "gcp", "onProgress", "signal"];
+
+/** Checks the options of down, status, list, purge and listStores; `extraKeys` are the call's own. */
+export function resolveTargetOptions(options: TargetOptions, where: string, extraKeys: readonly string[] = []): ResolvedTargetOptions {
+  checkObject(options, "options", where);
+  checkKeys(where, options, [...TARGET_KEYS, ...extraKeys]);
+  const target = checkTarget(options.target, where);
+  checkApplicable(options, target, where);
+  const local = checkObject(options.local ?? {}, "local", where) as { stateDir?: string };
+  checkKeys(`${where} local`, local, ["stateDir"]);
+  checkPath(local.stateDir, "local.stateDir", where);
+  return {
+    target,
+    local,
+    gcp: checkObject(options.gcp ?? {}, "gcp", where),
+    onProgress: checkFunction<(event: ProgressEvent) => void>(options.onProgress, "onProgress", where) ?? (() => {}),
     signal: checkSignal(options.signal, where),
   };
 }

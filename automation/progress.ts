@@ -3,7 +3,13 @@
 
 export type ProgressEvent =
   /** A step of the lifecycle began. */
-  | { readonly kind: "phase"; readonly phase: Phase; readonly message: string }
+  | {
+      readonly kind: "phase";
+      readonly phase: Phase;
+      readonly message: string;
+      /** How many nodes the step concerns (local "starting", "waiting-for-health"), for a progress bar. */
+      readonly nodes?: number;
+    }
   /** One node answered (or not) its health probe. */
   | { readonly kind: "health"; readonly url: string; readonly healthy: boolean; readonly healthyNodes: number; readonly totalNodes: number }
   /** A cloud resource step (gcp target; from Pulumi's engine events). */

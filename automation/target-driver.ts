@@ -1,21 +1,17 @@
-// What a target must do; `local-target.ts` and `gcp-target.ts` each provide one.
-import type { TargetCluster } from "./local-target.js";
-import type { ResolvedUpOptions } from "./options.js";
-import type { ProgressEvent } from "./progress.js";
-
-export interface DriverCallOptions {
-  readonly local?: { readonly stateDir?: string };
-  readonly gcp?: Readonly<Record<string, unknown>>;
-  readonly onProgress: (event: ProgressEvent) => void;
-  readonly signal?: AbortSignal;
-}
+// What a target must do; `local-target.ts` and `gcp-target.ts` each provide one. The lifecycle
+// resolves the options once and hands them to the driver; a driver checks what only it knows
+// (a gcp cluster's name and settings) before it does any work.
+import type { StartedCluster, TargetCluster } from "./cluster-types.js";
+import type { ResolvedTargetOptions, ResolvedUpOptions } from "./options.js";
 
 export interface TargetDriver {
+  /** The target's cluster-name rule; throws INVALID_OPTION naming `where`. */
+  checkName(name: unknown, where: string): string;
   /** Creates the cluster and returns once it is up (local: every node answers its heartbeat). */
-  up(options: ResolvedUpOptions): Promise<TargetCluster & { stop(): Promise<void> }>;
+  up(options: ResolvedUpOptions): Promise<StartedCluster>;
   /** Tears the named cluster down; false when there was none. */
-  down(name: string, options: DriverCallOptions): Promise<boolean>;
+  down(name: string, options: ResolvedTargetOptions): Promise<boolean>;
   /** The named cluster, or undefined. */
-  find(name: string, options: DriverCallOptions): Promise<TargetCluster | undefined>;
-  list(options: DriverCallOptions): Promise<TargetCluster[]>;
+  find(name: string, options: ResolvedTargetOptions): Promise<TargetCluster | undefined>;
+  list(options: ResolvedTargetOptions): Promise<TargetCluster[]>;
 }

@@ -1,8 +1,6 @@
 // Deterministic test volumes: every voxel's value is a hash of its coordinates, so a read-back
 // check catches misplaced blocks, swapped axes and stale versions, not just wrong lengths.
-import type { Dtype, VoxelArray } from "../volume-client/wire/dtype.js";
-import { DTYPES } from "../volume-client/wire/dtype.js";
-import type { BoxZyx, Zyx } from "../volume-client/wire/geometry.js";
+import { DTYPES, type BoxZyx, type Dtype, type VoxelArray, type Zyx } from "../volume-client/index.js";
 
 /** The value stored at global voxel (z, y, x) for generation `seed`. */
 export function voxelValue(z: number, y: number, x: number, seed: number): number {

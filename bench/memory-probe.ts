@@ -8,9 +8,7 @@
 // the sources) peaks higher than many operations, and getrusage's maxRSS cannot be reset.
 import { readFileSync, writeFileSync } from "node:fs";
 import ndarray from "ndarray";
-import { connect } from "../volume-client/index.js";
-import { DTYPES, type Dtype } from "../volume-client/wire/dtype.js";
-import type { BoxZyx } from "../volume-client/wire/geometry.js";
+import { connect, DTYPES, type BoxZyx, type Dtype } from "../volume-client/index.js";
 import { makeVolume } from "./data.js";
 import { createZarrVolume, zarrRead, zarrWrite } from "./zarr-baseline.js";
 import { open as zarrOpen, root as zarrRoot } from "zarrita";

@@ -1,19 +1,19 @@
-// `npm run bench [-- --quick] [-- --out FILE] [-- --reps N]`: throughput of dvidcloud's
-// volume-client against 1- and 3-node local clusters, in the same run as the baselines a user
-// would otherwise pick (zarrita.js on local files) and the limits of this machine (node:http on
-// loopback, a buffer copy). Every read is checked against what was written.
+// `npm run bench [-- --quick] [-- --out FILE] [-- --reps N] [-- --only import]`: throughput of
+// dvidcloud's volume-client against 1- and 3-node local clusters, in the same run as the baselines
+// a user would otherwise pick (zarrita.js on local files) and the limits of this machine
+// (node:http on loopback, a buffer copy), and what importing `dvidcloud/automation` costs a local
+// user. Every read is checked against what was written. `--only import` runs the import section
+// alone (about 20 s).
 import { execFileSync } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { mkdtemp, rm } from "node:fs/promises";
 import ndarray from "ndarray";
 import { up, type Cluster } from "../automation/index.js";
-import type { DvidClient, Volume } from "../volume-client/index.js";
-import { DTYPES, type Dtype, type VoxelArray } from "../volume-client/wire/dtype.js";
-import type { BoxZyx, Zyx } from "../volume-client/wire/geometry.js";
-import { tsxNodeArgs } from "../local-dvid/cluster-tsx.js";
+import { benchImportCost, IMPORT_TARGET_RATIO, type ImportCost } from "./import-cost.js";
+import { DTYPES, type BoxZyx, type DvidClient, type Dtype, type Volume, type VoxelArray, type Zyx } from "../volume-client/index.js";
 import { firstMismatch, makeVolume, shapeOf } from "./data.js";
 import { bufferCopy, loopbackGet, loopbackPost, startLoopbackServer } from "./loopback.js";
 import { mbPerSecond, median, repeat, type Timing } from "./stats.js";
@@ -27,13 +27,20 @@ interface BenchOptions {
   out: string;
   reps: number;
   memory: boolean;
+  /** Run one section alone. */
+  only?: "import";
 }
 
 function parseArgs(argv: string[]): BenchOptions {
-  const opts: BenchOptions = { quick: false, out: "bench/results.json", reps: 5, memory: true };
+  const opts: BenchOptions = { quick: false, out: "", reps: 5, memory: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--quick") opts.quick = true;
+    else if (a === "--only") {
+      const section = argv[++i];
+      if (section !== "import") fail(`--only takes the section to run alone: import; got ${JSON.stringify(section)}`);
+      opts.only = section;
+    }
     else if (a === "--no-memory") opts.memory = false;
     else if (a === "--out") opts.out = argv[++i] ?? fail("--out needs a file path");
     else if (a === "--reps") {
@@ -41,10 +48,12 @@ function parseArgs(argv: string[]): BenchOptions {
       if (!Number.isInteger(n) || n < 5 || n > 50) fail(`--reps must be an integer from 5 to 50; got ${argv[i]}`);
       opts.reps = n;
     } else if (a === "--help" || a === "-h") {
-      console.log("usage: npm run bench [-- --quick] [--out FILE] [--reps N (>= 5)] [--no-memory]");
+      console.log("usage: npm run bench [-- --quick] [--out FILE] [--reps N (>= 5)] [--no-memory] [--only import]");
       process.exit(0);
-    } else fail(`unknown argument ${JSON.stringify(a)}; expected --quick, --out FILE, --reps N, --no-memory`);
+    } else fail(`unknown argument ${JSON.stringify(a)}; expected --quick, --out FILE, --reps N, --no-memory, --only import`);
   }
+  // A section run alone does not overwrite the results of a whole run.
+  opts.out ||= opts.only ? `bench/results-${opts.only}.json` : "bench/results.json";
   return opts;
 }
 
@@ -155,7 +164,7 @@ const memoryRows: MemoryRow[] = [];
 
 function probeMemory(system: "dvidcloud" | "zarrita", op: "read" | "write" | "write-nonaligned", dtype: Dtype, box: BoxZyx, extra: Record<string, unknown>): void {
   const script = fileURLToPath(new URL("./memory-probe.ts", import.meta.url));
-  const out = execFileSync(process.execPath, ["--expose-gc", ...tsxNodeArgs(script, [JSON.stringify({ system, op, dtype, box, seed: 3, ...extra })])], {
+  const out = execFileSync(process.execPath, ["--expose-gc", "--import", "tsx", script, JSON.stringify({ system, op, dtype, box, seed: 3, ...extra })], {
     encoding: "utf8",
     maxBuffer: 1 << 20,
   });
@@ -301,6 +310,41 @@ function find(system: string, op: Row["op"], dtype: Row["dtype"]): Row | undefin
   return rows.find((r) => r.system === system && r.op === op && r.dtype === dtype);
 }
 
+function importTargets(cost: ImportCost): TargetCheck[] {
+  return [
+    { target: "import time of dvidcloud/automation used locally vs volume-client + local-dvid (x)", value: cost.timeRatio, goal: `<= ${IMPORT_TARGET_RATIO}x`, met: cost.timeRatio <= IMPORT_TARGET_RATIO },
+    { target: "import RSS of dvidcloud/automation used locally vs volume-client + local-dvid (x)", value: cost.rssRatio, goal: `<= ${IMPORT_TARGET_RATIO}x`, met: cost.rssRatio <= IMPORT_TARGET_RATIO },
+  ];
+}
+
+function printTargets(targets: TargetCheck[]): void {
+  for (const t of targets) console.log(`  ${t.met ? "met   " : "MISSED"} ${t.target}: ${Number.isFinite(t.value) ? t.value.toFixed(2) : "n/a"} (goal ${t.goal})`);
+}
+
+async function writeResults(opts: BenchOptions, results: Record<string, unknown>): Promise<void> {
+  const out = resolve(opts.out);
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(
+    out,
+    JSON.stringify(
+      { date: new Date().toISOString(), mode: opts.only ? `only-${opts.only}` : opts.quick ? "quick" : "full", reps: opts.reps, node: process.version, cpus: cpus().length, ...results },
+      null,
+      2,
+    ) + "\n",
+  );
+  console.log(`results written to ${out}`);
+}
+
+/** `--only import`: the import section alone. */
+async function mainImportOnly(opts: BenchOptions): Promise<void> {
+  const started = performance.now();
+  console.log(`dvidcloud bench: import cost only (${opts.reps} fresh processes per set after 1 warm-up)`);
+  const importCost = await benchImportCost(opts.reps);
+  const elapsedS = (performance.now() - started) / 1000;
+  console.log(`\nbench finished in ${elapsedS.toFixed(0)} s`);
+  await writeResults(opts, { elapsedS, importCost, targets: importTargets(importCost) });
+}
+
 function ratiosAndTargets(loads: Workload[], lifecycle: Awaited<ReturnType<typeof benchLifecycle>>): TargetCheck[] {
   const get = find("loopback", "loopback-get", "bytes");
   const post = find("loopback", "loopback-post", "bytes");
@@ -350,6 +394,7 @@ function printTable(): void {
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.only === "import") return mainImportOnly(opts);
   const started = performance.now();
   const loads = workloads(opts.quick);
   const scratch = await mkdtemp(join(tmpdir(), "dvidcloud-bench-"));
@@ -400,39 +445,20 @@ async function main(): Promise<void> {
     console.log("\ncluster lifecycle (3 nodes)");
     const lifecycle = await benchLifecycle(opts, scratch);
 
-    const targets = ratiosAndTargets(loads, lifecycle);
+    console.log("\nimport cost (a fresh process per import)");
+    const importCost = await benchImportCost(opts.reps);
+
+    const targets = [...ratiosAndTargets(loads, lifecycle), ...importTargets(importCost)];
     printTable();
     console.log(
       opts.quick
         ? "\ntargets (ratios from this run; quick mode moves 8x smaller volumes in a few ms each, so these ratios are a smoke check: the targets are defined for the full run)"
         : "\ntargets (ratios from this run)",
     );
-    for (const t of targets) console.log(`  ${t.met ? "met   " : "MISSED"} ${t.target}: ${Number.isFinite(t.value) ? t.value.toFixed(2) : "n/a"} (goal ${t.goal})`);
+    printTargets(targets);
     const elapsedS = (performance.now() - started) / 1000;
     console.log(`\nbench finished in ${elapsedS.toFixed(0)} s`);
-
-    const out = resolve(opts.out);
-    await mkdir(dirname(out), { recursive: true });
-    await writeFile(
-      out,
-      JSON.stringify(
-        {
-          date: new Date().toISOString(),
-          mode: opts.quick ? "quick" : "full",
-          reps: opts.reps,
-          node: process.version,
-          cpus: (await import("node:os")).cpus().length,
-          elapsedS,
-          rows,
-          memory: memoryRows,
-          lifecycle,
-          targets,
-        },
-        null,
-        2,
-      ) + "\n",
-    );
-    console.log(`results written to ${out}`);
+    await writeResults(opts, { elapsedS, rows, memory: memoryRows, lifecycle, importCost, targets });
   } finally {
     for (const c of clusters) await c.down().catch(() => {});
     await rm(scratch, { recursive: true, force: true });

@@ -3,8 +3,7 @@
 import * as zarr from "zarrita";
 import FileSystemStore from "@zarrita/storage/fs";
 import { rm } from "node:fs/promises";
-import type { Dtype, VoxelArray } from "../volume-client/wire/dtype.js";
-import type { BoxZyx, Zyx } from "../volume-client/wire/geometry.js";
+import type { BoxZyx, Dtype, VoxelArray, Zyx } from "../volume-client/index.js";
 
 type ZarrArray = zarr.Array<zarr.DataType, FileSystemStore>;
 

@@ -3,7 +3,5 @@
 import { register } from "tsx/esm/api";
 
 register();
-const { runCli } = await import("../automation/cli.ts");
-const controller = new AbortController();
-process.once("SIGINT", () => controller.abort(new Error("interrupted (SIGINT)")));
-process.exitCode = await runCli(process.argv.slice(2), undefined, controller.signal);
+const { runFromShell } = await import("../automation/index.ts");
+await runFromShell(process.argv.slice(2));

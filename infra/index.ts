@@ -55,5 +55,5 @@ export {
   planArmorRules,
   type ArmorRulePlan,
 } from "./plan/access-rules.js";
-export { parseIpv4Cidr, RESERVED_PORTS } from "./plan/validation.js";
+export { parseIpv4Cidr, RESERVED_PORTS, validateClusterName } from "./plan/validation.js";
 export { InfraError, isInfraError, type InfraErrorCode } from "./errors.js";

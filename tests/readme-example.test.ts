@@ -4,7 +4,6 @@ import { describe, expect, it } from "@jest/globals";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { tsxNodeArgs } from "../local-dvid/cluster-tsx.js";
 import { createTempDir, removeTempDir } from "./helpers/temp-dir.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -19,7 +18,7 @@ describe("README quick example", () => {
   it("runs as written and prints what its comments promise", async () => {
     const home = await createTempDir("readme");
     try {
-      const r = spawnSync(process.execPath, tsxNodeArgs(example), { cwd: root, encoding: "utf8", timeout: 60_000, env: { ...process.env, DVIDCLOUD_HOME: home } });
+      const r = spawnSync(process.execPath, ["--import", "tsx", example], { cwd: root, encoding: "utf8", timeout: 60_000, env: { ...process.env, DVIDCLOUD_HOME: home } });
       expect(r.stderr).toBe("");
       expect(r.status).toBe(0);
       const lines = r.stdout.trim().split("\n");

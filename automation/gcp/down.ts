@@ -1,5 +1,6 @@
 import { automation } from "@pulumi/pulumi";
-import { checkOptionKeys, COMMON_KEYS, resolveCommonOptions, type GcpCommonOptions } from "./options.js";
+import { checkKeys } from "../option-checks.js";
+import { COMMON_KEYS, resolveCommonOptions, type GcpCommonOptions } from "./options.js";
 import { preflight } from "./preflight.js";
 import { createEngineEventMapper } from "./progress.js";
 import { toDvidcloudError } from "./pulumi-errors.js";
@@ -20,10 +21,10 @@ export interface GcpDownResult {
 }
 
 /**
- * Destroys every resource of the cluster (`pulumi destroy`), then removes its stack. A bucket
- * that still holds data is only deleted when the cluster was created with forceDestroy; otherwise
- * the destroy fails on it (PULUMI_FAILED) and the stack is kept, with the bucket, for a retry.
- * A missing cluster rejects with STACK_NOT_FOUND.
+ * Destroys every resource of the cluster (`pulumi destroy`), then removes its stack. The bucket
+ * and the data in it are kept (Pulumi forgets it) unless the cluster was created with
+ * `deleteData: true`; an attached `bucket` is never deleted (infra/README.md). A missing cluster
+ * rejects with STACK_NOT_FOUND.
  */
 export async function gcpDown(name: string, options: GcpDownOptions = {}): Promise<GcpDownResult> {
   const where = "gcpDown()";
@@ -31,7 +32,7 @@ export async function gcpDown(name: string, options: GcpDownOptions = {}): Promi
     where,
     options,
     () => {
-      checkOptionKeys(where, options ?? {}, [...COMMON_KEYS, "keepStack"]);
+      checkKeys(where, options ?? {}, [...COMMON_KEYS, "keepStack"]);
       const common = resolveCommonOptions(where, options ?? {});
       stackNameFor(name, where);
       return common;

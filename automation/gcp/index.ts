@@ -12,6 +12,7 @@ export {
 export { chooseBackend, dvidcloudHome, fileBackendDir, requirePassphrase, type BackendChoice } from "./backend.js";
 export {
   resolveGcpUpOptions,
+  COMMON_KEYS,
   resolveCommonOptions,
   type GcpCommonOptions,
   type GcpUpOptions,

@@ -3,9 +3,8 @@
  * setting validated by the infra program's own rules (so nothing is sent to Pulumi that the
  * program would refuse), the key named in every error.
  */
-import { isInfraError } from "../../infra/errors.js";
-import { CLUSTER_KEYS, resolveClusterSettings, type ClusterInput, type ClusterSettings } from "../../infra/plan/cluster-settings.js";
-import { DvidcloudError } from "../errors.js";
+import { CLUSTER_KEYS, isInfraError, resolveClusterSettings, type ClusterInput, type ClusterSettings } from "../../infra/index.js";
+import { checkFunction, checkKeys, checkSignal, describe, invalid } from "../option-checks.js";
 import { chooseBackend, type BackendChoice } from "./backend.js";
 import type { GcpProgressEvent } from "./progress.js";
 
@@ -53,40 +52,19 @@ export interface ResolvedGcpUpOptions extends ResolvedCommonOptions {
 
 export const COMMON_KEYS = ["backendUrl", "secretsProvider", "env", "onProgress", "signal"] as const;
 
-function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "function") return "a function";
-  if (value === null || typeof value !== "object") return String(value);
-  return Object.prototype.toString.call(value);
-}
-
-function invalid(where: string, message: string, cause?: unknown): DvidcloudError {
-  return new DvidcloudError("INVALID_OPTION", `${where}: ${message}`, cause === undefined ? undefined : { cause });
-}
-
-export function checkOptionKeys(where: string, options: object, known: readonly string[]): void {
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw invalid(where, `unknown option "${key}"; known options are ${known.join(", ")}`);
-  }
-}
-
 export function resolveCommonOptions(where: string, options: GcpCommonOptions): ResolvedCommonOptions {
   const { backendUrl, secretsProvider, env, onProgress, signal } = options;
   if (backendUrl !== undefined && (typeof backendUrl !== "string" || !/^[a-z][a-z0-9+.-]*:\/\/./.test(backendUrl))) {
-    throw invalid(where, `backendUrl must be a URL such as file:///path, gs://bucket or https://api.pulumi.com; got ${describe(backendUrl)}`);
+    throw invalid(`${where}: backendUrl must be a URL such as file:///path, gs://bucket or https://api.pulumi.com; got ${describe(backendUrl)}`);
   }
   if (secretsProvider !== undefined && (typeof secretsProvider !== "string" || secretsProvider === "")) {
-    throw invalid(where, `secretsProvider must be "passphrase" or a KMS URL such as gcpkms://…; got ${describe(secretsProvider)}`);
+    throw invalid(`${where}: secretsProvider must be "passphrase" or a KMS URL such as gcpkms://…; got ${describe(secretsProvider)}`);
   }
   if (env !== undefined && (env === null || typeof env !== "object")) {
-    throw invalid(where, `env must be an object of environment variables; got ${describe(env)}`);
+    throw invalid(`${where}: env must be an object of environment variables; got ${describe(env)}`);
   }
-  if (onProgress !== undefined && typeof onProgress !== "function") {
-    throw invalid(where, `onProgress must be a function; got ${describe(onProgress)}`);
-  }
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw invalid(where, `signal must be an AbortSignal; got ${describe(signal)}`);
-  }
+  checkFunction(onProgress, "onProgress", where);
+  checkSignal(signal, where);
   const resolvedEnv = env ?? process.env;
   return {
     backend: chooseBackend({ backendUrl, secretsProvider, env: resolvedEnv }),
@@ -97,12 +75,12 @@ export function resolveCommonOptions(where: string, options: GcpCommonOptions): 
   };
 }
 
-export function resolveGcpUpOptions(options: GcpUpOptions): ResolvedGcpUpOptions {
-  const where = "gcpUp()";
+/** `where` names the caller in errors: "gcpUp()", or "up()" when the lifecycle checks them first. */
+export function resolveGcpUpOptions(options: GcpUpOptions, where = "gcpUp()"): ResolvedGcpUpOptions {
   if (options === null || typeof options !== "object") {
-    throw invalid(where, `options must be an object with at least name, project and sourceRanges; got ${describe(options)}`);
+    throw invalid(`${where}: options must be an object with at least name, project and sourceRanges; got ${describe(options)}`);
   }
-  checkOptionKeys(where, options, [...CLUSTER_KEYS, ...COMMON_KEYS]);
+  checkKeys(where, options, [...CLUSTER_KEYS, ...COMMON_KEYS]);
   const common = resolveCommonOptions(where, options);
   const input: ClusterInput = {};
   for (const key of CLUSTER_KEYS) {
@@ -113,7 +91,7 @@ export function resolveGcpUpOptions(options: GcpUpOptions): ResolvedGcpUpOptions
   try {
     settings = resolveClusterSettings(input);
   } catch (err) {
-    if (isInfraError(err)) throw invalid(where, err.message, err);
+    if (isInfraError(err)) throw invalid(`${where}: ${err.message}`, err);
     throw err;
   }
   return { ...common, settings };

@@ -3,7 +3,7 @@
  * (infra/config.ts), so `gcpUp()` and `pulumi up` go through the same validation and code. Pure.
  */
 import type { automation } from "@pulumi/pulumi";
-import { CLUSTER_KEYS, type ClusterSettings } from "../../infra/plan/cluster-settings.js";
+import { CLUSTER_KEYS, type ClusterSettings } from "../../infra/index.js";
 import { PULUMI_PROJECT } from "./stack-naming.js";
 
 function configText(value: ClusterSettings[keyof ClusterSettings]): string {

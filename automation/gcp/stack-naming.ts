@@ -1,16 +1,18 @@
 /**
  * One Pulumi stack per cluster, in one Pulumi project. Pure.
  */
-import { isInfraError } from "../../infra/errors.js";
-import { validateClusterName } from "../../infra/plan/validation.js";
+import { isInfraError, validateClusterName } from "../../infra/index.js";
 import { DvidcloudError } from "../errors.js";
 
 /** The Pulumi project every gcp cluster stack belongs to (also the config namespace). */
 export const PULUMI_PROJECT = "dvidcloud";
 
 /**
- * The stack of a cluster is named after it. The name rules are the infra program's (they become
- * GCE resource names and service-account ids), so they are checked here too, before Pulumi runs.
+ * The stack of a cluster is named after it. The gcp name rule is the infra program's and applies
+ * only here: at most 20 characters of [a-z0-9-], starting with a letter and not ending with a
+ * hyphen, and no "goog" prefix nor "google" inside, because the name becomes GCE resource names,
+ * service-account ids and the bucket name. (The local target's rule is local-dvid's
+ * `checkClusterName`.) Checked before Pulumi runs.
  */
 export function stackNameFor(clusterName: unknown, where = "gcp"): string {
   try {

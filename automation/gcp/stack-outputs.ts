@@ -2,15 +2,10 @@
  * Reads a cluster stack's outputs (written by infra/program.ts) back into endpoints. Pure.
  */
 import type { automation } from "@pulumi/pulumi";
+import { endpointsOf, type ClusterEndpoints } from "../cluster-types.js";
 
-export interface GcpEndpoints {
-  /** The one node that takes every metadata change and every write. */
-  readonly writer: string;
-  /** The read-only nodes; empty for a one-node cluster. */
-  readonly readers: readonly string[];
-  /** Every node, the writer first. */
-  readonly nodes: readonly string[];
-  /** The global load balancer's URL (reads; neuroglancer, the web console). */
+/** A gcp cluster's endpoints: always with the global load balancer's URL (reads; neuroglancer, the web console). */
+export interface GcpEndpoints extends ClusterEndpoints {
   readonly loadBalancer: string;
 }
 
@@ -19,10 +14,13 @@ export function plainOutputs(outputs: automation.OutputMap): Record<string, unkn
   return Object.fromEntries(Object.entries(outputs).map(([key, output]) => [key, output.value]));
 }
 
-/** Endpoints from the stack outputs; undefined when the stack has none yet (never deployed, destroyed). */
+/**
+ * Endpoints from the stack outputs; undefined when the stack has none yet (never deployed,
+ * destroyed). `readers` never holds the writer, even if an output listed it among the readers.
+ */
 export function endpointsFromOutputs(outputs: Record<string, unknown>): GcpEndpoints | undefined {
   const { writerUrl, readerUrls, loadBalancerUrl } = outputs;
   if (typeof writerUrl !== "string" || typeof loadBalancerUrl !== "string") return undefined;
   const readers = Array.isArray(readerUrls) ? readerUrls.filter((url): url is string => typeof url === "string") : [];
-  return { writer: writerUrl, readers, nodes: [writerUrl, ...readers], loadBalancer: loadBalancerUrl };
+  return endpointsOf(writerUrl, readers, loadBalancerUrl) as GcpEndpoints;
 }

@@ -1,5 +1,6 @@
 import { automation } from "@pulumi/pulumi";
-import { checkOptionKeys, COMMON_KEYS, resolveCommonOptions, type GcpCommonOptions } from "./options.js";
+import { checkKeys } from "../option-checks.js";
+import { COMMON_KEYS, resolveCommonOptions, type GcpCommonOptions } from "./options.js";
 import { preflight } from "./preflight.js";
 import { toDvidcloudError } from "./pulumi-errors.js";
 import { clusterNameOfStack, PULUMI_PROJECT, stackNameFor } from "./stack-naming.js";
@@ -40,7 +41,7 @@ export async function gcpStatus(name: string, options: GcpCommonOptions = {}): P
     where,
     options,
     () => {
-      checkOptionKeys(where, options ?? {}, COMMON_KEYS);
+      checkKeys(where, options ?? {}, COMMON_KEYS);
       stackNameFor(name, where);
       return resolveCommonOptions(where, options ?? {});
     },
@@ -77,7 +78,7 @@ export async function gcpList(options: GcpCommonOptions = {}): Promise<GcpListEn
     where,
     options,
     () => {
-      checkOptionKeys(where, options ?? {}, COMMON_KEYS);
+      checkKeys(where, options ?? {}, COMMON_KEYS);
       return resolveCommonOptions(where, options ?? {});
     },
     { passphrase: false, directories: true },

@@ -1,6 +1,7 @@
 // The main job, end to end, on a small stack: every check it makes must pass and no process may remain.
 import { describe, expect, it } from "@jest/globals";
-import { runDemo } from "../../automation/index.js";
+import { readdir } from "node:fs/promises";
+import { isDvidcloudError, runDemo } from "../../automation/index.js";
 import { createTempDir, removeTempDir } from "../helpers/temp-dir.js";
 import { isPidGone } from "../helpers/child-process.js";
 
@@ -19,8 +20,24 @@ describe("runDemo()", () => {
       expect(s.history.find((v) => v.uuid === s.versions.branch)!.branch).toBe("experiment");
       expect(s.pids.every(isPidGone)).toBe(true);
       expect(lines.some((l) => l.includes("repo created"))).toBe(true);
+      // Nothing left behind: no state file, no logs, no store.
+      expect(await readdir(stateDir)).toEqual([]);
     } finally {
       await removeTempDir(stateDir);
+    }
+  });
+
+  it("refuses bad options before it makes the synthetic stack", async () => {
+    for (const [options, message] of [
+      [{ nodes: 0 }, /runDemo\(\)|up\(\): nodes must be an integer between 1 and 16; got 0/],
+      [{ name: "Not_A_Name" }, /cluster name must be/],
+      [{ colour: "red" }, /unknown option "colour"/],
+    ] as const) {
+      const lines: string[] = [];
+      const err = await runDemo({ ...(options as object), shapeZyx: [64, 64, 64], log: (l: string) => lines.push(l) } as never).catch((e: unknown) => e);
+      expect(isDvidcloudError(err, "INVALID_OPTION")).toBe(true);
+      expect((err as Error).message).toMatch(message);
+      expect(lines).toEqual([]);
     }
   });
 });

@@ -69,7 +69,7 @@ describe("gcp target (live)", () => {
           sourceRanges,
           nodes: 2,
           machineType: "e2-medium",
-          forceDestroy: true,
+          deleteData: true,
           env,
         });
         expect(result.endpoints.writer).toMatch(/^http:\/\/\d+\.\d+\.\d+\.\d+:8000$/);

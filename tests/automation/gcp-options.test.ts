@@ -5,6 +5,7 @@ import {
   chooseBackend,
   clusterNameOfStack,
   dvidcloudHome,
+  endpointsFromOutputs,
   fileBackendDir,
   requirePassphrase,
   resolveGcpUpOptions,
@@ -41,8 +42,10 @@ describe("gcpUp options", () => {
       port: 8000,
       sourceRanges: ["203.0.113.7/32"],
       network: "default",
+      subnetwork: "",
+      bucket: "",
       bucketLocation: "US-CENTRAL1",
-      forceDestroy: false,
+      deleteData: false,
     });
     expect(resolved.backend.url).toBe("file:///home/u/.dvidcloud/pulumi");
     expect(resolved.signal).toBeUndefined();
@@ -75,6 +78,21 @@ describe("gcpUp options", () => {
   });
 });
 
+describe("gcp stack outputs", () => {
+  it("reads the endpoints: readers never hold the writer, nodes are all of them, writer first", () => {
+    const writerUrl = "http://10.0.0.2:8000";
+    const readerUrls = ["http://10.0.0.3:8000", writerUrl, "http://10.0.0.4:8000"];
+    expect(endpointsFromOutputs({ writerUrl, readerUrls, loadBalancerUrl: "http://203.0.113.9" })).toEqual({
+      writer: writerUrl,
+      readers: ["http://10.0.0.3:8000", "http://10.0.0.4:8000"],
+      nodes: [writerUrl, "http://10.0.0.3:8000", "http://10.0.0.4:8000"],
+      loadBalancer: "http://203.0.113.9",
+    });
+    expect(endpointsFromOutputs({ writerUrl, readerUrls: [], loadBalancerUrl: "http://203.0.113.9" })?.readers).toEqual([]);
+    expect(endpointsFromOutputs({})).toBeUndefined();
+  });
+});
+
 describe("gcp stack naming", () => {
   it("names the stack after the cluster", () => {
     expect(stackNameFor("demo")).toBe("demo");
@@ -96,7 +114,7 @@ describe("gcp stack naming", () => {
 
 describe("gcp stack config", () => {
   it("maps every setting to a dvidcloud: key plus the provider's project, region and zone", () => {
-    const { settings } = resolveGcpUpOptions({ ...VALID, nodes: 5, sourceRanges: ["10.0.0.0/8", "192.0.2.0/24"], forceDestroy: true });
+    const { settings } = resolveGcpUpOptions({ ...VALID, nodes: 5, sourceRanges: ["10.0.0.0/8", "192.0.2.0/24"], deleteData: true });
     expect(stackConfigFor(settings)).toEqual({
       "dvidcloud:name": { value: "demo" },
       "dvidcloud:project": { value: "my-project" },
@@ -109,8 +127,10 @@ describe("gcp stack config", () => {
       "dvidcloud:port": { value: "8000" },
       "dvidcloud:sourceRanges": { value: "10.0.0.0/8,192.0.2.0/24" },
       "dvidcloud:network": { value: "default" },
+      "dvidcloud:subnetwork": { value: "" },
+      "dvidcloud:bucket": { value: "" },
       "dvidcloud:bucketLocation": { value: "US-CENTRAL1" },
-      "dvidcloud:forceDestroy": { value: "true" },
+      "dvidcloud:deleteData": { value: "true" },
       "gcp:project": { value: "my-project" },
       "gcp:region": { value: "us-central1" },
       "gcp:zone": { value: "us-central1-b" },

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import ndarray from "ndarray";
 import { down, isDvidcloudError, list, status, up, withCluster, type Cluster, type ProgressEvent } from "../../automation/index.js";
+import { checkClusterName } from "../../local-dvid/index.js";
 import { createTempDir, removeTempDir } from "../helpers/temp-dir.js";
 import { isPidGone } from "../helpers/child-process.js";
 
@@ -66,10 +67,22 @@ describe("up() on the local target", () => {
     expect(names).toContain("life-a");
   });
 
-  it("refuses a second cluster of the same name with CLUSTER_EXISTS", async () => {
-    const err = await up({ name: "life-a", nodes: 1, local: { stateDir } }).catch((e: unknown) => e);
+  it("refuses a second cluster of the same name with CLUSTER_EXISTS, before it announces a start", async () => {
+    const seen: ProgressEvent[] = [];
+    const err = await up({ name: "life-a", nodes: 1, local: { stateDir }, onProgress: (e) => seen.push(e) }).catch((e: unknown) => e);
     expect(isDvidcloudError(err, "CLUSTER_EXISTS")).toBe(true);
     expect((err as Error).message).toContain("life-a");
+    expect(seen).toEqual([]);
+  });
+
+  it("never lists the writer among the readers: not in up(), status() nor list()", async () => {
+    const { writer, readers, nodes } = cluster.endpoints;
+    expect(readers).not.toContain(writer);
+    expect(nodes).toEqual([writer, ...readers]);
+    expect((await status("life-a", { local: { stateDir } })).endpoints.readers).not.toContain(writer);
+    const listed = (await list({ local: { stateDir } })).find((c) => c.name === "life-a")!;
+    expect(listed.endpoints.readers).not.toContain(writer);
+    expect(listed.endpoints.nodes).toEqual(nodes);
   });
 });
 
@@ -95,6 +108,19 @@ describe("down()", () => {
     await Promise.all([cluster.down(), cluster.down()]);
     await cluster.down();
     expect(pidsOf(cluster).every(isPidGone)).toBe(true);
+  });
+});
+
+describe("a one-node cluster", () => {
+  it("has no readers; its one node is the writer, and that node is what the health wait probes", async () => {
+    await withCluster({ name: "life-one", nodes: 1, local: { stateDir } }, async (c) => {
+      expect(c.endpoints.readers).toEqual([]);
+      expect(c.endpoints.nodes).toEqual([c.endpoints.writer]);
+      expect((await c.waitForHealth()).nodes.map((n) => n.url)).toEqual([c.endpoints.writer]);
+      const s = await status("life-one", { local: { stateDir } });
+      expect(s.endpoints.readers).toEqual([]);
+      expect(s.health.map((h) => h.url)).toEqual([c.endpoints.writer]);
+    });
   });
 });
 
@@ -132,12 +158,51 @@ describe("option checks", () => {
     [{ name: "ok", colour: "red" }, "INVALID_OPTION", /unknown option "colour"/],
     [{ name: "ok", local: { detatched: true } }, "INVALID_OPTION", /unknown option "detatched"/],
     [{ name: "ok", waitForHealth: "yes" }, "INVALID_OPTION", /waitForHealth must be a boolean/],
+    [{ name: "ok", gcp: { project: "my-project" } }, "INVALID_OPTION", /option "gcp" applies only to target "gcp", and the target is "local"/],
+    [{ name: "ok", healthTimeoutMs: 0 }, "INVALID_OPTION", /healthTimeoutMs must be an integer between 1 and 3600000; got 0/],
+    [{ name: "ok", onProgress: "log" }, "INVALID_OPTION", /onProgress must be a function; got "log"/],
   ])("rejects %j before starting anything", async (options, code, message) => {
     const before = await list({ local: { stateDir } });
     const err = await up({ local: { stateDir }, ...(options as object) } as never).catch((e: unknown) => e);
     expect(isDvidcloudError(err, code as never)).toBe(true);
     expect((err as Error).message).toMatch(message);
     expect(await list({ local: { stateDir } })).toEqual(before);
+  });
+});
+
+describe("cluster names", () => {
+  const messageOf = (fn: () => unknown): string => {
+    try {
+      fn();
+    } catch (err) {
+      return (err as Error).message;
+    }
+    return "";
+  };
+
+  it.each(["Bad_Name", "", "x".repeat(41), "a b"])("checks a local name %j with local-dvid's one rule, saying where", async (name) => {
+    const rule = messageOf(() => checkClusterName(name));
+    expect(rule).not.toBe("");
+    for (const [where, call] of [
+      ["up()", () => up({ name, local: { stateDir } })],
+      ["down()", () => down(name, { local: { stateDir } })],
+      ["status()", () => status(name, { local: { stateDir } })],
+    ] as const) {
+      const err = await call().catch((e: unknown) => e);
+      expect(isDvidcloudError(err, "INVALID_OPTION")).toBe(true);
+      expect((err as Error).message).toBe(`${where}: ${rule}`);
+    }
+  });
+
+  it("applies the gcp limit of 20 characters only to the gcp target", async () => {
+    const name = "a-name-of-twenty-five-chr";
+    expect(checkClusterName(name)).toBe(name);
+    const local = await status(name, { local: { stateDir } }).catch((e: unknown) => e);
+    expect(isDvidcloudError(local, "CLUSTER_NOT_FOUND")).toBe(true);
+    const env = { PATH: "/nonexistent", HOME: "/nonexistent-home" };
+    const gcp = await status(name, { target: "gcp", gcp: { env } }).catch((e: unknown) => e);
+    expect(isDvidcloudError(gcp, "INVALID_OPTION")).toBe(true);
+    expect((gcp as Error).message).toMatch(/^status\(\): name must be 1 to 20 lowercase letters/);
   });
 });
 
@@ -152,6 +217,30 @@ describe("the gcp target through the same lifecycle calls", () => {
     const err = await up({ name: "cloudy", target: "gcp", gcp }).catch((e: unknown) => e);
     expect(isDvidcloudError(err, "PULUMI_CLI_MISSING")).toBe(true);
     expect((err as Error).message).toMatch(/get\.pulumi\.com/);
+  });
+
+  it("up() checks the gcp settings before it looks for the pulumi CLI", async () => {
+    const { project: _omitted, ...noProject } = gcp;
+    const err = await up({ name: "cloudy", target: "gcp", gcp: noProject }).catch((e: unknown) => e);
+    expect(isDvidcloudError(err, "INVALID_OPTION")).toBe(true);
+    expect((err as Error).message).toMatch(/^up\(\): project/);
+  });
+
+  it.each([
+    ["up()", () => up({ name: "cloudy", target: "gcp", gcp, local: { stateDir } })],
+    ["down()", () => down("cloudy", { target: "gcp", gcp, local: { stateDir } })],
+    ["status()", () => status("cloudy", { target: "gcp", gcp, local: { stateDir } })],
+    ["list()", () => list({ target: "gcp", gcp, local: { stateDir } })],
+  ] as const)("%s refuses local settings on the gcp target, before the pulumi CLI check", async (where, call) => {
+    const err = await call().catch((e: unknown) => e);
+    expect(isDvidcloudError(err, "INVALID_OPTION")).toBe(true);
+    expect((err as Error).message).toContain(`${where}: option "local" applies only to target "local", and the target is "gcp"`);
+  });
+
+  it("down() refuses deleteData on the gcp target", async () => {
+    const err = await down("cloudy", { target: "gcp", gcp, deleteData: true }).catch((e: unknown) => e);
+    expect(isDvidcloudError(err, "INVALID_OPTION")).toBe(true);
+    expect((err as Error).message).toContain('deleteData applies only to target "local"');
   });
 
   it.each(["down", "status", "list"] as const)("%s() ignores up-only settings and reports PULUMI_CLI_MISSING", async (call) => {
