@@ -181,9 +181,9 @@ async function getRaw(r: InstanceRequest, type: VoxelTypeInfo): Promise<void> {
     const fmt = (format ?? "png").toLowerCase();
     if (fmt !== "png") throw badRequest(`local-dvid encodes 2d images as png only; got format ${goQuote(format ?? "")}`);
     if (r.keyword === "isotropic") {
-      const vs = r.inst.voxelSizeXyz as number[];
+      const voxelSizeXyz = r.inst.voxelSizeXyz as number[];
       const axes = shape === "xy" ? [0, 1] : shape === "xz" ? [0, 2] : [1, 2];
-      if (vs[axes[0]] !== vs[axes[1]]) {
+      if (voxelSizeXyz[axes[0]] !== voxelSizeXyz[axes[1]]) {
         throw badRequest("isotropic 2d images of anisotropic voxels are not supported by local-dvid; use raw");
       }
     }
@@ -347,9 +347,9 @@ async function readLabels(r: InstanceRequest, type: VoxelTypeInfo, pointsXyz: re
 
 async function getLabel(r: InstanceRequest, type: VoxelTypeInfo): Promise<void> {
   if (r.parts.length < 1) throw badRequest("label requires a voxel coordinate x_y_z");
-  const point = accepted(parsePoint(r.parts[0]));
-  if (point.length !== 3) throw badRequest(`Expected 3d coordinate for label query; got ${goQuote(r.parts[0])}`);
-  const [label] = await readLabels(r, type, [point]);
+  const pointXyz = accepted(parsePoint(r.parts[0]));
+  if (pointXyz.length !== 3) throw badRequest(`Expected 3d coordinate for label query; got ${goQuote(r.parts[0])}`);
+  const [label] = await readLabels(r, type, [pointXyz]);
   sendBody(r.ctx.res, 200, "application/json", `{"Label": ${label}}`);
 }
 
