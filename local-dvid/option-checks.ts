@@ -41,6 +41,12 @@ export function checkString(value: unknown, name: string, { nonEmpty = false } =
   return value;
 }
 
+/** A file-system path: a non-empty string (not resolved here). */
+export function checkPath(value: unknown, name: string): string {
+  if (typeof value !== "string" || value === "") throw invalidOption(`${name} must be a non-empty path; got ${describeValue(value)}`);
+  return value;
+}
+
 /** undefined, or a boolean. */
 export function checkBoolean(value: unknown, name: string): boolean | undefined {
   if (value !== undefined && typeof value !== "boolean") throw invalidOption(`${name} must be a boolean; got ${describeValue(value)}`);

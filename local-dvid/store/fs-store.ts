@@ -46,7 +46,7 @@ import { mkdirSync } from "node:fs";
 import { open, opendir, readdir, rename, unlink, type FileHandle } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { LocalDvidError } from "../errors.js";
-import { checkBoolean, checkMs, checkOptionKeys, describeValue, invalidOption } from "../option-checks.js";
+import { checkBoolean, checkMs, checkOptionKeys, checkPath } from "../option-checks.js";
 import type { ByteRange, DeleteOptions, ObjectStore, PutOptions, SliceInfo, StoredObject } from "./object-store.js";
 import { checkGenerationOption, checkPrecondition } from "./preconditions.js";
 import { checkRange, checkRoom } from "./ranges.js";
@@ -86,9 +86,7 @@ export class FsStore implements ObjectStore {
   #closed = false;
 
   constructor(rootDir: string, options: FsStoreOptions = {}) {
-    if (typeof rootDir !== "string" || rootDir.length === 0) {
-      throw invalidOption(`FsStore rootDir must be a non-empty path; got ${describeValue(rootDir)}`);
-    }
+    checkPath(rootDir, "FsStore rootDir");
     checkOptionKeys(options, OPTION_KEYS, "FsStore");
     this.#fsync = checkBoolean(options.fsync, "fsync") ?? false;
     const lockStaleMs = checkMs(options.lockStaleMs, "lockStaleMs") ?? 5000;

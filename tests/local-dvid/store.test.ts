@@ -511,5 +511,7 @@ describe("FsStore across processes", () => {
     tempDirs.push(dir);
     expect(() => new FsStore(dir, { fsyncc: true } as never)).toThrow(/unknown FsStore option "fsyncc"/);
     expect(() => new FsStore(dir, { lockTimeoutMs: -1 })).toThrow(/lockTimeoutMs must be a positive number of ms; got -1/);
+    expect(() => new FsStore(dir, { fsync: "yes" } as never)).toThrow(/fsync must be a boolean; got "yes"/);
+    expect(() => new FsStore("")).toThrow(/FsStore rootDir must be a non-empty path; got ""/);
   });
 });
