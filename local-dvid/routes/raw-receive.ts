@@ -3,7 +3,7 @@
 // store works while the network delivers the rest.
 import type { IncomingMessage } from "node:http";
 import type { RawBox } from "../../volume-client/wire/raw-url.js";
-import { bodyAborted, DvidRequestError } from "../http/errors.js";
+import { badRequest, bodyAborted } from "../http/errors.js";
 import type { OwnBlocks } from "../voxels/block-lookup.js";
 import { writeAlignedLayer } from "../voxels/volume-write.js";
 import { boxBytes } from "../voxels/voxel-grid.js";
@@ -51,7 +51,7 @@ export async function receiveAndWriteAligned(req: IncomingMessage, io: BlockIo<O
       req.on("data", (chunk: Buffer) => {
         if (failure !== undefined) return;
         if (received + chunk.length > expected) {
-          fail(new DvidRequestError(400, `voxels data was more than ${expected} bytes`));
+          fail(badRequest(`voxels data was more than ${expected} bytes`));
           return;
         }
         chunk.copy(body, received);
@@ -60,7 +60,7 @@ export async function receiveAndWriteAligned(req: IncomingMessage, io: BlockIo<O
       });
       req.once("end", () => {
         if (received !== expected) {
-          fail(new DvidRequestError(400, `voxels data was ${received} bytes, expected ${expected} bytes`));
+          fail(badRequest(`voxels data was ${received} bytes, expected ${expected} bytes`));
         } else {
           resolve();
         }
