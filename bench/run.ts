@@ -446,7 +446,7 @@ async function main(): Promise<void> {
     const lifecycle = await benchLifecycle(opts, scratch);
 
     console.log("\nimport cost (a fresh process per import)");
-    const importCost = await benchImportCost(opts.reps);
+    const importCost = await benchImportCost(opts.quick ? 3 : opts.reps);
 
     const targets = [...ratiosAndTargets(loads, lifecycle), ...importTargets(importCost)];
     printTable();

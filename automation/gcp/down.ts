@@ -5,7 +5,7 @@ import { preflight } from "./preflight.js";
 import { createEngineEventMapper } from "./progress.js";
 import { toDvidcloudError } from "./pulumi-errors.js";
 import { PULUMI_PROJECT, stackNameFor } from "./stack-naming.js";
-import { summaryOf, type GcpOperationSummary } from "./up.js";
+import { summaryOf, type GcpOperationSummary } from "./operation-summary.js";
 import { inlineProgram, workspaceOptions } from "./workspace.js";
 
 export interface GcpDownOptions extends GcpCommonOptions {

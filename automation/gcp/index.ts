@@ -1,4 +1,5 @@
-export { gcpUp, summaryOf, type GcpUpResult, type GcpOperationSummary } from "./up.js";
+export { gcpUp, type GcpUpResult } from "./up.js";
+export { summaryOf, type GcpOperationSummary } from "./operation-summary.js";
 export { gcpDown, type GcpDownOptions, type GcpDownResult } from "./down.js";
 export { gcpStatus, gcpList, type GcpStatus, type GcpListEntry } from "./status.js";
 export {

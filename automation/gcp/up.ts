@@ -5,16 +5,9 @@ import { createEngineEventMapper } from "./progress.js";
 import { toDvidcloudError } from "./pulumi-errors.js";
 import { stackConfigFor } from "./stack-config.js";
 import { PULUMI_PROJECT, stackNameFor } from "./stack-naming.js";
+import { summaryOf, type GcpOperationSummary } from "./operation-summary.js";
 import { endpointsFromOutputs, plainOutputs, type GcpEndpoints } from "./stack-outputs.js";
 import { inlineProgram, providerPluginVersions, workspaceOptions } from "./workspace.js";
-
-export interface GcpOperationSummary {
-  /** Pulumi's result of the update: "succeeded" ("unknown" when the backend keeps no history; a failed update rejects instead). */
-  readonly result: string;
-  /** Resources per operation, e.g. { create: 22 } for a new 3-node cluster. */
-  readonly resourceChanges: Readonly<Record<string, number>>;
-  readonly durationSeconds: number;
-}
 
 export interface GcpUpResult {
   readonly name: string;
@@ -24,18 +17,6 @@ export interface GcpUpResult {
   /** Every stack output (infra/program.ts), unwrapped. */
   readonly outputs: Readonly<Record<string, unknown>>;
   readonly summary: GcpOperationSummary;
-}
-
-export function summaryOf(summary: automation.UpdateSummary | undefined): GcpOperationSummary {
-  // `stack history` can come back empty (a backend that keeps no history): report what is known.
-  if (summary === undefined) return { result: "unknown", resourceChanges: {}, durationSeconds: 0 };
-  const start = new Date(summary.startTime).getTime();
-  const end = new Date(summary.endTime).getTime();
-  return {
-    result: summary.result,
-    resourceChanges: { ...(summary.resourceChanges ?? {}) } as Record<string, number>,
-    durationSeconds: Number.isFinite(end - start) ? Math.max(0, (end - start) / 1000) : 0,
-  };
 }
 
 /**
