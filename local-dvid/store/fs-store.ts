@@ -48,6 +48,7 @@ import { join, resolve } from "node:path";
 import { LocalDvidError } from "../errors.js";
 import { checkBoolean, checkMs, checkOptionKeys, checkPath } from "../option-checks.js";
 import type { ByteRange, DeleteOptions, ObjectStore, PutOptions, SliceInfo, StoredObject } from "./object-store.js";
+import { unlessMissing } from "./missing-path.js";
 import { checkGenerationOption, checkPrecondition } from "./preconditions.js";
 import { checkRange, checkRoom } from "./ranges.js";
 import { checkKey } from "./keys.js";
@@ -227,14 +228,8 @@ export class FsStore implements ObjectStore {
 
   /** Whether the directory holds a key (or a directory holding one) whose segment starts with `partial`. */
   async #anyBelow(dir: string, partial: string): Promise<boolean> {
-    let handle;
-    try {
-      handle = await opendir(dir);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === "ENOENT" || code === "ENOTDIR") return false;
-      throw err;
-    }
+    const handle = await unlessMissing(opendir(dir));
+    if (handle === undefined) return false;
     const subdirs: string[] = [];
     try {
       for await (const entry of handle) {
@@ -262,14 +257,8 @@ export class FsStore implements ObjectStore {
   }
 
   async #walk(dir: string, keyPrefix: string, partial: string, keys: string[]): Promise<void> {
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === "ENOENT" || code === "ENOTDIR") return;
-      throw err;
-    }
+    const entries = await unlessMissing(readdir(dir, { withFileTypes: true }));
+    if (entries === undefined) return;
     const below: Promise<void>[] = [];
     for (const entry of entries) {
       const name = entry.name;
@@ -365,15 +354,8 @@ function nowMicros(): number {
   return Math.floor((performance.timeOrigin + performance.now()) * 1000);
 }
 
-async function openIfExists(path: string): Promise<FileHandle | undefined> {
-  try {
-    return await open(path, "r");
-  } catch (err) {
-    // ENOTDIR: a path component is a file, e.g. left by something that is not this store.
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
-    throw err;
-  }
+function openIfExists(path: string): Promise<FileHandle | undefined> {
+  return unlessMissing(open(path, "r"));
 }
 
 /** The generation of the stored object, or 0 when there is none. */
