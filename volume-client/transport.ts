@@ -21,6 +21,8 @@ import type { ResolvedClientOptions } from "./options.js";
 import type { ClusterNodes } from "./endpoints.js";
 import type { ScatterSink } from "./voxel-copy.js";
 import { explainUnresolvedRef } from "./version-ref.js";
+import { BodyOverflow, ReceiveError, VoxelReceiver, type ReceiveTarget } from "./http-receive.js";
+import { lz4CompressBound, lz4DecompressBlock } from "./wire/lz4.js";
 
 type HttpMethod = "GET" | "POST" | "DELETE" | "HEAD";
 
@@ -80,6 +82,7 @@ export class Transport {
   readonly options: ResolvedClientOptions;
   readonly #got: Got;
   readonly #agents: { http: http.Agent; https: https.Agent };
+  readonly #receiver = new VoxelReceiver();
   readonly #downUntil = new Map<string, number>();
   #turn = 0;
   /** Requests sent (attempts), for diagnostics and tests. */
@@ -110,6 +113,7 @@ export class Transport {
   }
 
   close(): void {
+    this.#receiver.close();
     this.#agents.http.destroy();
     this.#agents.https.destroy();
   }
@@ -149,55 +153,123 @@ export class Transport {
   /**
    * GETs voxel bytes and streams them straight into `sink` (no intermediate buffer). The body
    * must be exactly `sink.expectedBytes` long; a retried attempt overwrites the same bytes.
+   * With `decode: "lz4"` the body is one raw LZ4 block of those bytes (DVID's label
+   * `compression=lz4`), collected and decoded into `sink`.
+   *
+   * http: nodes are read by VoxelReceiver (http-receive.ts), whose sockets read straight into
+   * the output; https: nodes through got.
    */
-  stream(spec: RequestSpec, sink: ScatterSink): Promise<void> {
+  stream(spec: RequestSpec, sink: ScatterSink, decode?: "lz4"): Promise<void> {
     return this.#withRetries(spec, async (node) => {
       this.#count(node);
       sink.reset();
-      const stream = this.#got.stream(node + spec.path, {
-        method: spec.method,
-        searchParams: spec.query ? { ...spec.query } : undefined,
-        signal: spec.signal,
-      });
-      try {
-        const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
-          stream.once("response", resolve);
-          stream.once("error", reject);
-        });
-        const status = response.statusCode ?? 0;
-        if (status !== 200) {
-          const parts: Buffer[] = [];
-          let size = 0;
-          for await (const piece of stream as AsyncIterable<Buffer>) {
-            if (size < MAX_ERROR_BODY) parts.push(piece);
-            size += piece.length;
-          }
-          throw this.#statusError(spec, node, status, Buffer.concat(parts).subarray(0, MAX_ERROR_BODY).toString("utf8"));
+      const collector = await this.#receive(spec, node, sink, decode);
+      if (collector) {
+        let decoded: Uint8Array;
+        try {
+          decoded = lz4DecompressBlock(collector.bytes(), sink.expectedBytes);
+        } catch (cause) {
+          throw new VolumeClientError(
+            "RESPONSE_LENGTH",
+            `${spec.method} ${node}${spec.path} sent an lz4 body of ${collector.received} bytes that does not decode to the ${sink.expectedBytes} bytes the shape needs: ${(cause as Error).message}`,
+            { method: spec.method, path: spec.path, node, status: 200, cause },
+          );
         }
-        const declared = response.headers["content-length"];
-        if (declared !== undefined && Number(declared) !== sink.expectedBytes) {
-          throw this.#lengthError(spec, node, `declares Content-Length ${declared}`, sink.expectedBytes);
-        }
-        // 'data' events rather than async iteration: no promise per 64 KiB piece on the hot path.
-        await new Promise<void>((resolve, reject) => {
-          stream.on("data", (piece: Buffer) => {
-            if (!sink.push(piece)) {
-              stream.destroy();
-              reject(this.#lengthError(spec, node, `sent more than ${sink.received} bytes`, sink.expectedBytes));
-            }
-          });
-          stream.once("end", resolve);
-          stream.once("error", reject);
-        });
-        if (sink.received !== sink.expectedBytes) {
-          const final = this.#lengthError(spec, node, `ended after ${sink.received} bytes`, sink.expectedBytes);
-          // A body cut short is what a node dying mid-response looks like: try again.
-          throw new RetryableFailure("truncated", false, final.message, final);
-        }
-      } finally {
-        if (!stream.destroyed) stream.destroy();
+        sink.push(decoded);
+        return;
+      }
+      if (sink.received !== sink.expectedBytes) {
+        const final = this.#lengthError(spec, node, `ended after ${sink.received} bytes`, sink.expectedBytes);
+        // A body cut short is what a node dying mid-response looks like: try again.
+        throw new RetryableFailure("truncated", false, final.message, final);
       }
     });
+  }
+
+  /** One attempt's response into `sink` (or, to decode, into the collector it returns). */
+  async #receive(spec: RequestSpec, node: string, sink: ScatterSink, decode?: "lz4"): Promise<Collector | undefined> {
+    let collector: Collector | undefined;
+    const onHead = (declared: number | undefined): ReceiveTarget | VolumeClientError => {
+      if (decode) {
+        const bound = lz4CompressBound(sink.expectedBytes);
+        if (declared !== undefined && declared > bound) {
+          return this.#lengthError(spec, node, `declares Content-Length ${declared}, more than an lz4 block of`, sink.expectedBytes);
+        }
+        return (collector = new Collector(declared, bound));
+      }
+      if (declared !== undefined && declared !== sink.expectedBytes) {
+        return this.#lengthError(spec, node, `declares Content-Length ${declared}`, sink.expectedBytes);
+      }
+      return sink;
+    };
+    const overflow = () =>
+      decode
+        ? this.#lengthError(spec, node, `sent more than an lz4 block of`, sink.expectedBytes)
+        : this.#lengthError(spec, node, `sent more than ${sink.received} bytes`, sink.expectedBytes);
+    if (node.startsWith("http:")) {
+      const query = spec.query ? `?${new URLSearchParams(spec.query).toString()}` : "";
+      let res;
+      try {
+        res = await this.#receiver.get(node, spec.path + query, {
+          connectTimeoutMs: this.options.connectTimeoutMs,
+          idleTimeoutMs: this.options.idleTimeoutMs,
+          signal: spec.signal,
+          onHead,
+        });
+      } catch (err) {
+        if (err instanceof BodyOverflow) throw overflow();
+        throw err;
+      }
+      if (res.status !== 200) throw this.#statusError(spec, node, res.status, res.text);
+      if (!res.complete || (collector && collector.declared !== undefined && collector.received !== collector.declared)) {
+        const got = collector ? collector.received : sink.received;
+        const final = this.#lengthError(spec, node, `ended after ${got} bytes${collector ? " of its lz4 body" : ""}`, sink.expectedBytes);
+        throw new RetryableFailure("truncated", false, final.message, final);
+      }
+      return collector;
+    }
+    const stream = this.#got.stream(node + spec.path, {
+      method: spec.method,
+      searchParams: spec.query ? { ...spec.query } : undefined,
+      signal: spec.signal,
+    });
+    try {
+      const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
+        stream.once("response", resolve);
+        stream.once("error", reject);
+      });
+      const status = response.statusCode ?? 0;
+      if (status !== 200) {
+        const parts: Buffer[] = [];
+        let size = 0;
+        for await (const piece of stream as AsyncIterable<Buffer>) {
+          if (size < MAX_ERROR_BODY) parts.push(piece);
+          size += piece.length;
+        }
+        throw this.#statusError(spec, node, status, Buffer.concat(parts).subarray(0, MAX_ERROR_BODY).toString("utf8"));
+      }
+      const header = response.headers["content-length"];
+      const target = onHead(header === undefined ? undefined : Number(header));
+      if (target instanceof VolumeClientError) throw target;
+      // 'data' events rather than async iteration: no promise per 64 KiB piece on the hot path.
+      await new Promise<void>((resolve, reject) => {
+        stream.on("data", (piece: Buffer) => {
+          if (!target.push(piece)) {
+            stream.destroy();
+            reject(overflow());
+          }
+        });
+        stream.once("end", resolve);
+        stream.once("error", reject);
+      });
+      if (collector && collector.declared !== undefined && collector.received !== collector.declared) {
+        const final = this.#lengthError(spec, node, `ended after ${collector.received} bytes of its lz4 body`, sink.expectedBytes);
+        throw new RetryableFailure("truncated", false, final.message, final);
+      }
+      return collector;
+    } finally {
+      if (!stream.destroyed) stream.destroy();
+    }
   }
 
   #count(node: string): void {
@@ -270,6 +342,14 @@ export class Transport {
 
   #classify(spec: RequestSpec, node: string, raw: unknown): unknown {
     if (raw instanceof RetryableFailure || isVolumeClientError(raw)) return raw;
+    if (raw instanceof ReceiveError) {
+      const final = new VolumeClientError(
+        "UNAVAILABLE",
+        `${spec.method} ${node}${spec.path} failed: ${raw.code} ${raw.message}`,
+        { method: spec.method, path: spec.path, node, cause: raw },
+      );
+      return new RetryableFailure("connection", raw.code === "ECONNREFUSED", `${raw.code} from ${node}`, final);
+    }
     if (raw instanceof RequestError) {
       const code = raw.code;
       const final = new VolumeClientError(
@@ -319,4 +399,43 @@ function requestHeaders(spec: RequestSpec): Record<string, string> | undefined {
   // got sends an iterable body chunked unless told its length; DVID expects a Content-Length.
   if (spec.body !== undefined && isPieces(spec.body)) headers["content-length"] = String(spec.body.reduce((n, p) => n + p.byteLength, 0));
   return Object.keys(headers).length > 0 ? headers : undefined;
+}
+
+/** Collects a compressed body: sized by its Content-Length when declared, else grown up to `bound`. */
+class Collector implements ReceiveTarget {
+  #buf: Uint8Array;
+  received = 0;
+
+  constructor(
+    readonly declared: number | undefined,
+    readonly bound: number,
+  ) {
+    this.#buf = Buffer.allocUnsafeSlow(declared ?? Math.min(bound, 1 << 20));
+  }
+
+  window(max: number): Uint8Array | undefined {
+    if (this.declared === undefined) return undefined;
+    return this.#buf.subarray(this.received, Math.min(this.#buf.length, this.received + max));
+  }
+
+  advance(n: number): void {
+    this.received += n;
+  }
+
+  push(piece: Uint8Array): boolean {
+    const need = this.received + piece.length;
+    if (need > (this.declared ?? this.bound)) return false;
+    if (need > this.#buf.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.min(this.bound, Math.max(need, this.#buf.length * 2)));
+      grown.set(this.#buf.subarray(0, this.received));
+      this.#buf = grown;
+    }
+    this.#buf.set(piece, this.received);
+    this.received = need;
+    return true;
+  }
+
+  bytes(): Uint8Array {
+    return this.#buf.subarray(0, this.received);
+  }
 }

@@ -111,6 +111,24 @@ export class ScatterSink {
     return true;
   }
 
+  /**
+   * The destination bytes where the next received bytes go, up to the end of the current run
+   * and at most `max` long (a socket may read straight into it; then call `advance`). Empty when
+   * everything has been received.
+   */
+  window(max: number): Uint8Array {
+    if (this.#received >= this.expectedBytes) return this.#dest.subarray(0, 0);
+    const run = Math.floor(this.#received / this.#runBytes);
+    const within = this.#received - run * this.#runBytes;
+    const start = this.#runStart(run) + within;
+    return this.#dest.subarray(start, start + Math.min(this.#runBytes - within, max));
+  }
+
+  /** Counts `n` bytes written into the last `window()` as received. */
+  advance(n: number): void {
+    this.#received += n;
+  }
+
   /** Forgets what was received, for a retried request (which overwrites the same bytes). */
   reset(): void {
     this.#received = 0;
