@@ -12,6 +12,20 @@ function noteField(placeholder) {
   return field("Note", h("textarea", { name: "note", rows: 2, required: true, placeholder, maxlength: 2000 }));
 }
 
+/** `uuid` and every version reached from it through `key` ("parents" or "children"). */
+function lineage(uuid, nodes, key) {
+  const byUuid = new Map(nodes.map((n) => [n.uuid, n]));
+  const seen = new Set();
+  const stack = [uuid];
+  while (stack.length > 0) {
+    const u = stack.pop();
+    if (seen.has(u)) continue;
+    seen.add(u);
+    stack.push(...(byUuid.get(u)?.[key] ?? []));
+  }
+  return seen;
+}
+
 /**
  * A form that runs `act(formData)` on submit and reports the outcome: the error in words inside
  * the form, or `onDone(result)` on success.
@@ -108,14 +122,16 @@ export function renderActions(container, { api, node, nodes, onDone }) {
         onDone,
       ),
     );
-    const partners = nodes.filter((n) => n.locked && n.uuid !== node.uuid);
+    // Merging with an ancestor or a descendant brings nothing new: offer the other lines only.
+    const related = new Set([...lineage(node.uuid, nodes, "parents"), ...lineage(node.uuid, nodes, "children")]);
+    const partners = nodes.filter((n) => n.locked && !related.has(n.uuid));
     forms.push(
       partners.length === 0
         ? h(
             "div",
             { class: "action-form", dataset: { action: "merge" } },
             h("h3", {}, "Merge"),
-            h("p", { class: "hint" }, "There is no other committed version to merge with."),
+            h("p", { class: "hint" }, "No committed version outside this version's own ancestors and descendants to merge with."),
           )
         : actionForm(
             "merge",

@@ -3,9 +3,12 @@
 import { h, replace } from "./dom.js";
 import { hostOf } from "./format.js";
 
+/** The last answer of each node: a new check keeps showing it until the new answer arrives. */
+const health = new Map();
+
 /** Checks every node, re-rendering `container` as answers arrive. Returns when all answered. */
 export async function checkCluster(container, api, nodes) {
-  const health = new Map(nodes.map((url) => [url, { status: "checking" }]));
+  for (const url of nodes) if (!health.has(url)) health.set(url, { status: "checking" });
   const draw = () => renderCluster(container, nodes, health, api.serverUrl);
   draw();
   await Promise.all(

@@ -19,8 +19,17 @@ function centre(node) {
   return [LEFT + node.column * COLUMN + COLUMN / 2, TOP + node.lane * LANE + LANE / 2];
 }
 
-function edgePath([x1, y1], [x2, y2]) {
+/**
+ * An edge between two version centres. Into the first version of a branch it bends at once and
+ * runs along the branch's (still empty) row, as git graphs draw branches; otherwise it is one
+ * S-curve from parent to child.
+ */
+function edgePath([x1, y1], [x2, y2], bendEarly) {
   if (y1 === y2) return `M${x1 + R},${y1} L${x2 - R},${y2}`;
+  if (bendEarly && x2 - x1 > COLUMN) {
+    const end = x1 + COLUMN;
+    return `M${x1 + R},${y1} C${x1 + COLUMN / 2},${y1} ${x1 + COLUMN / 2},${y2} ${end},${y2} L${x2 - R},${y2}`;
+  }
   const mid = (x1 + x2) / 2;
   return `M${x1 + R},${y1} C${mid},${y1} ${mid},${y2} ${x2 - R},${y2}`;
 }
@@ -57,13 +66,15 @@ export function renderDag(container, layout, selected, onSelect) {
     );
   });
 
+  const firstInLane = new Map();
+  for (const n of layout.nodes) if (!firstInLane.has(n.lane) || n.column < firstInLane.get(n.lane).column) firstInLane.set(n.lane, n);
   const edges = layout.edges.map((e) => {
     const from = byUuid.get(e.from);
     const to = byUuid.get(e.to);
     const colour = laneColour(e.primary ? to.lane : from.lane);
     return svg("path", {
       class: `dag-edge${e.primary ? "" : " dag-edge-merge"}`,
-      d: edgePath(centre(from), centre(to)),
+      d: edgePath(centre(from), centre(to), firstInLane.get(to.lane) === to),
       stroke: colour,
       dataset: { from: e.from, to: e.to },
     });

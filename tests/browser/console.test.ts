@@ -356,20 +356,26 @@ describe("the console in a browser", () => {
         await page.waitForSelector("form[data-action=branch]");
         await page.screenshot({ path: join(ARTIFACTS, "admin.png"), fullPage: true });
 
-        // Branch from it.
+        // Branch from the aligned version.
+        await selectVersion(page, u.second);
         await page.locator("form[data-action=branch] input[name=branch]").fill("review");
         await page.locator("form[data-action=branch] textarea[name=note]").fill("a second look");
         await submit(page, "branch");
-        const [review] = await childOf(u.merged, 5);
-        expect(review).toMatchObject({ branch: "review", note: "a second look", locked: false, parents: [u.merged] });
+        const [review] = (await childOf(u.second, 5)).filter((v) => v.branch === "review");
+        expect(review).toMatchObject({ branch: "review", note: "a second look", locked: false, parents: [u.second] });
         await page.waitForFunction((r) => document.querySelector("#version-detail .full-uuid")?.textContent === r, review.uuid);
         expect(await page.locator("svg.dag .dag-node").count()).toBe(5);
 
-        // Commit the branch's version, then merge it with the proofreading version.
+        // Commit the branch's version, then merge it with the proofreading version: the merge
+        // offers the committed versions outside its own line (not its ancestors).
         await page.locator("form[data-action=commit] textarea[name=note]").fill("looked again");
         await submit(page, "commit");
         expect(await bed.client.version(review.uuid).info()).toMatchObject({ locked: true, note: "looked again" });
         await page.waitForSelector("form[data-action=merge]");
+        expect(await page.locator("form[data-action=merge] input[name=parents]").evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value))).toEqual([
+          u.proof,
+          u.merged,
+        ]);
         await page.locator(`form[data-action=merge] input[name=parents][value="${u.proof}"]`).check();
         await page.locator("form[data-action=merge] textarea[name=note]").fill("review + proofreading");
         await submit(page, "merge");
@@ -400,7 +406,7 @@ describe("the console in a browser", () => {
         // What went over the wire: DVID's endpoints, JSON bodies as the API wants them.
         expect(requests.filter((r) => r.startsWith("POST ")).map((r) => r.replace(bed.url, ""))).toEqual([
           `POST /api/node/${u.merged}/commit`,
-          `POST /api/node/${u.merged}/branch`,
+          `POST /api/node/${u.second}/branch`,
           `POST /api/node/${review.uuid}/commit`,
           `POST /api/repo/${review.uuid}/merge`,
           `POST /api/node/${u.proof}/newversion`,
@@ -436,6 +442,36 @@ describe("the console in a browser", () => {
         expect(await history()).toEqual(before);
       } finally {
         await page.close();
+      }
+    },
+    SLOW,
+  );
+
+  withBrowser(
+    `says in words what is wrong with its own URL, and opens links in the viewer ?viewer= names${skipped}`,
+    async () => {
+      const bad = await openConsole(`${bed.url}/?server=ftp://x&nodes=nope,${bed.readerUrl}&viewer=javascript:alert(1)`);
+      try {
+        await bad.page.waitForSelector("#instances table.volumes");
+        expect(await bad.page.locator(".message-error .message-text").allTextContents()).toEqual([
+          'console: ?server must be an http(s) URL such as "http://127.0.0.1:8000"; got "ftp://x"',
+          'console: each of ?nodes must be an http(s) URL such as "http://127.0.0.1:8000"; got "nope"',
+          `console: ?viewer must be the http(s) URL of neuroglancer's page; got "javascript:alert(1)"`,
+        ]);
+        expect(await bad.page.locator(".node").evaluateAll((els) => els.map((e) => e.getAttribute("data-url")))).toEqual([bed.url, bed.readerUrl]);
+        const href = await bad.page.locator('tr.volume[data-name="grayscale"] a.ng-link').getAttribute("href");
+        expect(href!.startsWith(`${bed.url}/ng/#!`)).toBe(true);
+      } finally {
+        await bad.page.close();
+      }
+      const good = await openConsole(`${bed.url}/?viewer=${encodeURIComponent("http://127.0.0.1:9/viewer/")}`);
+      try {
+        await good.page.waitForSelector("#instances table.volumes");
+        const href = await good.page.locator('tr.volume[data-name="grayscale"] a.ng-link').getAttribute("href");
+        expect(href!.startsWith("http://127.0.0.1:9/viewer/#!")).toBe(true);
+        expect(await good.page.locator(".message-error").count()).toBe(0);
+      } finally {
+        await good.page.close();
       }
     },
     SLOW,
