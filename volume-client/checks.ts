@@ -44,6 +44,15 @@ export const abortSignal: Check = (value, key, where) => {
   if (!(value instanceof AbortSignal)) throw invalidArgument(`${where}: ${key} must be an AbortSignal; got ${describe(value)}`);
 };
 
+/** One of the listed strings. */
+export const oneOf =
+  (allowed: readonly string[]): Check =>
+  (value, key, where) => {
+    if (typeof value !== "string" || !allowed.includes(value)) {
+      throw invalidArgument(`${where}: ${key} must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}; got ${describe(value)}`);
+    }
+  };
+
 /** A known key whose value the caller checks itself, where it converts it. */
 export const checkedByCaller: Check = () => {};
 

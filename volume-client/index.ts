@@ -14,7 +14,7 @@ export type { VolumeInfo } from "./volume-info.js";
 export type { RepoInfo, VersionInfo, InstanceSummary } from "./repo-info.js";
 export type { WritableArray, ShapedArray, VoxelNdArray } from "./array-input.js";
 export type { Endpoints } from "./endpoints.js";
-export type { ConnectOptions, ReadOptions, WriteOptions, CallOptions, Progress, ResolvedClientOptions } from "./options.js";
+export type { ConnectOptions, ReadOptions, WriteOptions, CallOptions, Progress, ResolvedClientOptions, WireCompression } from "./options.js";
 export { VolumeClientError, isVolumeClientError, type VolumeClientErrorCode } from "./errors.js";
 export { DTYPES, type Dtype, type DtypeInfo, type TypedArrayFor, type VoxelArray } from "./wire/dtype.js";
 export type { BoxZyx, Zyx } from "./wire/geometry.js";

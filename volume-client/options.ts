@@ -1,6 +1,14 @@
 // The options of every entry point, with their defaults, and their validation with the
 // checking kit (checks.ts): once, on input; an unknown or ill-typed key fails with the key named.
-import { abortSignal, bool, checkOptions, fn, intIn, nonEmptyStr, type Check } from "./checks.js";
+import { abortSignal, bool, checkOptions, fn, intIn, nonEmptyStr, oneOf, type Check } from "./checks.js";
+
+/**
+ * How label volumes' voxels travel: `"lz4"` as DVID's `raw?compression=lz4` (one raw LZ4 block
+ * per sub-request, on reads and writes), `"none"` as plain bytes, `"auto"` lz4 for the volumes
+ * whose server offers it (labelblk, labelmap, labelarray) and plain bytes for the others.
+ */
+export type WireCompression = "auto" | "none" | "lz4";
+const WIRE_COMPRESSIONS: readonly WireCompression[] = ["auto", "none", "lz4"];
 
 /** Progress of one read or write, reported after every finished sub-request. */
 export interface Progress {
@@ -53,6 +61,8 @@ export interface ConnectOptions {
   readonly serverExtensions?: boolean;
   /** Default of `WriteOptions.nonAlignedWrites`. Default false. */
   readonly nonAlignedWrites?: boolean;
+  /** Default of `ReadOptions.wireCompression` and `WriteOptions.wireCompression`. Default "auto". */
+  readonly wireCompression?: WireCompression;
 }
 
 /** Options of `Volume.read()`. */
@@ -65,6 +75,11 @@ export interface ReadOptions {
   readonly onProgress?: (progress: Progress) => void;
   /** Cancels every request in flight; the read rejects with code ABORTED. */
   readonly signal?: AbortSignal;
+  /**
+   * Compressed transfer of label volumes (see `WireCompression`). `"lz4"` on a volume that is not
+   * a label volume fails with INVALID_ARGUMENT. Default: the client's ("auto").
+   */
+  readonly wireCompression?: WireCompression;
 }
 
 /** Options of `Volume.write()`. */
@@ -96,6 +111,7 @@ export interface ResolvedClientOptions {
   readonly adminToken: string | undefined;
   readonly serverExtensions: boolean;
   readonly nonAlignedWrites: boolean;
+  readonly wireCompression: WireCompression;
 }
 
 const DEFAULT_OPTIONS: ResolvedClientOptions = Object.freeze({
@@ -109,6 +125,7 @@ const DEFAULT_OPTIONS: ResolvedClientOptions = Object.freeze({
   adminToken: undefined,
   serverExtensions: true,
   nonAlignedWrites: false,
+  wireCompression: "auto",
 });
 
 const CONNECT_CHECKS: Record<keyof ConnectOptions, Check> = {
@@ -122,12 +139,14 @@ const CONNECT_CHECKS: Record<keyof ConnectOptions, Check> = {
   adminToken: nonEmptyStr,
   serverExtensions: bool,
   nonAlignedWrites: bool,
+  wireCompression: oneOf(WIRE_COMPRESSIONS),
 };
 const READ_CHECKS: Record<keyof ReadOptions, Check> = {
   chunkBytes: CONNECT_CHECKS.chunkBytes,
   concurrency: CONNECT_CHECKS.concurrency,
   onProgress: fn,
   signal: abortSignal,
+  wireCompression: CONNECT_CHECKS.wireCompression,
 };
 const WRITE_CHECKS: Record<keyof WriteOptions, Check> = { ...READ_CHECKS, nonAlignedWrites: bool };
 const CALL_CHECKS: Record<keyof CallOptions, Check> = { signal: abortSignal };
@@ -147,6 +166,7 @@ export function resolveClientOptions(given: ConnectOptions | undefined): Resolve
     adminToken: pick("adminToken"),
     serverExtensions: pick("serverExtensions"),
     nonAlignedWrites: pick("nonAlignedWrites"),
+    wireCompression: pick("wireCompression"),
   });
 }
 

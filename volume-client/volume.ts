@@ -1,11 +1,12 @@
 // A voxel volume (a DVID imageblk or labelblk instance) seen at one version, read and written
 // as ndarrays in ZYX order over `raw/0_1_2` (dvid-api.md §4.3).
 import ndarray from "ndarray";
-import { VolumeClientError } from "./errors.js";
+import { VolumeClientError, invalidArgument } from "./errors.js";
 import { DTYPES, type Dtype, type TypedArrayFor } from "./wire/dtype.js";
 import { boxFromOffsetShape, type BoxZyx, type Zyx } from "./wire/geometry.js";
 import { alignBoxOut, blockRange, isBlockAligned } from "./wire/block-grid.js";
 import { NONALIGNED_QUERY, NONALIGNED_RAW_POST } from "./wire/extensions.js";
+import { lz4CompressBlock } from "./wire/lz4.js";
 import { encodePathSegment, rawVolumePath } from "./wire/raw-url.js";
 import {
   checkCallOptions,
@@ -14,6 +15,7 @@ import {
   type CallOptions,
   type Progress,
   type ReadOptions,
+  type WireCompression,
   type WriteOptions,
 } from "./options.js";
 import { checkBox, checkBoxSize, checkOffset, formatBox } from "./box-checks.js";
@@ -72,6 +74,7 @@ export class Volume<D extends Dtype = Dtype> {
     const meta = await this.#metadata(opts.signal);
     const info = DTYPES[meta.dtype];
     const bytes = checkBoxSize(box, info.bytesPerVoxel, "Volume.read(): box");
+    const lz4 = this.#useLz4(meta, opts.wireCompression, "Volume.read()");
     const uuid = await this.version.uuid({ signal: opts.signal });
 
     // One output buffer, filled in place by every sub-request. Its memory is first touched by
@@ -85,8 +88,9 @@ export class Volume<D extends Dtype = Dtype> {
       await runBounded(chunks, opts.concurrency ?? this.#ctx.options.concurrency, controller, opts.signal, async (chunk, signal) => {
         const sink = new ScatterSink(out, box, chunk.box, info.bytesPerVoxel);
         await this.#ctx.transport.stream(
-          { method: "GET", path: rawVolumePath(uuid, this.name, chunk.box), route: "read", idempotent: true, signal },
+          { method: "GET", path: rawVolumePath(uuid, this.name, chunk.box), query: lz4 ? LZ4_QUERY : undefined, route: "read", idempotent: true, signal },
           sink,
+          lz4 ? "lz4" : undefined,
         );
         progress(chunk);
       });
@@ -114,6 +118,7 @@ export class Volume<D extends Dtype = Dtype> {
     checkBoxSize(box, bpv, "Volume.write(): box");
     const meta = await this.#metadata(opts.signal);
     checkArrayDtype(input.dtype, meta.dtype, "Volume.write(): array");
+    const lz4 = this.#useLz4(meta, opts.wireCompression, "Volume.write()");
     const block = meta.blockSizeZyx;
     const nonAligned = opts.nonAlignedWrites ?? this.#ctx.options.nonAlignedWrites;
     let mode: WriteMode = "aligned";
@@ -137,7 +142,7 @@ export class Volume<D extends Dtype = Dtype> {
     const { controller, dispose } = linkedController(opts.signal);
     try {
       await runBounded(chunks, opts.concurrency ?? this.#ctx.options.concurrency, controller, opts.signal, async (chunk, signal) => {
-        await this.#writeChunk(uuid, mode, box, input.bytes, chunk, block, bpv, signal);
+        await this.#writeChunk(uuid, mode, box, input.bytes, chunk, block, bpv, lz4, signal);
         progress(chunk);
       });
     } catch (err) {
@@ -155,6 +160,7 @@ export class Volume<D extends Dtype = Dtype> {
     chunk: Chunk,
     block: Zyx,
     bpv: number,
+    lz4: boolean,
     signal: AbortSignal,
   ): Promise<void> {
     const transport = this.#ctx.transport;
@@ -164,12 +170,15 @@ export class Volume<D extends Dtype = Dtype> {
     const release = await processBlockLocks.acquire(this.#blockKeys(uuid, chunk.alignedBox, block), signal);
     try {
       if (whole || mode === "server-patch") {
-        const body = gather(source, box, chunk.box, bpv);
+        const raw = gather(source, box, chunk.box, bpv);
+        const body = lz4 ? lz4CompressBlock(Array.isArray(raw) ? Buffer.concat(raw) : (raw as Uint8Array)) : raw;
+        const query: Record<string, string> = lz4 ? { ...LZ4_QUERY } : {};
+        // local-dvid's extension: patch the blocks server-side, compare-and-swap per block.
+        if (!whole) query[NONALIGNED_QUERY] = "true";
         await transport.buffer({
           method: "POST",
           path: rawVolumePath(uuid, this.name, chunk.box),
-          // local-dvid's extension: patch the blocks server-side, compare-and-swap per block.
-          query: whole ? undefined : { [NONALIGNED_QUERY]: "true" },
+          query: Object.keys(query).length > 0 ? query : undefined,
           route: "writer",
           idempotent: true,
           body,
@@ -185,23 +194,41 @@ export class Volume<D extends Dtype = Dtype> {
       const body = Buffer.allocUnsafeSlow(boxVoxels(aligned) * bpv);
       for (const part of shellBoxes(aligned, alignBoxIn(box, block))) {
         await transport.stream(
-          { method: "GET", path: rawVolumePath(uuid, this.name, part), route: "writer", idempotent: true, signal },
+          { method: "GET", path: rawVolumePath(uuid, this.name, part), query: lz4 ? LZ4_QUERY : undefined, route: "writer", idempotent: true, signal },
           new ScatterSink(body, aligned, part, bpv),
+          lz4 ? "lz4" : undefined,
         );
       }
       copyRegion(body, aligned, source, box, chunk.box, bpv);
       await transport.buffer({
         method: "POST",
         path: rawVolumePath(uuid, this.name, aligned),
+        query: lz4 ? LZ4_QUERY : undefined,
         route: "writer",
         idempotent: true,
-        body,
+        body: lz4 ? lz4CompressBlock(body) : body,
         contentType: "application/octet-stream",
         signal,
       });
     } finally {
       release();
     }
+  }
+
+  /**
+   * Whether voxels travel as lz4 (DVID's `raw?compression=lz4`): every label type offers it;
+   * image types ignore the query, so asking for lz4 there is refused before any voxel request.
+   */
+  #useLz4(meta: VolumeInfo, given: WireCompression | undefined, where: string): boolean {
+    const mode = given ?? this.#ctx.options.wireCompression;
+    if (mode === "none") return false;
+    const offered = LABEL_TYPE_NAMES.has(meta.typeName);
+    if (mode === "lz4" && !offered) {
+      throw invalidArgument(
+        `${where}: wireCompression "lz4" needs a label volume (labelblk, labelmap, labelarray); "${this.name}" is a ${meta.typeName}, whose raw endpoint has no compression. Use "auto" or "none"`,
+      );
+    }
+    return offered;
   }
 
   #blockKeys(uuid: string, alignedBox: BoxZyx, block: Zyx): string[] {
@@ -246,6 +273,10 @@ export class Volume<D extends Dtype = Dtype> {
     };
   }
 }
+
+/** DVID types whose `raw` GET and POST take `compression=lz4` (dvid-api.md §4.3). */
+const LABEL_TYPE_NAMES: ReadonlySet<string> = new Set(["labelblk", "labelmap", "labelarray"]);
+const LZ4_QUERY: Readonly<Record<string, string>> = Object.freeze({ compression: "lz4" });
 
 function boxVoxels(box: BoxZyx): number {
   return (box[0][1] - box[0][0]) * (box[1][1] - box[1][0]) * (box[2][1] - box[2][0]);
