@@ -5,8 +5,7 @@
 // them to bench/run.ts.
 import { gzipSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
-import { encodeCompressedSegmentation } from "../local-dvid/voxels/compressed-segmentation.js";
-import { encodeGrayJpeg } from "../local-dvid/voxels/jpeg-encode.js";
+import { encodeCompressedSegmentation, encodeGrayJpeg } from "../local-dvid/index.js";
 import { repeat, type Timing } from "./stats.js";
 
 const N = 64;

@@ -13,3 +13,5 @@ export { checkClusterName } from "./cluster-options.js";
 export type { LocalClusterOptions } from "./cluster-options.js";
 export type { LocalClusterNode, LocalClusterState, LocalStoreInfo } from "./cluster-types.js";
 export { listLocalStores, deleteLocalClusterData } from "./cluster-data.js";
+export { encodeGrayJpeg, DVID_JPEG_QUALITY } from "./voxels/jpeg-encode.js";
+export { encodeCompressedSegmentation } from "./voxels/compressed-segmentation.js";

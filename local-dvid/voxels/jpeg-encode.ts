@@ -8,8 +8,14 @@
 // RGBA) about 47 ms, jpeg-js about 235 ms and only writes 3-component (YCbCr) images, which
 // neuroglancer rejects. Huffman optimisation is off: it doubles the time for 4% fewer bytes, and
 // DVID's own encoder (Go's image/jpeg) uses the standard tables too. sharp runs on libuv's thread
-// pool, so encoding does not block the event loop.
-import sharp from "sharp";
+// pool, so encoding does not block the event loop. It is loaded on first use: a node that never
+// serves a JPEG (and every importer of local-dvid) does not pay for libvips.
+type Sharp = typeof import("sharp").default;
+let sharpModule: Promise<Sharp> | undefined;
+function loadSharp(): Promise<Sharp> {
+  sharpModule ??= import("sharp").then((m) => m.default);
+  return sharpModule;
+}
 
 /** JPEG's 16-bit frame dimensions. */
 const MAX_JPEG_SIDE = 65535;
@@ -42,6 +48,7 @@ export async function encodeGrayJpeg(
       `JPEG pixels must be a Uint8Array of ${width * height} bytes for ${width}x${height}; got ${pixels instanceof Uint8Array ? `${pixels.length} bytes` : typeof pixels}`,
     );
   }
+  const sharp = await loadSharp();
   return sharp(pixels, { raw: { width, height, channels: 1 }, limitInputPixels: false })
     .toColourspace("b-w") // else libvips writes a 3-component sRGB JPEG
     .jpeg({ quality, optimiseCoding: false, progressive: false })
