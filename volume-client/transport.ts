@@ -108,7 +108,7 @@ export class Transport {
       followRedirect: false,
       decompress: false,
       timeout: { connect: options.connectTimeoutMs, socket: options.idleTimeoutMs },
-      headers: { "user-agent": "dvidcloud-volume-client" },
+      headers: { "user-agent": "dvidcloud-volume-client", ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }) },
     });
   }
 
@@ -165,9 +165,12 @@ export class Transport {
       sink.reset();
       const collector = await this.#receive(spec, node, sink, decode);
       if (collector) {
+        // A sub-box that is one contiguous range of the output is decoded in place; others
+        // through one temporary array.
+        const direct = sink.contiguous ? sink.window(sink.expectedBytes) : undefined;
         let decoded: Uint8Array;
         try {
-          decoded = lz4DecompressBlock(collector.bytes(), sink.expectedBytes);
+          decoded = lz4DecompressBlock(collector.bytes(), sink.expectedBytes, direct);
         } catch (cause) {
           throw new VolumeClientError(
             "RESPONSE_LENGTH",
@@ -175,7 +178,8 @@ export class Transport {
             { method: spec.method, path: spec.path, node, status: 200, cause },
           );
         }
-        sink.push(decoded);
+        if (direct) sink.advance(direct.length);
+        else sink.push(decoded);
         return;
       }
       if (sink.received !== sink.expectedBytes) {
@@ -214,6 +218,7 @@ export class Transport {
           connectTimeoutMs: this.options.connectTimeoutMs,
           idleTimeoutMs: this.options.idleTimeoutMs,
           signal: spec.signal,
+          token: this.options.token,
           onHead,
         });
       } catch (err) {

@@ -1,7 +1,7 @@
 // Labels compressed on the wire: `wireCompression` ("auto" | "none" | "lz4") on reads and writes
 // of label volumes, through real HTTP to local-dvid, and the lz4 receive path under bodies that
 // arrive cut off, chunked, slowly or not at all.
-import { afterAll, beforeAll, describe, expect } from "@jest/globals";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import ndarray from "ndarray";
 import { connect, type DvidClient, type Version, type WireCompression } from "../../volume-client/index.js";
 import { announceSkips, itLocal, startTestCluster, type TestCluster } from "./helpers/test-cluster.js";
@@ -9,6 +9,7 @@ import { startProxy } from "./helpers/proxy.js";
 import { startBodyProxy, type BodyMode } from "./helpers/body-proxy.js";
 import { expectRejectCode } from "./helpers/expect-error.js";
 import type { BoxZyx } from "../../volume-client/wire/geometry.js";
+import { lz4CompressBlock, lz4DecompressBlock } from "../../volume-client/wire/lz4.js";
 
 announceSkips("labels-lz4", "wire inspection needs proxies in front of local nodes");
 
@@ -59,6 +60,26 @@ afterAll(async () => {
 
 const arr = (a: Labels, shape = [N, N, N]) => ndarray(a, shape) as never;
 const same = (a: ArrayLike<bigint>, b: BigUint64Array) => Buffer.compare(Buffer.from((a as BigUint64Array).buffer, (a as BigUint64Array).byteOffset, b.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
+
+describe("the lz4 codec", () => {
+  it("decodes overlapping matches (runs of every period from 1 to 40 bytes) exactly, into a new array or in place", () => {
+    for (let period = 1; period <= 40; period++) {
+      const src = new Uint8Array(5000 + period * 37);
+      for (let i = 0; i < src.length; i++) src[i] = i < 300 ? (i * 131) & 255 : (((i % period) * 7 + period) & 255);
+      const block = lz4CompressBlock(src);
+      expect(block.length).toBeLessThan(src.length / 4);
+      expect(Buffer.from(lz4DecompressBlock(block, src.length)).equals(Buffer.from(src))).toBe(true);
+      const into = new Uint8Array(src.length + 8).subarray(4, 4 + src.length);
+      expect(lz4DecompressBlock(block, src.length, into)).toBe(into);
+      expect(Buffer.from(into).equals(Buffer.from(src))).toBe(true);
+    }
+  });
+
+  it("refuses an `into` array of another size than the decoded one", () => {
+    const block = lz4CompressBlock(new Uint8Array(100));
+    expect(() => lz4DecompressBlock(block, 100, new Uint8Array(99))).toThrow(/into must be exactly uncompressedSize \(100\) bytes long; got 99/);
+  });
+});
 
 describe("lz4 round trips of every label pattern", () => {
   for (const [name, make] of Object.entries(PATTERNS)) {

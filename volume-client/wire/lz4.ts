@@ -96,6 +96,11 @@ export function lz4CompressBlock(src: Uint8Array): Uint8Array {
       }
       let end = ip + MIN_MATCH;
       let refEnd = candidate + MIN_MATCH;
+      // Four bytes at a time, then the rest byte by byte.
+      while (end + 4 <= matchLimit && read32(src, end) === read32(src, refEnd)) {
+        end += 4;
+        refEnd += 4;
+      }
       while (end < matchLimit && src[end] === src[refEnd]) {
         end++;
         refEnd++;
@@ -123,13 +128,18 @@ export function lz4CompressBlock(src: Uint8Array): Uint8Array {
 /**
  * Decompresses a raw LZ4 block whose decoded size must be exactly `uncompressedSize` bytes.
  * Throws a RangeError naming what was wrong when the block is malformed, truncated or decodes to
- * another size; never reads or writes out of bounds.
+ * another size; never reads or writes out of bounds. With `into` (exactly `uncompressedSize`
+ * long) the bytes are decoded there instead of into a new array (then a malformed block may have
+ * written part of `into`).
  */
-export function lz4DecompressBlock(src: Uint8Array, uncompressedSize: number): Uint8Array {
+export function lz4DecompressBlock(src: Uint8Array, uncompressedSize: number, into?: Uint8Array): Uint8Array {
   if (!Number.isSafeInteger(uncompressedSize) || uncompressedSize < 0) {
     throw new RangeError(`uncompressedSize must be a non-negative integer; got ${uncompressedSize}`);
   }
-  const out = new Uint8Array(uncompressedSize);
+  if (into !== undefined && into.length !== uncompressedSize) {
+    throw new RangeError(`into must be exactly uncompressedSize (${uncompressedSize}) bytes long; got ${into.length}`);
+  }
+  const out = into ?? new Uint8Array(uncompressedSize);
   const n = src.length;
   let ip = 0;
   let op = 0;
@@ -181,9 +191,17 @@ export function lz4DecompressBlock(src: Uint8Array, uncompressedSize: number): U
       out.copyWithin(op, from, from + matchLength);
       op += matchLength;
     } else {
-      // Overlapping copy (a run): byte by byte, as the format defines it.
+      // Overlapping copy (a run): the output repeats with period `offset`, so copying whole
+      // periods, doubling each time, gives the bytes a byte-by-byte copy would.
       const end = op + matchLength;
-      while (op < end) out[op++] = out[from++];
+      let dist = offset;
+      while (op < end) {
+        const len = Math.min(dist, end - op);
+        out.copyWithin(op, op - dist, op - dist + len);
+        op += len;
+        dist += dist;
+      }
+      void from;
     }
   }
   if (op !== uncompressedSize) {
