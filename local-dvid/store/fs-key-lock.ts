@@ -3,28 +3,33 @@
 // atomic and exclusive.
 //
 // Each process that takes locks has an owner file, `<root>/#owners/<pid>-<nonce>`, holding
-// "<pid>:<nonce>". Taking a key's lock is link(2) of the owner file to the lock's name: atomic,
-// EEXIST when the lock is held, and the lock carries its owner's identity from the first instant
-// (a file created with "wx" and then written is anonymous for a moment, and an owner killed in
-// that moment would leave a lock nobody can attribute). link(2) also creates no inode: on the
-// project's VMs (ext4) creating an inode costs about 0.5 ms, a link about 20 µs, and every put
-// takes a lock.
+// "<pid>:<nonce>:<start time>". Taking a key's lock is link(2) of the owner file to the lock's
+// name: atomic, EEXIST when the lock is held, and the lock carries its owner's identity from the
+// first instant (a file created with "wx" and then written is anonymous for a moment, and an
+// owner killed in that moment would leave a lock nobody can attribute). link(2) also creates no
+// inode: on the project's VMs (ext4) creating an inode costs about 0.5 ms, a link about 20 µs,
+// and every put takes a lock.
 //
-// A lock is stale when its owner pid is dead, or when its owner file was not touched for
-// `staleMs`: a live owner touches it every staleMs / 3 (a lock is a hard link of the owner file,
-// so it shares that mtime), so only a stuck process or a pid reused by an unrelated process
-// (e.g. after a container restart) ages out. Breaking a stale lock is itself done under a second
-// lock ("<lock>-break"), and the breaker re-reads the lock under it and removes it only if the
-// same owner still holds it and is still stale: two processes that both saw the same stale lock
-// can therefore not remove a fresh lock that a third one took in between, and a lock released
-// and taken again by a live owner is never broken (a lock's inode is its owner's, so the inode
-// alone cannot tell one taking of the lock from the next).
-import { link, lstat, mkdir, readFile, readdir, unlink, utimes, writeFile } from "node:fs/promises";
+// A lock is stale only when its owner is dead: its pid is gone (or a zombie), or the pid now
+// belongs to another process (its start time, /proc/<pid>/stat field 22 with the boot id, is not
+// the one the owner recorded: a pid reused e.g. after a container restart). A live owner keeps
+// its lock however long it holds it: slow, paused (SIGSTOP) or starved, it is still inside its
+// compare-and-swap, and breaking its lock would let it rename its object over a newer one when
+// it resumes (an acknowledged write lost). Waiters give up with STORE_LOCK_TIMEOUT instead, which
+// callers retry or answer 503. (An earlier version broke locks whose owner looked idle for 5 s;
+// that lost acknowledged writes of paused or busy nodes.) Owners must therefore share one host,
+// as the processes of a local cluster do.
+//
+// Breaking a stale lock is itself done under a second lock ("<lock>-break"), and the breaker
+// re-reads the lock under it and removes it only if the same owner still holds it and is still
+// dead: two processes that both saw the same stale lock can therefore not remove a fresh lock
+// that a third one took in between.
+import { link, lstat, mkdir, readFile, readdir, unlink, writeFile } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { LocalDvidError } from "../errors.js";
-import { isProcessAlive } from "./process-alive.js";
+import { isProcessAlive, processStartTime } from "./process-alive.js";
 
 export interface FileLockOptions {
   /** Give up with STORE_LOCK_TIMEOUT after waiting this long for a live owner (ms). */
@@ -39,10 +44,11 @@ export interface FileLock {
 }
 
 interface Holder {
-  readonly owner: string; // "<pid>:<nonce>"
+  readonly owner: string; // "<pid>:<nonce>:<start time>" (older owners: "<pid>:<nonce>")
   readonly pid: number;
+  /** The owner's start time as it recorded it; undefined when it recorded none. */
+  readonly start: string | undefined;
   readonly ino: number;
-  readonly mtimeMs: number;
 }
 
 const OWNER_FILE = /^(\d+)-[0-9a-f]+$/;
@@ -50,29 +56,26 @@ const OWNER_FILE = /^(\d+)-[0-9a-f]+$/;
 /** The identity of one process's locks on one store directory. */
 export class LockOwner {
   readonly #dir: string;
-  readonly #staleMs: number;
-  readonly #owner = `${process.pid}:${randomBytes(6).toString("hex")}`;
+  readonly #nonce = randomBytes(6).toString("hex");
   readonly #path: string;
   #ready: Promise<number> | undefined; // resolves to the owner file's inode number
-  #heartbeat: NodeJS.Timeout | undefined;
 
   /** `ownersDir` must be on the same filesystem as the locks (hard links cannot cross). */
-  constructor(ownersDir: string, staleMs: number) {
+  constructor(ownersDir: string) {
     this.#dir = ownersDir;
-    this.#staleMs = staleMs;
-    this.#path = join(ownersDir, this.#owner.replace(":", "-"));
+    this.#path = join(ownersDir, `${process.pid}-${this.#nonce}`);
   }
 
   /** Takes the lock at `lockPath`, waiting for a live holder and breaking a stale one. */
   async acquire(lockPath: string, options: FileLockOptions): Promise<FileLock> {
-    const ino = await (this.#ready ??= this.#create());
+    await (this.#ready ??= this.#create());
     const deadline = Date.now() + options.timeoutMs;
     let delayMs = 1;
     for (;;) {
-      if (await tryLink(this.#path, lockPath)) return this.#held(lockPath, ino);
+      if (await tryLink(this.#path, lockPath)) return this.#held(lockPath);
       const holder = await readHolder(lockPath);
       if (holder === undefined) continue; // released between our attempt and the read: retry now
-      if (this.#isStale(holder)) {
+      if (isStale(holder)) {
         await this.#breakStale(lockPath, holder);
         continue;
       }
@@ -91,7 +94,6 @@ export class LockOwner {
 
   /** Removes the owner file; call when no lock is held any more (the store is closed). */
   async dispose(): Promise<void> {
-    clearInterval(this.#heartbeat);
     if (this.#ready !== undefined) await unlink(this.#path).catch(() => undefined);
     this.#ready = undefined;
   }
@@ -99,19 +101,9 @@ export class LockOwner {
   async #create(): Promise<number> {
     await mkdir(this.#dir, { recursive: true });
     await removeDeadOwners(this.#dir);
-    await writeFile(this.#path, this.#owner, { flag: "wx" });
-    // The owner file's mtime is this process's heartbeat, seen through every lock it holds.
-    // The timer is unref'd: an open store must not keep a process alive.
-    this.#heartbeat = setInterval(() => {
-      const now = new Date();
-      utimes(this.#path, now, now).catch(() => undefined);
-    }, this.#staleMs / 3);
-    this.#heartbeat.unref();
+    const start = processStartTime(process.pid) ?? "";
+    await writeFile(this.#path, `${process.pid}:${this.#nonce}:${start}`, { flag: "wx" });
     return (await lstat(this.#path)).ino;
-  }
-
-  #isStale(holder: Holder): boolean {
-    return !isProcessAlive(holder.pid) || Date.now() - holder.mtimeMs > this.#staleMs;
   }
 
   async #breakStale(lockPath: string, stale: Holder): Promise<void> {
@@ -122,16 +114,16 @@ export class LockOwner {
       // lock within microseconds of each other, after a process died in a window of
       // microseconds).
       const other = await readHolder(breakPath);
-      if (other !== undefined && this.#isStale(other)) await unlinkIfInode(breakPath, other.ino);
+      if (other !== undefined && isStale(other)) await unlinkIfInode(breakPath, other.ino);
       else await sleep(1);
       return;
     }
     try {
       // A lock's inode is its owner's file, the same for every lock that owner takes: the same
       // inode may be a new, rightful lock of the same owner. So staleness is judged again, from
-      // what the lock shows now; an owner that is dead or silent is stale for all its locks.
+      // what the lock shows now; an owner that is dead is stale for all its locks.
       const current = await readHolder(lockPath);
-      if (current !== undefined && current.ino === stale.ino && this.#isStale(current)) {
+      if (current !== undefined && current.ino === stale.ino && isStale(current)) {
         await unlink(lockPath).catch(ignoreEnoent);
       }
     } finally {
@@ -139,18 +131,22 @@ export class LockOwner {
     }
   }
 
-  #held(lockPath: string, ino: number): FileLock {
-    const acquiredAt = Date.now();
-    const staleMs = this.#staleMs;
+  #held(lockPath: string): FileLock {
     return {
       async release(): Promise<void> {
-        // If the event loop stalled for longer than staleMs, another process may have broken
-        // the lock and taken it: only remove it if it is still ours. Otherwise skip the check.
-        if (Date.now() - acquiredAt > staleMs / 2) await unlinkIfInode(lockPath, ino);
-        else await unlink(lockPath).catch(ignoreEnoent);
+        // Nobody breaks the lock of a live owner, so it is still ours.
+        await unlink(lockPath).catch(ignoreEnoent);
       },
     };
   }
+}
+
+/** A lock is stale only when its owner is dead or its pid now names another process. */
+function isStale(holder: Holder): boolean {
+  if (!isProcessAlive(holder.pid)) return true;
+  if (holder.start === undefined || holder.start === "") return false;
+  const now = processStartTime(holder.pid);
+  return now !== undefined && now !== holder.start;
 }
 
 async function tryLink(ownerPath: string, lockPath: string): Promise<boolean> {
@@ -186,8 +182,9 @@ async function readHolder(lockPath: string): Promise<Holder | undefined> {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     owner = "";
   }
-  const pid = Number.parseInt(owner.slice(0, owner.indexOf(":")), 10);
-  return { owner, pid, ino: stats.ino, mtimeMs: stats.mtimeMs };
+  const [pidText, , start] = owner.split(":");
+  const pid = Number.parseInt(pidText ?? "", 10);
+  return { owner, pid, start, ino: stats.ino };
 }
 
 async function unlinkIfInode(path: string, ino: number): Promise<void> {

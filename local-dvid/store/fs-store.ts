@@ -9,7 +9,7 @@
 //   <seg>                    the object (header + bytes)
 //   <seg>#                   directory of the keys below "<seg>/"
 //   <seg>#lock               the key's lock, a hard link of its owner's file (fs-key-lock.ts)
-//   <seg>#tmp.<pid>.<n>      a put in progress (or left by a killed writer)
+//   <seg>#tmp.<pid>.<n>      a put in progress or a staged object (or left by a killed writer)
 //   <root>/#owners/          one file per process that takes locks (fs-key-lock.ts)
 //
 // Object file. A 24-byte header, then the bytes: "LDVO", uint32 format version (1), the
@@ -31,6 +31,11 @@
 // compare-and-swap is atomic with respect to every other put/delete from any process. Readers take
 // no lock (rename makes them safe).
 //
+// Staging. `stage` writes the temp file (header with generation 0) and returns; `publish` takes
+// the key's lock, checks ifGenerationMatch, writes the generation into the temp file's header and
+// renames it into place: a put split in two, with nothing visible in between. A staged file of a
+// killed process is a temp file of a dead pid, removed by list() like any other.
+//
 // Generations. new = max(current + 1, wall clock in microseconds). The +1 makes generations grow
 // strictly per key while the object exists; the clock makes a key that is deleted and created
 // again get a generation above every one it had before (as long as the wall clock does not step
@@ -43,24 +48,28 @@
 // development and test bed where throughput matters more. `{ fsync: true }` syncs the temp file
 // before the rename and the directory after it.
 import { mkdirSync } from "node:fs";
-import { open, opendir, readdir, rename, unlink, type FileHandle } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { mkdir, open, opendir, readdir, rename, unlink, type FileHandle } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import { LocalDvidError } from "../errors.js";
 import { checkBoolean, checkMs, checkOptionKeys, checkPath } from "../option-checks.js";
-import type { ByteRange, DeleteOptions, ObjectStore, PutOptions, SliceInfo, StoredObject } from "./object-store.js";
+import type { ByteRange, DeleteOptions, ObjectStore, PutOptions, SliceInfo, StagedObject, StoredObject } from "./object-store.js";
+import { notStaged } from "./staging.js";
 import { unlessMissing } from "./missing-path.js";
 import { checkGenerationOption, checkPrecondition } from "./preconditions.js";
 import { checkRange, checkRoom } from "./ranges.js";
 import { checkKey } from "./keys.js";
+import { fitsKeyLimits } from "./key-limits.js";
 import { LockOwner } from "./fs-key-lock.js";
 import { isProcessAlive } from "./process-alive.js";
 
 export interface FsStoreOptions {
   /** fsync each object before it replaces the old one, and its directory after. Default false. */
   readonly fsync?: boolean;
-  /** A key lock whose owner process showed no heartbeat for this long is broken even if its pid looks alive (ms). Default 5000. */
-  readonly lockStaleMs?: number;
-  /** A put/delete waiting this long for a key's lock held by a live process fails with STORE_LOCK_TIMEOUT (ms). Default 30000. */
+  /**
+   * A put/delete waiting this long for a key's lock held by a live process fails with
+   * STORE_LOCK_TIMEOUT (ms). Default 30000. A lock is broken only when its owner is dead
+   * (fs-key-lock.ts), never because its owner is slow or paused.
+   */
   readonly lockTimeoutMs?: number;
 }
 
@@ -71,9 +80,23 @@ const DIR_SUFFIX = "#";
 const OWNERS_DIR = "#owners"; // lock owner files (fs-key-lock.ts); not a key directory name
 const SEGMENT = /^[A-Za-z0-9._~:=+@-]+$/; // as keys.ts
 const TEMP_NAME = /^[A-Za-z0-9._~:=+@-]+#tmp\.(\d+)\.\d+$/;
-const OPTION_KEYS = ["fsync", "lockStaleMs", "lockTimeoutMs"] as const;
+const OPTION_KEYS = ["fsync", "lockTimeoutMs"] as const;
 
 let tempCounter = 0;
+
+/**
+ * Test hook: with LOCAL_DVID_TEST_PAUSE_AT="locked:<key>", the first put, publish or delete of
+ * <key> in this process stops the process (SIGSTOP) while it holds the key's lock, after its
+ * compare-and-swap check and before it writes: tests resume it with SIGCONT. Nothing else reads it.
+ */
+const PAUSE_AT = process.env.LOCAL_DVID_TEST_PAUSE_AT;
+let paused = false;
+
+function pausePoint(point: string, key: string): void {
+  if (PAUSE_AT === undefined || paused || PAUSE_AT !== `${point}:${key}`) return;
+  paused = true;
+  process.kill(process.pid, "SIGSTOP");
+}
 
 export class FsStore implements ObjectStore {
   /** The absolute store directory. */
@@ -90,11 +113,10 @@ export class FsStore implements ObjectStore {
     checkPath(rootDir, "FsStore rootDir");
     checkOptionKeys(options, OPTION_KEYS, "FsStore");
     this.#fsync = checkBoolean(options.fsync, "fsync") ?? false;
-    const lockStaleMs = checkMs(options.lockStaleMs, "lockStaleMs") ?? 5000;
     this.#lockTimeoutMs = checkMs(options.lockTimeoutMs, "lockTimeoutMs") ?? 30000;
     this.rootDir = resolve(rootDir);
     mkdirSync(this.rootDir, { recursive: true });
-    this.#locks = new LockOwner(join(this.rootDir, OWNERS_DIR), lockStaleMs);
+    this.#locks = new LockOwner(join(this.rootDir, OWNERS_DIR));
   }
 
   async get(key: string): Promise<StoredObject | undefined> {
@@ -177,6 +199,42 @@ export class FsStore implements ObjectStore {
     });
   }
 
+  async stage(key: string, data: Uint8Array): Promise<StagedObject> {
+    const path = this.#pathOf(key);
+    return this.#track(async () => {
+      const temp = `${path}${DIR_SUFFIX}tmp.${process.pid}.${tempCounter++}`;
+      const header = encodeHeader(0, data.length);
+      try {
+        await this.#writeFile(temp, header, data);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+        // The key's directory does not exist yet (first object under this prefix).
+        await mkdir(dirname(temp), { recursive: true });
+        await this.#writeFile(temp, header, data);
+      }
+      let state: "staged" | "published" | "discarded" = "staged";
+      return {
+        publish: async (options: PutOptions = {}): Promise<number> => {
+          if (state !== "staged") throw notStaged(key, state === "published");
+          const generation = await this.#mutate(key, options.ifGenerationMatch, async (target, current) => {
+            const next = Math.max(current + 1, nowMicros());
+            await this.#setGeneration(temp, next);
+            await rename(temp, target);
+            if (this.#fsync) await syncDir(join(target, ".."));
+            return next;
+          });
+          state = "published";
+          return generation;
+        },
+        discard: async (): Promise<void> => {
+          if (state !== "staged") return;
+          state = "discarded";
+          await unlink(temp).catch(() => undefined);
+        },
+      };
+    });
+  }
+
   async delete(key: string, options: DeleteOptions = {}): Promise<boolean> {
     return this.#mutate(key, options.ifGenerationMatch, async (path, current) => {
       if (current === 0) return false;
@@ -216,6 +274,8 @@ export class FsStore implements ObjectStore {
     if (typeof prefix !== "string") {
       throw new LocalDvidError("INVALID_KEY", `${what} prefix must be a string; got ${typeof prefix}`);
     }
+    // A prefix longer than any key can be matches none (and must not reach the filesystem as ENAMETOOLONG).
+    if (!fitsKeyLimits(prefix)) return undefined;
     const parts = prefix.split("/");
     const partial = parts.pop() as string;
     if (!parts.every((s) => SEGMENT.test(s))) return undefined;
@@ -296,6 +356,19 @@ export class FsStore implements ObjectStore {
     await fh.close();
   }
 
+  /** Writes the generation into the header of a staged temp file (see stage). */
+  async #setGeneration(temp: string, generation: number): Promise<void> {
+    const fh = await open(temp, "r+");
+    try {
+      const bytes = Buffer.allocUnsafe(8);
+      writeUint64(bytes, generation, 0);
+      await fh.write(bytes, 0, 8, 8);
+      if (this.#fsync) await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  }
+
   /**
    * Runs `fn(path, current generation)` holding the key's lock (first in this process, then
    * across processes), after checking `ifGenerationMatch` against the generation read under it.
@@ -318,6 +391,7 @@ export class FsStore implements ObjectStore {
         try {
           const current = await readGeneration(key, path);
           checkPrecondition(key, current, expected);
+          pausePoint("locked", key);
           return await fn(path, current);
         } finally {
           await lock.release();

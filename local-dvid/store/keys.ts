@@ -1,6 +1,7 @@
 // Store keys are slash-separated names of printable ASCII, like object names in a bucket. The
 // filesystem store maps them to paths, so no segment may be empty, "." or "..".
 import { LocalDvidError } from "../errors.js";
+import { checkKeyLength } from "./key-limits.js";
 
 const SEGMENT = /^[A-Za-z0-9._~:=+@-]+$/;
 
@@ -16,4 +17,5 @@ export function checkKey(key: string): void {
       );
     }
   }
+  checkKeyLength(key);
 }

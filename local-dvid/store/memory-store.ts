@@ -1,9 +1,11 @@
 // An in-memory ObjectStore for tests: the same semantics as the filesystem store, in one process.
 import { LocalDvidError } from "../errors.js";
-import type { ByteRange, DeleteOptions, ObjectStore, PutOptions, SliceInfo, StoredObject } from "./object-store.js";
+import type { ByteRange, DeleteOptions, ObjectStore, PutOptions, SliceInfo, StagedObject, StoredObject } from "./object-store.js";
+import { notStaged } from "./staging.js";
 import { checkGenerationOption, checkPrecondition } from "./preconditions.js";
 import { checkRange, checkRoom } from "./ranges.js";
 import { checkKey } from "./keys.js";
+import { fitsKeyLimits } from "./key-limits.js";
 
 export class MemoryStore implements ObjectStore {
   readonly #objects = new Map<string, StoredObject>();
@@ -39,6 +41,24 @@ export class MemoryStore implements ObjectStore {
     return generation;
   }
 
+  async stage(key: string, data: Uint8Array): Promise<StagedObject> {
+    this.#check(key);
+    let copy: Buffer | undefined = Buffer.from(data);
+    let published = false;
+    return {
+      publish: async (options?: PutOptions): Promise<number> => {
+        if (copy === undefined) throw notStaged(key, published);
+        const generation = await this.put(key, copy, options);
+        copy = undefined;
+        published = true;
+        return generation;
+      },
+      discard: async (): Promise<void> => {
+        copy = undefined;
+      },
+    };
+  }
+
   async delete(key: string, options: DeleteOptions = {}): Promise<boolean> {
     this.#check(key);
     this.#precondition(key, options.ifGenerationMatch);
@@ -47,6 +67,7 @@ export class MemoryStore implements ObjectStore {
 
   async list(prefix: string): Promise<string[]> {
     if (this.#closed) throw new LocalDvidError("STORE_CLOSED", "the store is closed");
+    if (!fitsKeyLimits(prefix)) return []; // as FsStore: no key can be that long
     return [...this.#objects.keys()].filter((k) => k.startsWith(prefix)).sort();
   }
 

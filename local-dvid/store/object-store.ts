@@ -42,6 +42,20 @@ export interface SliceInfo {
   readonly generation: number;
 }
 
+/**
+ * Bytes written to the store but not visible under their key yet (`ObjectStore.stage`): a
+ * request stages what it writes while its body arrives and publishes it only once all of it has.
+ */
+export interface StagedObject {
+  /**
+   * Makes the staged bytes the object under the key, atomically, as `put` would (same options,
+   * same errors, returns the new generation). Once only; a failed publish leaves it staged.
+   */
+  publish(options?: PutOptions): Promise<number>;
+  /** Drops the staged bytes if they were not published; nothing becomes visible. */
+  discard(): Promise<void>;
+}
+
 export interface ObjectStore {
   /** The object, or undefined when the key does not exist. */
   get(key: string): Promise<StoredObject | undefined>;
@@ -64,6 +78,14 @@ export interface ObjectStore {
    * torn mix, even if the writing process is killed midway. Returns the new generation.
    */
   put(key: string, data: Uint8Array, options?: PutOptions): Promise<number>;
+  /**
+   * Writes `data` for `key` without making it visible: no get, list or hasPrefix sees it until
+   * `publish` (GCS: an upload to a temporary object, then a rewrite). The caller may reuse
+   * `data` once this resolves. Stores without it are staged in memory by `stageObject`
+   * (staging.ts). Staged bytes of a killed process are never visible and are cleaned up by the
+   * store.
+   */
+  stage?(key: string, data: Uint8Array): Promise<StagedObject>;
   /** Removes the key; returns false when it did not exist. */
   delete(key: string, options?: DeleteOptions): Promise<boolean>;
   /** Every key that starts with `prefix`, in lexicographic order. */

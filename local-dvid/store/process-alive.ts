@@ -19,6 +19,58 @@ export function isProcessAlive(pid: number): boolean {
   return !isZombie(pid);
 }
 
+/**
+ * What tells one run of a process from another with the same pid (pids are reused, e.g. after a
+ * container restart): on Linux the boot id and the start time in clock ticks since boot
+ * (/proc/<pid>/stat field 22); undefined elsewhere or when the process is gone.
+ */
+export function processStartTime(pid: number): string | undefined {
+  if (process.platform !== "linux" || !Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+    // Fields after the last ")" start at field 3 (state); the start time is field 22.
+    const ticks = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[22 - 3];
+    return ticks === undefined ? undefined : `${bootId()}.${ticks}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * This process's identity for locks and in-flight markers in a shared store: "<pid>:<start>"
+ * (just "<pid>" where start times cannot be read).
+ */
+export const PROCESS_TOKEN = ((): string => {
+  const start = processStartTime(process.pid);
+  return start === undefined ? String(process.pid) : `${process.pid}:${start}`;
+})();
+
+/**
+ * Whether the process a token names (see PROCESS_TOKEN) still runs: its pid is alive and, when
+ * the token has a start time, the pid's start time is the same (not a reused pid).
+ */
+export function isTokenAlive(token: string): boolean {
+  const colon = token.indexOf(":");
+  const pid = Number(colon < 0 ? token : token.slice(0, colon));
+  if (!isProcessAlive(pid)) return false;
+  if (colon < 0) return true;
+  const now = processStartTime(pid);
+  return now === undefined || now === token.slice(colon + 1);
+}
+
+let cachedBootId: string | undefined;
+
+function bootId(): string {
+  if (cachedBootId === undefined) {
+    try {
+      cachedBootId = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+    } catch {
+      cachedBootId = "";
+    }
+  }
+  return cachedBootId;
+}
+
 function isZombie(pid: number): boolean {
   if (process.platform !== "linux") return false;
   try {

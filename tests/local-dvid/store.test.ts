@@ -1,6 +1,7 @@
 // One conformance suite over every ObjectStore (MemoryStore, FsStore), then what only the
 // filesystem store must do: hold across processes and survive writers killed midway.
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "@jest/globals";
+import { readFileSync } from "node:fs";
 import { mkdir, readdir, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -12,6 +13,12 @@ import type { ObjectStore } from "../../local-dvid/store/object-store.js";
 import { updateWithRetry } from "../../local-dvid/store/update-with-retry.js";
 import { createTempDir, removeTempDir } from "../helpers/temp-dir.js";
 import { deadPid, helperScript, killChild, spawnTsx, type TsxChild } from "../helpers/child-process.js";
+
+/** The state letter of a process (/proc/<pid>/stat field 3): "T" when stopped. */
+function processState(pid: number): string {
+  const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+  return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+}
 
 async function expectCode(promise: Promise<unknown>, code: LocalDvidErrorCode): Promise<void> {
   let caught: unknown;
@@ -278,6 +285,32 @@ describe.each([
     expect(conflicts).toBeGreaterThan(0); // the tasks did race
   });
 
+  it("keeps a staged object invisible to get, list and hasPrefix until it is published, then it is a put", async () => {
+    const g0 = await store.put("stage/a", bytes("old"));
+    const staged = await store.stage!("stage/a", bytes("new"));
+    const fresh = await store.stage!("stage/b/c", bytes("b"));
+    expect((await store.get("stage/a"))?.data.toString()).toBe("old");
+    expect(await store.list("stage/")).toEqual(["stage/a"]);
+    expect(await store.hasPrefix("stage/b")).toBe(false);
+    const g1 = await staged.publish({ ifGenerationMatch: g0 });
+    expect(g1).toBeGreaterThan(g0);
+    expect(await store.get("stage/a")).toEqual({ data: bytes("new"), generation: g1 });
+    await fresh.publish();
+    expect(await store.list("stage/")).toEqual(["stage/a", "stage/b/c"]);
+    await expectCode(staged.publish(), "INVALID_OPTION");
+  });
+
+  it("leaves a staged object unpublished when its ifGenerationMatch is stale, and discard drops it", async () => {
+    const g0 = await store.put("stage/a", bytes("old"));
+    const staged = await store.stage!("stage/a", bytes("new"));
+    await store.put("stage/a", bytes("other"));
+    await expectCode(staged.publish({ ifGenerationMatch: g0 }), "PRECONDITION_FAILED");
+    expect((await store.get("stage/a"))?.data.toString()).toBe("other");
+    await staged.discard();
+    await expectCode(staged.publish(), "INVALID_OPTION");
+    expect((await store.get("stage/a"))?.data.toString()).toBe("other");
+  });
+
   describe("updateWithRetry", () => {
     const addOne = (rounds: { n: number }) => async () => {
       rounds.n++;
@@ -344,7 +377,7 @@ describe("FsStore key locks", () => {
     // (9 overlaps in 8000 takings before the fix).
     const dir = await createTempDir("locks");
     tempDirs.push(dir);
-    const owners = [0, 1, 2, 3].map(() => new LockOwner(join(dir, "#owners"), 5000));
+    const owners = [0, 1, 2, 3].map(() => new LockOwner(join(dir, "#owners")));
     let inside = 0;
     let overlaps = 0;
     let takings = 0;
@@ -448,27 +481,75 @@ describe("FsStore across processes", () => {
     await store.close();
   });
 
-  it("breaks a lock whose live-looking owner showed no heartbeat for lockStaleMs", async () => {
-    const store = await newFsStore({ lockStaleMs: 300 });
+  it("breaks a lock whose pid now belongs to another process (its recorded start time differs)", async () => {
+    const store = await newFsStore();
     await mkdir(join(store.rootDir, "meta#"), { recursive: true });
-    const lock = join(store.rootDir, "meta#", "repo#lock");
-    // Our own pid is alive: only the age (as after a pid reuse) can make this lock stale.
-    await writeFile(lock, `${process.pid}:reused`);
-    const old = new Date(Date.now() - 10_000);
-    await utimes(lock, old, old);
+    // Our own pid is alive, but the lock records another start time: the pid was reused.
+    await writeFile(join(store.rootDir, "meta#", "repo#lock"), `${process.pid}:reused:not-our-start-time`);
     await store.put("meta/repo", bytes("v1"));
     expect((await store.get("meta/repo"))?.data.toString()).toBe("v1");
     await store.close();
   });
 
+  it("never breaks the lock of a live owner however long ago it was taken: waiters time out instead", async () => {
+    const store = await newFsStore({ lockTimeoutMs: 300 });
+    await store.put("meta/repo", bytes("v1"));
+    const lock = join(store.rootDir, "meta#", "repo#lock");
+    await writeFile(lock, `${process.pid}:held`);
+    const old = new Date(Date.now() - 3_600_000);
+    await utimes(lock, old, old); // an owner that looks idle for an hour is still alive
+    await expectCode(store.put("meta/repo", bytes("v2")), "STORE_LOCK_TIMEOUT");
+    expect((await store.get("meta/repo"))?.data.toString()).toBe("v1");
+    await store.close();
+  });
+
   it("waits for a live lock and gives up with STORE_LOCK_TIMEOUT after lockTimeoutMs", async () => {
-    const store = await newFsStore({ lockTimeoutMs: 200, lockStaleMs: 60_000 });
+    const store = await newFsStore({ lockTimeoutMs: 200 });
     await store.put("meta/repo", bytes("v1"));
     await writeFile(join(store.rootDir, "meta#", "repo#lock"), `${process.pid}:held`);
     const started = Date.now();
     await expectCode(store.put("meta/repo", bytes("v2")), "STORE_LOCK_TIMEOUT");
     expect(Date.now() - started).toBeGreaterThanOrEqual(200);
     expect((await store.get("meta/repo"))?.data.toString()).toBe("v1");
+    await store.close();
+  });
+
+  it("keeps a compare-and-swap atomic when its owner is paused (SIGSTOP) holding the lock: a later writer cannot overwrite it", async () => {
+    const store = await newFsStore({ lockTimeoutMs: 120_000 });
+    const g0 = await store.put("meta/repo", bytes("v0"));
+    const child = spawnTsx(helperScript("store-pause-child.ts"), [store.rootDir, "meta/repo", "child", String(g0)], {
+      env: { ...process.env, LOCAL_DVID_TEST_PAUSE_AT: "locked:meta/repo" },
+    });
+    children = [child];
+    // The child stops itself inside its compare-and-swap, after the check and before the write.
+    while (processState(child.child.pid!) !== "T") await sleep(5);
+    let settled = false;
+    const mine = store.put("meta/repo", bytes("parent"), { ifGenerationMatch: g0 }).finally(() => (settled = true));
+    mine.catch(() => undefined);
+    // The lock used to be broken after 5 s without a heartbeat; the paused owner then renamed its
+    // object over ours and both puts "succeeded". Give that long enough to happen.
+    await Promise.race([mine, sleep(6000)]).catch(() => undefined);
+    expect(settled).toBe(false);
+    child.child.kill("SIGCONT");
+    await child.waitForLine((line) => line.startsWith("done") || line.startsWith("failed"));
+    expect(child.stdout()).toMatch(/^done \d+/);
+    // The child won from g0, so ours (also from g0) must fail, and the child's bytes stay.
+    await expectCode(mine, "PRECONDITION_FAILED");
+    expect((await store.get("meta/repo"))?.data.toString()).toBe("child");
+    await store.close();
+  }, 30_000);
+
+  it("keeps a staged object as a temp file beside its key until publish, and removes it on discard", async () => {
+    const store = await newFsStore();
+    const staged = await store.stage("blocks/v/0_0_0", bytes("block"));
+    const dir = join(store.rootDir, "blocks#", "v#");
+    expect((await readdir(dir)).filter((n) => n.includes("#tmp."))).toHaveLength(1);
+    await staged.discard();
+    expect(await readdir(dir)).toEqual([]);
+    const again = await store.stage("blocks/v/0_0_0", bytes("block"));
+    await again.publish();
+    expect(await readdir(dir)).toEqual(["0_0_0"]);
+    expect((await store.get("blocks/v/0_0_0"))?.data.toString()).toBe("block");
     await store.close();
   });
 
