@@ -2,9 +2,12 @@
 // The local cluster launcher (cluster.ts) runs N of these on one store directory, as a GCP
 // cluster runs N DVIDs on one bucket. It learns each node's port from the single JSON line the
 // node prints once it listens, so nothing else may ever go to stdout.
-import { realpathSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { checkAllowHosts, checkCorsOrigins } from "./http/access.js";
+import { parseTokens, type AccessToken } from "./http/access-tokens.js";
 import { FsStore } from "./store/fs-store.js";
+import { DEFAULT_LIMITS, LIMIT_FLAGS, parseLimitFlag, type Limits } from "./limits.js";
 
 export interface NodeCliOptions {
   store: string;
@@ -13,8 +16,17 @@ export interface NodeCliOptions {
   readonly: boolean;
   note?: string;
   adminToken?: string;
+  /** --allow-host, repeatable or comma-separated. */
+  allowHosts: string[];
+  /** --cors, repeatable or comma-separated. */
+  corsOrigins: string[];
+  /** From --token-file, else the environment variable DVIDCLOUD_TOKENS; undefined: no tokens. */
+  tokens?: AccessToken[];
+  publicRead: boolean;
   parentWatch: boolean;
   help: boolean;
+  /** The --max-… flags given (limits.ts); the others keep their defaults. */
+  limits: Partial<Limits>;
 }
 
 const USAGE = `Usage: local-dvid --store DIR [options]
@@ -29,8 +41,29 @@ Options:
   --readonly           refuse every request but GET/HEAD, as DVID's rwmode = "readonly"
   --note TEXT          server note, shown by /api/server/note and /api/server/info
   --admin-token T      token that POST /api/repos?admintoken=T must carry; default: the
-                       environment variable DVID_ADMIN_TOKEN, as for DVID
+                       environment variable DVID_ADMIN_TOKEN, as for DVID (prefer the
+                       variable: a flag's value shows in ps)
+  --allow-host NAME    also answer requests whose Host header is NAME (repeatable or
+                       comma list; * = any). By default only the node's own addresses
+                       (127.0.0.1, localhost, [::1], the listening address, the host
+                       name) are answered: other Host headers get 403 (DNS rebinding)
+  --cors ORIGIN        let web pages of ORIGIN (http://host:port) read this node, as
+                       DVID's corsDomains (repeatable or comma list; * = any). Default:
+                       none. Cross-origin writes always need a token of the write role
+  --token-file FILE    tokens with roles, one "role:token" per line (roles read, write,
+                       admin; # comments) or JSON {"read": ["…"], …}; then every request
+                       but heartbeats needs "Authorization: Bearer <token>": reads the
+                       read role, writes write, POST /api/repos admin. Default: the
+                       environment variable DVIDCLOUD_TOKENS (same format, commas allowed);
+                       without either, no token is needed
+  --public-read        with tokens: GET and HEAD need none (neuroglancer sends none)
   --parent-watch       exit when standard input reaches end-of-file (the parent died)
+  --max-body-bytes N   raw POST body (and what a compressed one inflates to); default ${DEFAULT_LIMITS.maxBodyBytes}
+  --max-response-bytes N  raw/isotropic GET answer; default ${DEFAULT_LIMITS.maxResponseBytes}
+  --max-json-bytes N   JSON body; default ${DEFAULT_LIMITS.maxJsonBytes}
+  --max-label-points N points of one labels GET; default ${DEFAULT_LIMITS.maxLabelPoints}
+  --max-slice-bytes N  voxel bytes of one 2-D (PNG) slice; default ${DEFAULT_LIMITS.maxSliceBytes}
+                       (sizes take K, M, G suffixes: 512M, 3G)
   --help               print this help
 
 When listening it prints one line to stdout:
@@ -46,32 +79,48 @@ export class UsageError extends Error {
   }
 }
 
-type FlagKind = "string" | "boolean";
+type FlagKind = "string" | "boolean" | "list";
 const FLAGS: Record<string, FlagKind> = {
   store: "string",
   port: "string",
   host: "string",
   note: "string",
   "admin-token": "string",
+  "allow-host": "list",
+  cors: "list",
+  "token-file": "string",
+  "public-read": "boolean",
   readonly: "boolean",
   "parent-watch": "boolean",
   help: "boolean",
+  ...Object.fromEntries(Object.values(LIMIT_FLAGS).map((f) => [f, "string" as FlagKind])),
 };
 
-/** Parses the CLI's flags (argv without node and the script). */
-export function parseNodeArgs(argv: readonly string[]): NodeCliOptions {
+/** Parses the CLI's flags (argv without node and the script); tokens come from --token-file or `env`. */
+export function parseNodeArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): NodeCliOptions {
   const values = new Map<string, string | true>();
+  const lists = new Map<string, string[]>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (!arg.startsWith("--")) throw new UsageError(`unexpected argument ${JSON.stringify(arg)}; expected flags only (see --help)`);
     const eq = arg.indexOf("=");
     const name = arg.slice(2, eq === -1 ? undefined : eq);
     const kind = FLAGS[name];
+    if (name === "token" || name === "tokens") {
+      // A value on the command line shows in `ps` and in shell history.
+      throw new UsageError(`flag --${name} does not exist: tokens on the command line leak through ps; give them with --token-file FILE or the environment variable DVIDCLOUD_TOKENS`);
+    }
     if (kind === undefined) {
       throw new UsageError(`unknown flag --${name}; expected one of ${Object.keys(FLAGS).map((f) => `--${f}`).join(", ")}`);
     }
-    if (values.has(name)) throw new UsageError(`flag --${name} given twice; expected it at most once`);
-    if (kind === "boolean") {
+    if (values.has(name) && kind !== "list") throw new UsageError(`flag --${name} given twice; expected it at most once`);
+    if (kind === "list") {
+      const value = eq !== -1 ? arg.slice(eq + 1) : argv[i + 1];
+      if (value === undefined || value === "" || (eq === -1 && value.startsWith("--"))) throw new UsageError(`flag --${name} expects a value; got none`);
+      if (eq === -1) i++;
+      lists.set(name, [...(lists.get(name) ?? []), ...value.split(",").map((v) => v.trim()).filter((v) => v !== "")]);
+      values.set(name, true);
+    } else if (kind === "boolean") {
       if (eq !== -1) throw new UsageError(`flag --${name} takes no value; got ${JSON.stringify(arg.slice(eq + 1))}`);
       values.set(name, true);
     } else if (eq !== -1) {
@@ -91,6 +140,46 @@ export function parseNodeArgs(argv: readonly string[]): NodeCliOptions {
   if (!(port >= 0 && port <= 65535)) throw new UsageError(`flag --port expects an integer from 0 to 65535; got ${JSON.stringify(portText)}`);
   const host = (values.get("host") as string | undefined) ?? "127.0.0.1";
   if (host === "") throw new UsageError('flag --host expects an address such as 127.0.0.1; got ""');
+  const limits: Record<string, number> = {};
+  for (const [key, flag] of Object.entries(LIMIT_FLAGS) as [keyof Limits, string][]) {
+    const text = values.get(flag) as string | undefined;
+    if (text === undefined) continue;
+    try {
+      limits[key] = parseLimitFlag(key, text);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
+  const allowHosts = lists.get("allow-host") ?? [];
+  const corsOrigins = lists.get("cors") ?? [];
+  try {
+    checkAllowHosts(allowHosts, "--allow-host");
+    checkCorsOrigins(corsOrigins, "--cors");
+  } catch (err) {
+    throw new UsageError(`flag ${(err as Error).message}`);
+  }
+  const tokenFile = values.get("token-file") as string | undefined;
+  let tokens: AccessToken[] | undefined;
+  try {
+    if (tokenFile !== undefined) {
+      let text: string;
+      try {
+        text = readFileSync(tokenFile, "utf8");
+      } catch (err) {
+        throw new UsageError(`flag --token-file: cannot read ${tokenFile}: ${(err as Error).message}`);
+      }
+      tokens = parseTokens(text, `token file ${tokenFile}`);
+    } else if (env.DVIDCLOUD_TOKENS) {
+      tokens = parseTokens(env.DVIDCLOUD_TOKENS, "environment variable DVIDCLOUD_TOKENS");
+    }
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError((err as Error).message);
+  }
+  const publicRead = values.get("public-read") === true;
+  if (publicRead && tokens === undefined && !help) {
+    throw new UsageError("flag --public-read applies only with tokens (--token-file FILE or DVIDCLOUD_TOKENS); got neither");
+  }
   return {
     store: store ?? "",
     port,
@@ -99,9 +188,14 @@ export function parseNodeArgs(argv: readonly string[]): NodeCliOptions {
     note: values.get("note") as string | undefined,
     // DVID reads its admin token from the environment (dvid-api.md §1.6); the launcher passes it
     // that way too, so that it does not show in the process list.
-    adminToken: (values.get("admin-token") as string | undefined) ?? (process.env.DVID_ADMIN_TOKEN || undefined),
+    adminToken: (values.get("admin-token") as string | undefined) ?? (env.DVID_ADMIN_TOKEN || undefined),
+    allowHosts,
+    corsOrigins,
+    tokens,
+    publicRead,
     parentWatch: values.get("parent-watch") === true,
     help,
+    limits,
   };
 }
 
@@ -141,6 +235,11 @@ export async function runNodeCli(argv: readonly string[]): Promise<number> {
       readonly: options.readonly,
       note: options.note,
       adminToken: options.adminToken,
+      allowHosts: options.allowHosts,
+      corsOrigins: options.corsOrigins,
+      tokens: options.tokens,
+      publicRead: options.publicRead,
+      limits: options.limits,
     });
   } catch (err) {
     process.stderr.write(`local-dvid: cannot listen on ${options.host}:${options.port}: ${(err as Error).message}\n`);

@@ -5,6 +5,7 @@
 // meta/store-layout.ts for the layout and meta/metadata-store.ts for the protocol).
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { serveConsole } from "../console/serve-console.js";
 import { dvidAnswerFor } from "./http/errors.js";
 import { discardBody } from "./http/read-body.js";
 import { parseRequestPath } from "./http/request-path.js";
@@ -118,6 +119,8 @@ export function createApp(options: LocalDvidOptions): LocalDvidApp {
 
   return {
     handler: (req, res) => {
+      // The console at `/` and neuroglancer at `/ng/` (static files, console/serve-console.ts); the rest is DVID's API.
+      if (serveConsole(req, res)) return;
       void handle(req, res);
     },
     close: async () => {

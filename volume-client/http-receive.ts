@@ -63,6 +63,8 @@ export interface ReceiveOptions {
   readonly connectTimeoutMs: number;
   readonly idleTimeoutMs: number;
   readonly signal?: AbortSignal;
+  /** Sent as `Authorization: Bearer <token>` (checked by the client's options: no spaces or line breaks). */
+  readonly token?: string;
   /**
    * Called once the status line and headers of a 200 are in: the body's target, or an error to
    * fail with before any body byte is read (e.g. a Content-Length that does not fit).
@@ -152,7 +154,8 @@ class Connection {
         if (err) reject(err);
         else resolve(result!);
       };
-      this.socket.write(`GET ${path} HTTP/1.1\r\nHost: ${hostHeader}\r\nUser-Agent: dvidcloud-volume-client\r\nAccept: */*\r\n\r\n`);
+      const auth = options.token === undefined ? "" : `Authorization: Bearer ${options.token}\r\n`;
+      this.socket.write(`GET ${path} HTTP/1.1\r\nHost: ${hostHeader}\r\nUser-Agent: dvidcloud-volume-client\r\nAccept: */*\r\n${auth}\r\n`);
     });
   }
 

@@ -1,6 +1,15 @@
 // The options of every entry point, with their defaults, and their validation with the
 // checking kit (checks.ts): once, on input; an unknown or ill-typed key fails with the key named.
 import { abortSignal, bool, checkOptions, fn, intIn, nonEmptyStr, oneOf, type Check } from "./checks.js";
+import { invalidArgument } from "./errors.js";
+
+/** An access token: printable ASCII without spaces (it goes into a header); never shown in the error. */
+const tokenStr: Check = (value, key, where) => {
+  if (typeof value !== "string" || !/^[\x21-\x7e]+$/.test(value)) {
+    const got = typeof value === "string" ? `a string of ${value.length} characters that is not` : `a ${value === null ? "null" : typeof value}`;
+    throw invalidArgument(`${where}: ${key} must be a non-empty string of printable ASCII without spaces; got ${got}`);
+  }
+};
 
 /**
  * How label volumes' voxels travel: `"lz4"` as DVID's `raw?compression=lz4` (one raw LZ4 block
@@ -54,6 +63,12 @@ export interface ConnectOptions {
    * so it must never ride along on other requests. Default: none.
    */
   readonly adminToken?: string;
+  /**
+   * An access token of a server that requires them (local-dvid's tokens with roles), sent as
+   * `Authorization: Bearer <token>` on every request. The token's role decides what the client
+   * may do (read, write, admin for repo creation). Default: none.
+   */
+  readonly token?: string;
   /**
    * Use server extensions advertised in `GET /api/server/info` `"Extensions"` (local-dvid's
    * `nonaligned-raw-post`). Default true. Set false to behave exactly as against a real DVID.
@@ -109,6 +124,7 @@ export interface ResolvedClientOptions {
   readonly connectTimeoutMs: number;
   readonly idleTimeoutMs: number;
   readonly adminToken: string | undefined;
+  readonly token: string | undefined;
   readonly serverExtensions: boolean;
   readonly nonAlignedWrites: boolean;
   readonly wireCompression: WireCompression;
@@ -123,6 +139,7 @@ const DEFAULT_OPTIONS: ResolvedClientOptions = Object.freeze({
   connectTimeoutMs: 5000,
   idleTimeoutMs: 120_000,
   adminToken: undefined,
+  token: undefined,
   serverExtensions: true,
   nonAlignedWrites: false,
   wireCompression: "auto",
@@ -137,6 +154,7 @@ const CONNECT_CHECKS: Record<keyof ConnectOptions, Check> = {
   connectTimeoutMs: intIn(1, 600_000),
   idleTimeoutMs: intIn(1, 3_600_000),
   adminToken: nonEmptyStr,
+  token: tokenStr,
   serverExtensions: bool,
   nonAlignedWrites: bool,
   wireCompression: oneOf(WIRE_COMPRESSIONS),
@@ -164,6 +182,7 @@ export function resolveClientOptions(given: ConnectOptions | undefined): Resolve
     connectTimeoutMs: pick("connectTimeoutMs"),
     idleTimeoutMs: pick("idleTimeoutMs"),
     adminToken: pick("adminToken"),
+    token: pick("token"),
     serverExtensions: pick("serverExtensions"),
     nonAlignedWrites: pick("nonAlignedWrites"),
     wireCompression: pick("wireCompression"),

@@ -30,6 +30,8 @@ import type { InstanceRequest } from "./instance-request.js";
 import { parseJson, readText } from "./json-body.js";
 import { receiveAndWriteAligned } from "./raw-receive.js";
 import { streamBox } from "./raw-stream.js";
+import { getImageBlocks, getLabelBlocks, getSpecificBlocks, getSubvolBlocks, postImageBlocks } from "./block-routes.js";
+import { sendJpegBox, sendSegmentationBox } from "./viewer-encode.js";
 
 /** DVID refuses GETs whose answer would exceed 3 GiB (server.MaxDataRequest). */
 const MAX_DATA_REQUEST = 3 * 2 ** 30;
@@ -86,6 +88,16 @@ export async function handleVoxels(r: InstanceRequest, type: VoxelTypeInfo): Pro
       return labels && method === "GET" ? getLabel(r, type) : bad();
     case "labels":
       return labels && method === "GET" ? getLabels(r, type) : bad();
+    case "subvolblocks":
+      return !labels && method === "GET" ? getSubvolBlocks(r, type, await lookupIo(r, voxelLayout(r.inst, type))) : bad();
+    case "specificblocks":
+      return !labels && method === "GET" ? getSpecificBlocks(r, type, await lookupIo(r, voxelLayout(r.inst, type))) : bad();
+    case "blocks":
+      if (method === "GET") {
+        const io = await lookupIo(r, voxelLayout(r.inst, type));
+        return labels ? getLabelBlocks(r, io) : getImageBlocks(r, io);
+      }
+      return !labels && method === "POST" ? postImageBlocks(r, { blocks: undefined, layout: voxelLayout(r.inst, type), pool: ctx.app.pool }) : bad();
     default:
       return bad();
   }
@@ -149,13 +161,16 @@ async function postResolution(r: InstanceRequest): Promise<void> {
   sendEmpty(r.ctx.res);
 }
 
-/** The `compression` query of label types: undefined (raw), "lz4" or "gzip". */
-function labelCompression(r: InstanceRequest, type: VoxelTypeInfo): "lz4" | "gzip" | undefined {
+/** The `compression` query of label types: undefined (raw), "lz4", "gzip", "google" or "googlegzip". */
+function labelCompression(r: InstanceRequest, type: VoxelTypeInfo): "lz4" | "gzip" | "google" | "googlegzip" | undefined {
   const c = r.ctx.query.get("compression");
   // imageblk types ignore `compression` on raw (dvid-api.md §4.3).
   if (type.family !== "labelblk" || c === null || c === "" || c === "uncompressed") return undefined;
   if (c === "lz4" || c === "gzip") return c;
-  throw badRequest(`compression=${c} is not supported by local-dvid for raw label volumes; use lz4 or gzip`);
+  if ((c === "google" || c === "googlegzip") && r.ctx.method !== "POST") return c;
+  throw badRequest(
+    `compression=${c} is not supported by local-dvid for raw label volumes; use lz4 or gzip${r.ctx.method === "POST" ? "" : ", google or googlegzip"}`,
+  );
 }
 
 function rejectUnsupportedQueries(r: InstanceRequest): void {
@@ -201,14 +216,21 @@ async function getRaw(r: InstanceRequest, type: VoxelTypeInfo): Promise<void> {
     }
   }
   const box = accepted(parseRawBox(size, offset));
-  if (format === "jpg" || format === "jpeg") {
-    throw badRequest("local-dvid does not encode 3d volumes as JPEG; omit the format for raw voxels");
-  }
   const bytes = boxBytes(box, type.bytesPerVoxel);
   checkSize(bytes);
+  // DVID: exactly `/jpg` or `/jpeg` on a 3-D imageblk GET is one JPEG of width nx, height ny*nz.
+  if ((format === "jpg" || format === "jpeg") && type.family === "imageblk") {
+    return sendJpegBox(ctx.res, await lookupIo(r, layout), box, r.inst.typeName);
+  }
+  if (format === "jpg" || format === "jpeg") {
+    throw badRequest("labelblk volumes are not encoded as JPEG; omit the format for raw labels, or use ?compression=googlegzip");
+  }
   const compression = labelCompression(r, type);
   const io = await lookupIo(r, layout);
   if (compression === undefined) return streamBox(ctx.res, io, box, ctx.method === "HEAD");
+  if (compression === "google" || compression === "googlegzip") {
+    return sendSegmentationBox(ctx.res, io, box, compression === "googlegzip");
+  }
   const buf = pool.acquire(bytes);
   try {
     await readBoxInto(io, box, buf);
@@ -271,7 +293,7 @@ async function postRaw(r: InstanceRequest, type: VoxelTypeInfo): Promise<void> {
       }
       body = got.body;
     } else {
-      body = decompress(await readBody(ctx.req, Math.max(expected * 2, 1 << 20), "compressed label data"), compression, expected, lengthError);
+      body = decompress(await readBody(ctx.req, Math.max(expected * 2, 1 << 20), "compressed label data"), compression as "lz4" | "gzip", expected, lengthError);
     }
     try {
       if (!aligned && !nonaligned) throw alignmentError();
