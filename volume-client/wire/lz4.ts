@@ -21,6 +21,18 @@ export function lz4CompressBound(inputLength: number): number {
   return inputLength + Math.floor(inputLength / 255) + 16;
 }
 
+/**
+ * Copies `n` bytes of `src` from `from` to `dst` at `at`. Short runs byte by byte: a `subarray()`
+ * per sequence (a new object, a Buffer's even costlier) cost more than the copy itself.
+ */
+function copyBytes(dst: Uint8Array, at: number, src: Uint8Array, from: number, n: number): void {
+  if (n < 64) {
+    for (let i = 0; i < n; i++) dst[at + i] = src[from + i];
+  } else {
+    dst.set(src.subarray(from, from + n), at);
+  }
+}
+
 function read32(src: Uint8Array, i: number): number {
   return (src[i] | (src[i + 1] << 8) | (src[i + 2] << 16) | (src[i + 3] << 24)) >>> 0;
 }
@@ -53,7 +65,7 @@ export function lz4CompressBlock(src: Uint8Array): Uint8Array {
     } else {
       token = literalLength << 4;
     }
-    out.set(src.subarray(anchor, literalEnd), op);
+    copyBytes(out, op, src, anchor, literalLength);
     op += literalLength;
     if (matchLength > 0) {
       out[op++] = offset & 0xff;
@@ -166,7 +178,7 @@ export function lz4DecompressBlock(src: Uint8Array, uncompressedSize: number, in
     if (literalLength > uncompressedSize - op) {
       throw malformed(`decodes to more than the expected ${uncompressedSize} bytes`);
     }
-    out.set(src.subarray(ip, ip + literalLength), op);
+    copyBytes(out, op, src, ip, literalLength);
     ip += literalLength;
     op += literalLength;
     if (ip === n) break; // the last sequence has literals only
