@@ -13,6 +13,7 @@ import { newUuid } from "./new-uuid.js";
 import { findNode, parseRepo, type NodeMeta, type RepoMeta } from "./repo-meta.js";
 import { REPOS_PREFIX, UUIDS_PREFIX, repoKey, unescapeSegment, uuidKey, escapeSegment } from "./store-layout.js";
 import { rfc3339Nano } from "./time-format.js";
+import { VersionWrites } from "./version-writes.js";
 
 /** DVID v1.0.0+ starts repo mutation ids at or above this (dvid-api.md §3.3). */
 const MUTATION_ID_START = 1_000_000_000;
@@ -55,8 +56,38 @@ export class MetadataStore {
    */
   readonly #parsed = new Map<string, { data: Buffer; repo: RepoMeta }>();
 
+  /**
+   * Writes and commits of versions, ordered through each version's gate object: a write either
+   * lands before a commit or is refused as locked (version-writes.ts).
+   */
+  readonly writes: VersionWrites;
+
   constructor(store: ObjectStore) {
     this.#store = store;
+    this.writes = new VersionWrites(store);
+  }
+
+  /**
+   * Runs `fn`, which makes a write to version `uuid` of repo `root` visible, inside the version's
+   * write gate; throws INVALID_ARGUMENT with `lockedMessage` (DVID's locked-node text) when the
+   * version is locked or being committed, and then `fn` does not run.
+   */
+  writeToVersion<T>(root: string, uuid: string, lockedMessage: string, fn: () => Promise<T>): Promise<T> {
+    return this.writes.write(uuid, () => invalid(lockedMessage), () => this.#isLocked(root, uuid), fn);
+  }
+
+  /**
+   * Commits version `uuid`: no write enters it any more, the writes in progress end, then
+   * `lockInRepo` locks the node in the repo object (and may refuse: the version stays open).
+   * `lockedMessage` is the refusal when it is locked already.
+   */
+  commitVersion<T>(uuid: string, lockedMessage: string, lockInRepo: () => Promise<T>): Promise<T> {
+    return this.writes.commit(uuid, () => invalid(lockedMessage), lockInRepo);
+  }
+
+  async #isLocked(root: string, uuid: string): Promise<boolean> {
+    const current = await this.readRepo(root);
+    return current !== undefined && findNode(current.repo, uuid)?.locked === true;
   }
 
   async readRepo(root: string): Promise<{ repo: RepoMeta; generation: number } | undefined> {
@@ -230,6 +261,8 @@ export class MetadataStore {
       await this.#store.put(repoKey(root), Buffer.from(JSON.stringify(repo), "utf8"), { ifGenerationMatch: 0 });
     } catch (err) {
       if (isLocalDvidError(err, "PRECONDITION_FAILED")) throw uuidTaken(err);
+      // A refused creation leaves nothing behind: the UUID is free for a retry.
+      await this.releaseUuid(root);
       throw err;
     }
     this.#uuidRoots.set(root, root);

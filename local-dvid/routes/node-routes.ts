@@ -7,7 +7,7 @@ import { sendBody, sendEmpty, sendJson } from "../http/respond.js";
 import type { ResolvedNode } from "../meta/metadata-store.js";
 import { isDvidUuid, newUuid } from "../meta/new-uuid.js";
 import { findNode, setBranchLeaf, type NodeMeta, type RepoMeta } from "../meta/repo-meta.js";
-import { MAX_UUID_CHARS } from "../meta/store-layout.js";
+import { uuidProblem } from "../meta/store-layout.js";
 import { logEntries, rfc3339Nano } from "../meta/time-format.js";
 import type { RequestContext } from "./app-state.js";
 import { decodeMap, decodeStruct, parseJson, readText } from "./json-body.js";
@@ -78,11 +78,18 @@ async function postLog(ctx: RequestContext, resolved: ResolvedNode): Promise<voi
 /** POST commit: the body must be JSON (an empty body is DVID's `unexpected end of JSON input`). */
 async function commit(ctx: RequestContext, resolved: ResolvedNode): Promise<void> {
   const body = decodeStruct(parseJson(await readText(ctx), false), { note: "string", log: "string[]" });
-  await updateNode(ctx, resolved, (node) => {
-    node.locked = true;
-    if (body.note) node.note = body.note as string;
-    if (body.log && body.log.length > 0) node.log.push(...logEntries(body.log as string[]));
-  });
+  // Through the version's write gate: writes in progress land first, later ones are refused
+  // (meta/version-writes.ts), so the locked version never changes afterwards.
+  const lockedMessage = `Cannot do post on locked node ${resolved.node.uuid}`;
+  const lockInRepo = (): Promise<void> =>
+    updateNode(ctx, resolved, (node) => {
+      node.locked = true;
+      if (body.note) node.note = body.note as string;
+      if (body.log && body.log.length > 0) node.log.push(...logEntries(body.log as string[]));
+    });
+  // An admin-token commit of a locked node (allowed) changes only its note and log.
+  if (ctx.admin && resolved.node.locked) await lockInRepo();
+  else await ctx.app.meta.commitVersion(resolved.node.uuid, lockedMessage, lockInRepo);
   sendBody(ctx.res, 200, "application/json", `{"committed": ${JSON.stringify(resolved.node.uuid)}}`);
 }
 
@@ -133,9 +140,8 @@ async function newVersion(ctx: RequestContext, resolved: ResolvedNode, kind: "ne
 async function tag(ctx: RequestContext, resolved: ResolvedNode): Promise<void> {
   const body = decodeStruct(parseJson(await readText(ctx), false), { tag: "string", note: "string" });
   const tagName = (body.tag as string | undefined) ?? "";
-  if (tagName === "" || tagName.length > MAX_UUID_CHARS || tagName.includes(":")) {
-    throw badRequest(`tag must be 1 to ${MAX_UUID_CHARS} characters without ':'; got ${goQuote(tagName)}`);
-  }
+  const problem = tagName.includes(":") ? "must not contain ':'" : uuidProblem(tagName);
+  if (problem !== undefined) throw badRequest(`tag ${problem}; got ${goQuote(tagName.length > 100 ? tagName.slice(0, 100) + "…" : tagName)}`);
   const child = await addChild(ctx, resolved, tagName, `tag-${tagName}`, (body.note as string | undefined) ?? "", true);
   sendBody(ctx.res, 200, "application/json", `{"child": ${JSON.stringify(child)}}`);
 }

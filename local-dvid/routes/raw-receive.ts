@@ -1,28 +1,64 @@
-// Receiving the body of an aligned raw POST while its blocks are written: the body lands in one
-// pooled buffer, and each z block layer of blocks is put as soon as its bytes are in, so the
-// store works while the network delivers the rest.
+// Receiving the body of an aligned raw POST while its blocks are staged: each z block layer of
+// the body lands in its own pooled buffer, and its blocks are staged (written to the store but
+// not visible, ObjectStore.stage) as soon as the layer is complete, so the store works while the
+// network delivers the rest and at most three layers are in memory. Nothing becomes visible
+// until the caller publishes the staged blocks, after the whole body has arrived: a body cut
+// short (400, or a client that dies) leaves nothing behind, as in DVID.
 import type { IncomingMessage } from "node:http";
 import type { RawBox } from "../../volume-client/wire/raw-url.js";
+import { goQuote } from "../../volume-client/wire/go-format.js";
 import { badRequest, bodyAborted } from "../http/errors.js";
+import type { StagedObject } from "../store/object-store.js";
+import { stageObject } from "../store/staging.js";
 import type { OwnBlocks } from "../voxels/block-lookup.js";
-import { writeAlignedLayer } from "../voxels/volume-write.js";
+import { discardStaged, writeAlignedLayer } from "../voxels/volume-write.js";
 import { boxBytes } from "../voxels/voxel-grid.js";
 import type { BlockIo } from "../voxels/voxel-layout.js";
+import type { InstanceRequest } from "./instance-request.js";
 
 /**
- * Receives exactly `boxBytes(box)` bytes (announced by the request's Content-Length) and writes
- * the box, layer by layer. At most two layers are in flight; the request is paused beyond that.
+ * Runs `fn`, which makes a write of the request visible (publishes blocks, grows extents), inside
+ * the write gate of the request's version (meta/version-writes.ts): a commit of the version
+ * waits for it, and once a commit has begun it is refused with DVID's locked-node error
+ * instead. Unversioned instances (written at the root even when it is locked) and admin-token
+ * writes (allowed on locked nodes) bypass the gate.
  */
-export async function receiveAndWriteAligned(req: IncomingMessage, io: BlockIo<OwnBlocks>, box: RawBox): Promise<void> {
+export function inVersionWriteGate<T>(r: InstanceRequest, fn: () => Promise<T>): Promise<T> {
+  if (!r.inst.versioned || r.ctx.admin) return fn();
+  const locked = `Cannot do ${r.ctx.method} on endpoint ${goQuote(r.keyword)} of locked node ${r.node.uuid}`;
+  return r.ctx.app.meta.writeToVersion(r.repo.root, r.node.uuid, locked, fn);
+}
+
+/**
+ * Receives exactly `boxBytes(box)` bytes (announced by the request's Content-Length) and stages
+ * the box's blocks, layer by layer; returns them for `publishStaged` (the caller publishes, or
+ * discards them if it does not). At most two layers are being staged while a third fills; the
+ * request is paused beyond that. On any failure every staged block is discarded.
+ */
+export async function receiveAndStageAligned(req: IncomingMessage, io: BlockIo<OwnBlocks>, box: RawBox): Promise<StagedObject[]> {
   const { layout, pool } = io;
   const expected = boxBytes(box, layout.bytesPerVoxel);
   const blockZ = layout.blockSizeXyz[2];
   const layerCount = box.nz / blockZ;
   const layerBytes = box.nx * box.ny * blockZ * layout.bytesPerVoxel;
-  const body = pool.acquire(expected);
+  const staged: StagedObject[] = [];
+  const sink = async (key: string, data: Buffer): Promise<void> => {
+    staged.push(await stageObject(io.blocks.store, key, data));
+  };
   const pending = new Set<Promise<void>>();
+  const held = new Set<Buffer>();
+  const acquire = (): Buffer => {
+    const b = pool.acquire(layerBytes);
+    held.add(b);
+    return b;
+  };
+  const release = (b: Buffer): void => {
+    if (held.delete(b)) pool.release(b);
+  };
+  let layer: Buffer | undefined = layerCount > 0 ? acquire() : undefined;
+  let filled = 0;
   let received = 0;
-  let scheduled = 0;
+  let started = 0;
   let failure: unknown;
   try {
     await new Promise<void>((resolve, reject) => {
@@ -31,22 +67,21 @@ export async function receiveAndWriteAligned(req: IncomingMessage, io: BlockIo<O
         req.resume();
         reject(failure);
       };
-      const schedule = (): void => {
-        while (scheduled < layerCount && received >= (scheduled + 1) * layerBytes) {
-          const zs = box.z0 + scheduled++ * blockZ;
-          const p: Promise<void> = writeAlignedLayer(io, body, box, zs).then(
-            () => {
-              pending.delete(p);
-              if (req.isPaused() && pending.size < 2 && failure === undefined) req.resume();
-            },
-            (err) => {
-              pending.delete(p);
-              fail(err);
-            },
-          );
-          pending.add(p);
-          if (pending.size >= 2) req.pause();
-        }
+      const stageLayer = (buf: Buffer, zs: number): void => {
+        const p: Promise<void> = writeAlignedLayer(io, buf, box, zs, sink).then(
+          () => {
+            pending.delete(p);
+            release(buf);
+            if (req.isPaused() && pending.size < 2 && failure === undefined) req.resume();
+          },
+          (err) => {
+            pending.delete(p);
+            release(buf);
+            fail(err);
+          },
+        );
+        pending.add(p);
+        if (pending.size >= 2) req.pause();
       };
       req.on("data", (chunk: Buffer) => {
         if (failure !== undefined) return;
@@ -54,9 +89,19 @@ export async function receiveAndWriteAligned(req: IncomingMessage, io: BlockIo<O
           fail(badRequest(`voxels data was more than ${expected} bytes`));
           return;
         }
-        chunk.copy(body, received);
         received += chunk.length;
-        schedule();
+        let at = 0;
+        while (at < chunk.length && layer !== undefined) {
+          const n = Math.min(chunk.length - at, layerBytes - filled);
+          chunk.copy(layer, filled, at, at + n);
+          filled += n;
+          at += n;
+          if (filled === layerBytes) {
+            stageLayer(layer, box.z0 + started++ * blockZ);
+            layer = started < layerCount ? acquire() : undefined;
+            filled = 0;
+          }
+        }
       });
       req.once("end", () => {
         if (received !== expected) {
@@ -71,11 +116,13 @@ export async function receiveAndWriteAligned(req: IncomingMessage, io: BlockIo<O
       });
     });
     await Promise.all(pending);
+    return staged;
   } catch (err) {
-    // Let layers already started finish before the body buffer goes back to the pool.
-    await Promise.allSettled([...pending]);
-    pool.release(body);
+    // Let layers already started finish (their buffers go back to the pool), then drop them all.
+    while (pending.size > 0) await Promise.allSettled([...pending]);
+    await discardStaged(staged);
     throw err;
+  } finally {
+    for (const b of [...held]) release(b);
   }
-  pool.release(body);
 }

@@ -1,40 +1,38 @@
 // Instance endpoints of the block-based voxel types (imageblk types and labelblk), dvid-api.md
 // §4.2-4.7: info, metadata, extents, resolution, raw/isotropic 3-D and 2-D, label(s).
-import { gunzipSync, gzipSync } from "node:zlib";
-import { floorDiv, isAlignedSpan } from "../../volume-client/wire/block-grid.js";
+import { isAlignedSpan } from "../../volume-client/wire/block-grid.js";
 import { isQueryFlagOn, NONALIGNED_QUERY } from "../../volume-client/wire/extensions.js";
 import { goPoint, goQuote } from "../../volume-client/wire/go-format.js";
 import { isInt32 } from "../../volume-client/wire/int32.js";
-import { lz4CompressBlock, lz4DecompressBlock } from "../../volume-client/wire/lz4.js";
 import type { Parsed } from "../../volume-client/wire/parse-result.js";
 import { parsePoint } from "../../volume-client/wire/point.js";
 import { describeRawBox, parseDataShape, parseRawBox, parseRawSlice, type DataShape, type RawBox } from "../../volume-client/wire/raw-url.js";
 import { badApiCall, badRequest } from "../http/errors.js";
-import { contentLength, readBody, readExactBody } from "../http/read-body.js";
+import { contentLength, readExactBody } from "../http/read-body.js";
 import { sendBody, sendEmpty, sendJson } from "../http/respond.js";
 import { findInstance, findNode } from "../meta/repo-meta.js";
-import { blockName } from "../meta/store-layout.js";
 import { rfc3339Nano } from "../meta/time-format.js";
 import { instanceVersion, versionRefs } from "../meta/version-ref.js";
 import type { VoxelTypeInfo } from "../types/data-types.js";
 import { typeHelp } from "../types/help-text.js";
 import { BlockLookup, OwnBlocks } from "../voxels/block-lookup.js";
 import { boxExtents, growExtents, instanceExtents, putExtents } from "../voxels/extents.js";
-import { encodePng, pngLayoutForVoxelBytes, voxelsToPngPixels } from "../voxels/png-encode.js";
-import { readBoxInto } from "../voxels/volume-read.js";
-import { writeAligned, writePatched } from "../voxels/volume-write.js";
+import { pngLayoutForVoxelBytes } from "../voxels/png-encode.js";
+import { discardStaged, publishStaged, writeAligned, writePatched } from "../voxels/volume-write.js";
 import { boxBytes } from "../voxels/voxel-grid.js";
 import { voxelLayout, type BlockIo, type VoxelLayout } from "../voxels/voxel-layout.js";
 import { baseJson, voxelExtendedJson } from "./instance-json.js";
 import type { InstanceRequest } from "./instance-request.js";
 import { parseJson, readText } from "./json-body.js";
-import { receiveAndWriteAligned } from "./raw-receive.js";
+import { inVersionWriteGate, receiveAndStageAligned } from "./raw-receive.js";
 import { streamBox } from "./raw-stream.js";
+import { limitHint } from "../limits.js";
+import { readLabelsAt, labelsJson } from "../voxels/label-points.js";
+import { receiveCompressedLabels, sendCompressedBox } from "./compressed-labels.js";
+import { sendPngSlice } from "./png-slice.js";
 import { getImageBlocks, getLabelBlocks, getSpecificBlocks, getSubvolBlocks, postImageBlocks } from "./block-routes.js";
 import { sendJpegBox, sendSegmentationBox } from "./viewer-encode.js";
 
-/** DVID refuses GETs whose answer would exceed 3 GiB (server.MaxDataRequest). */
-const MAX_DATA_REQUEST = 3 * 2 ** 30;
 
 /** A parse of URL text, or DVID's 400 with the words DVID refuses it with. */
 function accepted<T>(result: Parsed<T>): T {
@@ -50,9 +48,11 @@ async function lookupIo(r: InstanceRequest, layout: VoxelLayout): Promise<BlockI
   return { blocks, layout, pool: app.pool };
 }
 
-function checkSize(bytes: number): void {
-  if (bytes > MAX_DATA_REQUEST) {
-    throw badRequest(`Requested payload (${bytes} bytes) exceeds this DVID server's set limit (${MAX_DATA_REQUEST})`);
+/** DVID refuses answers (and bodies) over its limit (server.MaxDataRequest, 3 GiB); here each is a limit of limits.ts. */
+function checkSize(r: InstanceRequest, bytes: number, key: "maxResponseBytes" | "maxBodyBytes" | "maxSliceBytes" = "maxResponseBytes"): void {
+  const { limits } = r.ctx.app.options;
+  if (bytes > limits[key]) {
+    throw badRequest(`Requested payload (${bytes} bytes) exceeds this DVID server's set limit (${limits[key]}); ${limitHint(key, limits)}`);
   }
 }
 
@@ -190,7 +190,6 @@ async function getRaw(r: InstanceRequest, type: VoxelTypeInfo): Promise<void> {
   const { shape, size, offset, format } = rawParts(r);
   rejectUnsupportedQueries(r);
   const layout = voxelLayout(r.inst, type);
-  const pool = ctx.app.pool;
   if (shape !== "3d") {
     const { box, width, height } = accepted(parseRawSlice(shape, size, offset));
     const fmt = (format ?? "png").toLowerCase();
@@ -205,19 +204,12 @@ async function getRaw(r: InstanceRequest, type: VoxelTypeInfo): Promise<void> {
     const png = pngLayoutForVoxelBytes(type.bytesPerVoxel);
     if (!png) throw badRequest(`DVID doesn't support images for 1 channels and ${type.bytesPerVoxel} bytes/channel`);
     const bytes = boxBytes(box, type.bytesPerVoxel);
-    checkSize(bytes);
-    const buf = pool.acquire(bytes);
-    try {
-      await readBoxInto(await lookupIo(r, layout), box, buf);
-      const image = encodePng(width, height, png, voxelsToPngPixels(buf.subarray(0, bytes), type.bytesPerVoxel));
-      return sendBody(ctx.res, 200, "image/png", image);
-    } finally {
-      pool.release(buf);
-    }
+    checkSize(r, bytes, "maxSliceBytes");
+    return sendPngSlice(ctx.res, await lookupIo(r, layout), box, width, height, png, ctx.method === "HEAD");
   }
   const box = accepted(parseRawBox(size, offset));
   const bytes = boxBytes(box, type.bytesPerVoxel);
-  checkSize(bytes);
+  checkSize(r, bytes);
   // DVID: exactly `/jpg` or `/jpeg` on a 3-D imageblk GET is one JPEG of width nx, height ny*nz.
   if ((format === "jpg" || format === "jpeg") && type.family === "imageblk") {
     return sendJpegBox(ctx.res, await lookupIo(r, layout), box, r.inst.typeName);
@@ -231,15 +223,7 @@ async function getRaw(r: InstanceRequest, type: VoxelTypeInfo): Promise<void> {
   if (compression === "google" || compression === "googlegzip") {
     return sendSegmentationBox(ctx.res, io, box, compression === "googlegzip");
   }
-  const buf = pool.acquire(bytes);
-  try {
-    await readBoxInto(io, box, buf);
-    const raw = buf.subarray(0, bytes);
-    const body = compression === "lz4" ? Buffer.from(lz4CompressBlock(raw)) : gzipSync(raw);
-    sendBody(ctx.res, 200, "application/octet-stream", body);
-  } finally {
-    pool.release(buf);
-  }
+  return sendCompressedBox(ctx.res, io, box, bytes, compression);
 }
 
 function isAligned(box: RawBox, blockSizeXyz: readonly number[]): boolean {
@@ -258,7 +242,7 @@ async function postRaw(r: InstanceRequest, type: VoxelTypeInfo): Promise<void> {
   rejectUnsupportedQueries(r);
   const layout = voxelLayout(r.inst, type);
   const expected = boxBytes(box, type.bytesPerVoxel);
-  checkSize(expected);
+  checkSize(r, expected, "maxBodyBytes");
   const what = type.family === "labelblk" ? "labels" : "voxels";
   const lengthError = (got: number): Error =>
     badRequest(`${what} data was ${got} bytes, expected ${expected} bytes for ${describeRawBox(box)}`);
@@ -280,8 +264,19 @@ async function postRaw(r: InstanceRequest, type: VoxelTypeInfo): Promise<void> {
   // An aligned write replaces whole blocks: it needs only the version's own blocks, none of the
   // ancestry a read or a patch looks through.
   const own = (): BlockIo<OwnBlocks> => ({ blocks: new OwnBlocks(ctx.app.store, r.inst.dataUUID, refs[0]), layout, pool });
+  const extents = (): Promise<void> => growExtents(ctx.app.store, r.inst.dataUUID, refs, boxExtents(box));
   if (aligned && compression === undefined && declared === expected) {
-    await receiveAndWriteAligned(ctx.req, own(), box);
+    // Staged while the body arrives, published only once all of it has, inside the version's
+    // write gate (raw-receive.ts): a cut body or a commit in between leaves nothing.
+    const staged = await receiveAndStageAligned(ctx.req, own(), box);
+    try {
+      await inVersionWriteGate(r, async () => {
+        await publishStaged(own(), staged);
+        await extents();
+      });
+    } finally {
+      await discardStaged(staged);
+    }
   } else {
     let body: Buffer;
     let pooled: Buffer | undefined;
@@ -293,38 +288,21 @@ async function postRaw(r: InstanceRequest, type: VoxelTypeInfo): Promise<void> {
       }
       body = got.body;
     } else {
-      body = decompress(await readBody(ctx.req, Math.max(expected * 2, 1 << 20), "compressed label data"), compression as "lz4" | "gzip", expected, lengthError);
+      body = pooled = await receiveCompressedLabels(ctx, compression as "lz4" | "gzip", expected, lengthError);
     }
     try {
       if (!aligned && !nonaligned) throw alignmentError();
-      if (aligned) await writeAligned(own(), body, box);
-      else await writePatched(await lookupIo(r, layout), body, box);
+      await inVersionWriteGate(r, async () => {
+        if (aligned) await writeAligned(own(), body, box);
+        else await writePatched(await lookupIo(r, layout), body, box);
+        await extents();
+      });
     } finally {
       if (pooled) pool.release(pooled);
     }
   }
-  await growExtents(ctx.app.store, r.inst.dataUUID, refs, boxExtents(box));
   await bumpEpochAfterAdminWrite(r);
   sendEmpty(ctx.res);
-}
-
-function decompress(data: Buffer, compression: "lz4" | "gzip", expected: number, lengthError: (n: number) => Error): Buffer {
-  if (compression === "lz4") {
-    try {
-      return Buffer.from(lz4DecompressBlock(data, expected).buffer);
-    } catch (err) {
-      throw badRequest(`could not decode lz4-compressed labels into ${expected} bytes: ${(err as Error).message}`, err);
-    }
-  }
-  let out: Buffer;
-  try {
-    out = gunzipSync(data, { maxOutputLength: expected + 1 });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") throw lengthError(expected + 1);
-    throw badRequest(`could not decode gzip-compressed labels: ${(err as Error).message}`, err);
-  }
-  if (out.length !== expected) throw lengthError(out.length);
-  return out;
 }
 
 /**
@@ -339,39 +317,11 @@ async function bumpEpochAfterAdminWrite(r: InstanceRequest): Promise<void> {
   });
 }
 
-/** Reads the uint64 labels at the given points, grouped by block. */
-async function readLabels(r: InstanceRequest, type: VoxelTypeInfo, pointsXyz: readonly number[][]): Promise<bigint[]> {
-  const layout = voxelLayout(r.inst, type);
-  const [BX, BY, BZ] = layout.blockSizeXyz;
-  const { blocks: lookup } = await lookupIo(r, layout);
-  const blocks = new Map<string, Promise<Buffer | undefined>>();
-  const fetch = (name: string): Promise<Buffer | undefined> => {
-    let p = blocks.get(name);
-    if (!p) {
-      const buf = Buffer.allocUnsafe(layout.blockBytes);
-      p = lookup.readInto(name, buf, 0).then((found) => (found ? buf : undefined));
-      blocks.set(name, p);
-    }
-    return p;
-  };
-  return Promise.all(
-    pointsXyz.map(async ([x, y, z]) => {
-      const bx = floorDiv(x, BX);
-      const by = floorDiv(y, BY);
-      const bz = floorDiv(z, BZ);
-      const data = await fetch(blockName(bx, by, bz));
-      if (!data) return 0n;
-      const i = ((z - bz * BZ) * BY + (y - by * BY)) * BX + (x - bx * BX);
-      return data.readBigUInt64LE(i * 8);
-    }),
-  );
-}
-
 async function getLabel(r: InstanceRequest, type: VoxelTypeInfo): Promise<void> {
   if (r.parts.length < 1) throw badRequest("label requires a voxel coordinate x_y_z");
   const pointXyz = accepted(parsePoint(r.parts[0]));
   if (pointXyz.length !== 3) throw badRequest(`Expected 3d coordinate for label query; got ${goQuote(r.parts[0])}`);
-  const [label] = await readLabels(r, type, [pointXyz]);
+  const [label] = await readLabelsAt(await lookupIo(r, voxelLayout(r.inst, type)), [pointXyz]);
   sendBody(r.ctx.res, 200, "application/json", `{"Label": ${label}}`);
 }
 
@@ -380,6 +330,10 @@ async function getLabels(r: InstanceRequest, type: VoxelTypeInfo): Promise<void>
   if (!Array.isArray(value) || !value.every(isInt32Triple)) {
     throw badRequest("labels expects a JSON array of [x,y,z] integer coordinates in the request body");
   }
-  const labels = await readLabels(r, type, value as number[][]);
-  sendBody(r.ctx.res, 200, "application/json", `[${labels.join(",")}]`);
+  const { limits } = r.ctx.app.options;
+  if (value.length > limits.maxLabelPoints) {
+    throw badRequest(`labels asks for ${value.length} points; at most ${limits.maxLabelPoints} per call (${limitHint("maxLabelPoints", limits)})`);
+  }
+  const labels = await readLabelsAt(await lookupIo(r, voxelLayout(r.inst, type)), value as number[][]);
+  sendBody(r.ctx.res, 200, "application/json", await labelsJson(labels));
 }

@@ -3,8 +3,9 @@
 // 256^3 uint8 POST through a separate writer process).
 //
 // Aligned writes (DVID's only kind, dvid-api.md §4.3) replace every block of the box with a plain
-// put at the version's own blocks: they read nothing. routes/raw-receive.ts writes each z block
-// layer as soon as its bytes have arrived.
+// put at the version's own blocks: they read nothing. routes/raw-receive.ts stages each z block
+// layer as soon as its bytes have arrived (ObjectStore.stage: written, not visible) and publishes
+// them all only once the whole body is in (publishStaged), so a cut body writes nothing.
 //
 // Non-aligned writes are local-dvid's extension (`?nonaligned=true`): each partly covered block
 // is read (this version's object with its generation, else the nearest ancestor's block, else
@@ -14,6 +15,7 @@
 import { blockSpan, floorDiv } from "../../volume-client/wire/block-grid.js";
 import type { RawBox } from "../../volume-client/wire/raw-url.js";
 import { blockName } from "../meta/store-layout.js";
+import type { StagedObject } from "../store/object-store.js";
 import { updateWithRetry } from "../store/update-with-retry.js";
 import type { BlockLookup, OwnBlocks } from "./block-lookup.js";
 import { copyRegion } from "./copy-box.js";
@@ -25,8 +27,14 @@ const WRITE_CONCURRENCY = 16;
 /** Compare-and-swap rounds per patched block before the write gives up (503, retry). */
 const MAX_PATCH_ATTEMPTS = 100;
 
-/** Puts the blocks of the z block layer from `zs` of an aligned box (whose bytes are all in `body`). */
-export async function writeAlignedLayer(io: BlockIo<OwnBlocks>, body: Buffer, box: RawBox, zs: number): Promise<void> {
+/** Where the blocks of an aligned layer go: a put, or a stage (raw-receive.ts). */
+export type BlockSink = (key: string, data: Buffer) => Promise<void>;
+
+/**
+ * Hands the blocks of the z block layer from `zs` of an aligned box to `sink` (default: put
+ * them). `layer` holds that layer's voxels only: box.nx × box.ny × BlockSize.z voxels.
+ */
+export async function writeAlignedLayer(io: BlockIo<OwnBlocks>, layer: Buffer, box: RawBox, zs: number, sink?: BlockSink): Promise<void> {
   const { layout } = io;
   const [BX, BY, BZ] = layout.blockSizeXyz;
   const bpv = layout.bytesPerVoxel;
@@ -35,30 +43,44 @@ export async function writeAlignedLayer(io: BlockIo<OwnBlocks>, body: Buffer, bo
   const bx0 = floorDiv(box.x0, BX);
   const by0 = floorDiv(box.y0, BY);
   const bz = floorDiv(zs, BZ);
-  const src = boxGrid(body, box);
-  // A block whose rows span the whole box width and height is one contiguous run of the body.
+  const src = boxGrid(layer, { ...box, z0: zs, nz: BZ });
+  const put: BlockSink = sink ?? (async (key, data) => void (await io.blocks.store.put(key, data)));
+  // A block whose rows span the whole box width and height is one contiguous run of the layer.
   const contiguous = nbx === 1 && nby === 1;
-  // A contiguous block is stored straight from the body: its workers need no scratch bytes.
+  // A contiguous block is stored straight from the layer: its workers need no scratch bytes.
   await runWithScratch(io.pool, nbx * nby, WRITE_CONCURRENCY, contiguous ? 0 : layout.blockBytes, async (i, scratch) => {
     const bx = bx0 + (i % nbx);
     const by = by0 + Math.floor(i / nbx);
     let data: Buffer;
     if (contiguous) {
-      const start = (zs - box.z0) * box.nx * box.ny * bpv;
-      data = body.subarray(start, start + layout.blockBytes);
+      data = layer.subarray(0, layout.blockBytes);
     } else {
       data = scratch;
       const region: Region = { x0: bx * BX, x1: bx * BX + BX, y0: by * BY, y1: by * BY + BY, z0: zs, z1: zs + BZ };
       copyRegion({ data, byteOffset: 0, x0: bx * BX, y0: by * BY, z0: zs, nx: BX, ny: BY }, src, region, bpv);
     }
-    await io.blocks.store.put(io.blocks.key(blockName(bx, by, bz)), data);
+    await put(io.blocks.key(blockName(bx, by, bz)), data);
   });
 }
 
 /** Writes a block-aligned box whose voxels are all in `body`. */
 export async function writeAligned(io: BlockIo<OwnBlocks>, body: Buffer, box: RawBox): Promise<void> {
-  // Aligned: the box's z layers start every BlockSize.z voxels.
-  for (let zs = box.z0; zs < box.z0 + box.nz; zs += io.layout.blockSizeXyz[2]) await writeAlignedLayer(io, body, box, zs);
+  // Aligned: the box's z layers start every BlockSize.z voxels, and z is the slowest axis.
+  const BZ = io.layout.blockSizeXyz[2];
+  const layerBytes = box.nx * box.ny * BZ * io.layout.bytesPerVoxel;
+  for (let l = 0; l * BZ < box.nz; l++) {
+    await writeAlignedLayer(io, body.subarray(l * layerBytes, (l + 1) * layerBytes), box, box.z0 + l * BZ);
+  }
+}
+
+/** Publishes staged blocks, 16 at a time (each atomically; see ObjectStore.stage). */
+export async function publishStaged(io: BlockIo<OwnBlocks>, staged: readonly StagedObject[]): Promise<void> {
+  await runWithScratch(io.pool, staged.length, WRITE_CONCURRENCY, 0, async (i) => void (await staged[i].publish()));
+}
+
+/** Drops staged blocks that were not published. */
+export async function discardStaged(staged: readonly StagedObject[]): Promise<void> {
+  await Promise.allSettled(staged.map((s) => s.discard()));
 }
 
 /** local-dvid's non-aligned write: any box, each partly covered block patched by compare-and-swap. */

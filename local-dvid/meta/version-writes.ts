@@ -1,0 +1,229 @@
+// Writes and commits of one version, coordinated through the store, so that a write either lands
+// before the version is locked (and every node sees it) or is refused with DVID's locked-version
+// error: a locked version never changes, which is what lets every process cache the block list
+// of a locked version (voxels/block-lookup.ts).
+//
+// The lock check at the start of a request is not enough: a POST whose body is still arriving
+// when the commit runs would otherwise put its blocks into a version that is already locked (and
+// that another node has already listed and cached). So each versioned write registers itself in
+// a per-version gate object, `writes/<version>`, by compare-and-swap, before anything of it
+// becomes visible, and removes itself when done:
+//
+//   { "state": "open" | "closing" | "locked", "closer": "<commit id>", "writers": { "<id>": "<process>" } }
+//
+// - A write enters only an "open" gate (adding itself to `writers`); "closing" or "locked"
+//   refuses it with the locked error. Its blocks are staged while its body arrives and published
+//   only inside the gate (routes/raw-receive.ts), so a slow body holds no gate.
+// - A commit (1) turns the gate to "closing" by compare-and-swap: from then on no write enters;
+//   (2) waits until `writers` is empty: every write that entered has published all it will
+//   publish; (3) locks the node in the repo object; (4) turns the gate to "locked".
+// Every step is a compare-and-swap of the one gate object, so a write's entry and the commit's
+// closing are ordered: either the write entered first (and the commit waits for it) or the
+// commit closed first (and the write is refused). Nothing of a write is visible outside its
+// time in the gate.
+//
+// Faults: an entry whose process is dead (its pid gone or reused, store/process-alive.ts) is
+// removed by the waiting commit; the blocks such a writer published stay (whole blocks; its
+// client got no answer). A "closing" gate whose committer died is reopened by the next write if
+// the repo does not show the node locked, and taken over by the next commit. A commit still
+// waiting after `drainTimeoutMs` for a live writer (e.g. a paused process) reopens the gate and
+// fails with RETRIES_EXHAUSTED (503); writes refused meanwhile got the locked error.
+// Processes must share one host (pids), as the nodes of a local cluster do.
+import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { LocalDvidError } from "../errors.js";
+import type { ObjectStore } from "../store/object-store.js";
+import { PROCESS_TOKEN, isTokenAlive } from "../store/process-alive.js";
+import { updateWithRetry } from "../store/update-with-retry.js";
+import { escapeSegment } from "./store-layout.js";
+
+export const WRITES_PREFIX = "writes/";
+
+/** The gate object of a version (its node UUID). */
+export function writesKey(version: string): string {
+  return WRITES_PREFIX + escapeSegment(version);
+}
+
+interface Gate {
+  state: "open" | "closing" | "locked";
+  closer?: string;
+  writers: Record<string, string>;
+}
+
+export interface VersionWritesOptions {
+  /** How long a commit waits for writes in progress before it gives up with 503 (ms). Default 60000. */
+  readonly drainTimeoutMs?: number;
+}
+
+let counter = 0;
+
+export class VersionWrites {
+  readonly #store: ObjectStore;
+  readonly #drainTimeoutMs: number;
+  readonly #nonce = randomBytes(4).toString("hex");
+
+  constructor(store: ObjectStore, options: VersionWritesOptions = {}) {
+    this.#store = store;
+    this.#drainTimeoutMs = options.drainTimeoutMs ?? 60_000;
+  }
+
+  /**
+   * Runs `fn` (which makes a write visible) registered in the version's gate. Throws
+   * `lockedError()` when the version is locked or being committed; then `fn` does not run.
+   * `isLockedInRepo` tells, from the repo object, whether the node is locked (asked only when a
+   * committer died mid-commit).
+   */
+  async write<T>(version: string, lockedError: () => Error, isLockedInRepo: () => Promise<boolean>, fn: () => Promise<T>): Promise<T> {
+    const key = writesKey(version);
+    const id = `${this.#nonce}.${counter++}`;
+    await updateWithRetry(
+      this.#store,
+      key,
+      async () => {
+        const { generation, gate } = await this.#read(key);
+        if (gate.state === "locked") throw lockedError();
+        if (gate.state === "closing") {
+          if (gate.closer !== undefined && isTokenAlive(closerProcess(gate.closer))) throw lockedError();
+          if (await isLockedInRepo()) throw lockedError();
+          gate.state = "open"; // its committer died before locking the node
+          delete gate.closer;
+        }
+        gate.writers[id] = PROCESS_TOKEN;
+        return { generation, data: encode(gate), result: undefined };
+      },
+      { what: `the write gate of version ${version}` },
+    );
+    try {
+      return await fn();
+    } finally {
+      await updateWithRetry(
+        this.#store,
+        key,
+        async () => {
+          const { generation, gate } = await this.#read(key);
+          if (!(id in gate.writers)) return { generation, data: undefined, result: undefined };
+          delete gate.writers[id];
+          return { generation, data: encode(gate), result: undefined };
+        },
+        { what: `the write gate of version ${version}` },
+      );
+    }
+  }
+
+  /**
+   * Commits a version: closes its gate to new writes, waits for the writes in progress, runs
+   * `lockInRepo` (which locks the node in the repo object) and marks the gate locked. Throws
+   * `lockedError()` when the gate is already locked; RETRIES_EXHAUSTED when live writes do not
+   * end within drainTimeoutMs (the gate is reopened). If `lockInRepo` throws, the gate is
+   * reopened and the error rethrown.
+   */
+  async commit<T>(version: string, lockedError: () => Error, lockInRepo: () => Promise<T>): Promise<T> {
+    const key = writesKey(version);
+    const me = `${PROCESS_TOKEN}/${this.#nonce}.${counter++}`;
+    const deadline = Date.now() + this.#drainTimeoutMs;
+    let delayMs = 1;
+    const wait = async (what: string): Promise<void> => {
+      if (Date.now() >= deadline) {
+        throw new LocalDvidError("RETRIES_EXHAUSTED", `${what} of version ${version} still in progress after ${this.#drainTimeoutMs} ms; retry the commit`);
+      }
+      await sleep(delayMs * (0.5 + Math.random()));
+      delayMs = Math.min(delayMs * 2, 50);
+    };
+    // (1) close the gate; another live commit of the same version goes first.
+    for (;;) {
+      const closed = await updateWithRetry(
+        this.#store,
+        key,
+        async () => {
+          const { generation, gate } = await this.#read(key);
+          if (gate.state === "locked") throw lockedError();
+          if (gate.state === "closing" && gate.closer !== undefined && isTokenAlive(closerProcess(gate.closer))) {
+            return { generation, data: undefined, result: false };
+          }
+          gate.state = "closing";
+          gate.closer = me;
+          return { generation, data: encode(gate), result: true };
+        },
+        { what: `the write gate of version ${version}` },
+      );
+      if (closed) break;
+      await wait("another commit");
+    }
+    let result: T;
+    try {
+      // (2) wait for the writes that entered before the gate closed; forget dead writers.
+      for (;;) {
+        const live = await updateWithRetry(
+          this.#store,
+          key,
+          async () => {
+            const { generation, gate } = await this.#read(key);
+            const dead = Object.entries(gate.writers).filter(([, owner]) => !isTokenAlive(owner));
+            const live = Object.keys(gate.writers).length - dead.length;
+            if (dead.length === 0) return { generation, data: undefined, result: live };
+            for (const [id] of dead) delete gate.writers[id];
+            return { generation, data: encode(gate), result: live };
+          },
+          { what: `the write gate of version ${version}` },
+        );
+        if (live === 0) break;
+        await wait("writes");
+      }
+      // (3) lock the node in the repo.
+      result = await lockInRepo();
+    } catch (err) {
+      await this.#reopen(key, me, version).catch(() => undefined);
+      throw err;
+    }
+    // (4) the gate stays locked for good.
+    await updateWithRetry(
+      this.#store,
+      key,
+      async () => {
+        const { generation, gate } = await this.#read(key);
+        return { generation, data: encode({ state: "locked", writers: gate.writers }), result: undefined };
+      },
+      { what: `the write gate of version ${version}` },
+    );
+    return result;
+  }
+
+  async #reopen(key: string, me: string, version: string): Promise<void> {
+    await updateWithRetry(
+      this.#store,
+      key,
+      async () => {
+        const { generation, gate } = await this.#read(key);
+        if (gate.state !== "closing" || gate.closer !== me) return { generation, data: undefined, result: undefined };
+        gate.state = "open";
+        delete gate.closer;
+        return { generation, data: encode(gate), result: undefined };
+      },
+      { what: `the write gate of version ${version}` },
+    );
+  }
+
+  async #read(key: string): Promise<{ generation: number; gate: Gate }> {
+    const obj = await this.#store.get(key);
+    if (obj === undefined) return { generation: 0, gate: { state: "open", writers: {} } };
+    let gate: Gate;
+    try {
+      gate = JSON.parse(obj.data.toString("utf8")) as Gate;
+    } catch (err) {
+      throw new LocalDvidError("CORRUPT_OBJECT", `stored object ${key} is not a write gate (JSON): ${(err as Error).message}`);
+    }
+    if (!["open", "closing", "locked"].includes(gate.state) || typeof gate.writers !== "object" || gate.writers === null) {
+      throw new LocalDvidError("CORRUPT_OBJECT", `stored object ${key} is not a write gate: no state and writers`);
+    }
+    return { generation: obj.generation, gate };
+  }
+}
+
+/** The process part of a commit id "<process token>/<nonce>.<n>". */
+function closerProcess(closer: string): string {
+  return closer.slice(0, closer.indexOf("/"));
+}
+
+function encode(gate: Gate): Buffer {
+  return Buffer.from(JSON.stringify(gate), "utf8");
+}
