@@ -6,6 +6,8 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serveConsole } from "../console/serve-console.js";
+import { AccessPolicy, checkAllowHosts, checkCorsOrigins } from "./http/access.js";
+import { checkTokens, type AccessToken } from "./http/access-tokens.js";
 import { dvidAnswerFor } from "./http/errors.js";
 import { discardBody } from "./http/read-body.js";
 import { parseRequestPath } from "./http/request-path.js";
@@ -24,6 +26,22 @@ export interface LocalDvidOptions {
   adminToken?: string;
   /** Shown in /api/server/info "Note" and /api/server/note. Default "". */
   note?: string;
+  /**
+   * Host names (or addresses) accepted in the Host header besides the node's own (loopback
+   * names, the address a request came in on, the machine's host name); "*" accepts any. Other
+   * Host headers get 403 (DNS rebinding). Default: none besides the node's own.
+   */
+  allowHosts?: string[];
+  /**
+   * Origins whose web pages may read this server (Access-Control-Allow-Origin, as DVID's
+   * corsDomains), e.g. "http://localhost:8080"; "*" allows any. Default: none (same origin only).
+   * Cross-origin writes need a token of the write role whatever this says.
+   */
+  corsOrigins?: string[];
+  /** Tokens with roles; when given, every request but heartbeats needs `Authorization: Bearer <token>`. Default: none (open). */
+  tokens?: AccessToken[];
+  /** With tokens: GET and HEAD need no token (e.g. for neuroglancer, which sends none). Default false. */
+  publicRead?: boolean;
 }
 
 export interface LocalDvidApp {
@@ -49,7 +67,7 @@ export interface RunningLocalDvid {
   close(): Promise<void>;
 }
 
-const APP_KEYS = ["store", "readonly", "adminToken", "note"] as const;
+const APP_KEYS = ["store", "readonly", "adminToken", "note", "allowHosts", "corsOrigins", "tokens", "publicRead"] as const;
 const START_KEYS = [...APP_KEYS, "host", "port"] as const;
 
 /** The methods local-dvid calls on a store. */
@@ -65,7 +83,16 @@ function checkOptions(options: unknown, allowed: readonly (keyof StartOptions)[]
   checkString(o.note, "note");
   checkString(o.host, "host");
   checkBoolean(o.readonly, "readonly");
+  checkBoolean(o.publicRead, "publicRead");
+  checkAllowHosts(o.allowHosts);
+  checkCorsOrigins(o.corsOrigins);
+  checkTokens(o.tokens);
   checkIntegerIn(o.port, "port", 0, 65535);
+}
+
+function parseQuery(url: string | undefined): URLSearchParams {
+  const q = (url ?? "").indexOf("?");
+  return new URLSearchParams(q >= 0 ? url!.slice(q + 1) : "");
 }
 
 export function createApp(options: LocalDvidOptions): LocalDvidApp {
@@ -76,13 +103,25 @@ export function createApp(options: LocalDvidOptions): LocalDvidApp {
     note: options.note ?? "",
   });
 
+  const access = new AccessPolicy({
+    allowHosts: checkAllowHosts(options.allowHosts),
+    corsOrigins: checkCorsOrigins(options.corsOrigins),
+    tokens: checkTokens(options.tokens),
+    publicRead: options.publicRead,
+    adminToken: options.adminToken,
+  });
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const method = (req.method ?? "GET").toUpperCase();
     app.rates.count(method);
     app.rates.active++;
-    let path = req.url ?? "/";
-    res.setHeader("Access-Control-Allow-Origin", "*");
+    let path = (req.url ?? "/").split("?")[0]!;
     try {
+      // Host, origin and token checks (http/access.ts): a refusal or a preflight is answered there.
+      if (access.apply(req, res, method, parseQuery(req.url))) return;
+      // The console at `/` and neuroglancer at `/ng/` (static files, console/serve-console.ts); the
+      // rest is DVID's API. After the access checks, so a rebound Host gets nothing here either.
+      if (serveConsole(req, res)) return;
       if (method === "OPTIONS") {
         res.setHeader("Allow", "GET, HEAD, POST, DELETE, OPTIONS");
         return sendBody(res, 200, "text/plain; charset=utf-8", "");
@@ -98,7 +137,7 @@ export function createApp(options: LocalDvidOptions): LocalDvidApp {
         path: parsed.path,
         segments: parsed.segments,
         query: parsed.query,
-        admin: app.options.adminToken !== undefined && token === app.options.adminToken,
+        admin: access.isAdminToken(token),
         host: req.headers.host ?? "localhost",
       };
       await dispatch(ctx);
@@ -119,8 +158,6 @@ export function createApp(options: LocalDvidOptions): LocalDvidApp {
 
   return {
     handler: (req, res) => {
-      // The console at `/` and neuroglancer at `/ng/` (static files, console/serve-console.ts); the rest is DVID's API.
-      if (serveConsole(req, res)) return;
       void handle(req, res);
     },
     close: async () => {
