@@ -8,7 +8,7 @@ import http, { type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import ndarray from "ndarray";
 import { serveConsole } from "../../console/index.js";
-import { MemoryStore, createApp, startLocalDvid, type RunningLocalDvid } from "../../local-dvid/index.js";
+import { MemoryStore, createApp, startLocalDvid, type LocalDvidApp, type RunningLocalDvid } from "../../local-dvid/index.js";
 import { connect, type DvidClient, type Version } from "../../volume-client/index.js";
 
 export interface ConsoleBed {
@@ -56,9 +56,11 @@ function grayscale(nz: number, ny: number, nx: number): Uint8Array {
 
 export async function startConsoleBed(): Promise<ConsoleBed> {
   const store = new MemoryStore();
-  const app = createApp({ store });
+  // Made once both URLs are known: the console-only page (another origin) may read this node
+  // (corsOrigins); a node lets no other origin read it by default.
+  let app: LocalDvidApp | undefined;
   const main = http.createServer((req, res) => {
-    if (!serveConsole(req, res)) app.handler(req, res);
+    if (!serveConsole(req, res)) app!.handler(req, res);
   });
   const consoleOnly = http.createServer((req, res) => {
     if (!serveConsole(req, res)) {
@@ -72,7 +74,9 @@ export async function startConsoleBed(): Promise<ConsoleBed> {
     const url = await listen(main);
     const consoleOnlyUrl = await listen(consoleOnly);
     const deadUrl = await listen(dead);
-    reader = await startLocalDvid({ store, readonly: true, port: 0 });
+    app = createApp({ store, corsOrigins: [consoleOnlyUrl] });
+    // The console on the writer's origin checks the reader's heartbeat from there.
+    reader = await startLocalDvid({ store, readonly: true, port: 0, corsOrigins: [url] });
     await closeServer(dead); // after the reader took its port, so the reader cannot get this one
 
     const client = connect(url);
@@ -101,6 +105,7 @@ export async function startConsoleBed(): Promise<ConsoleBed> {
 
     const readerUrl = reader.url;
     const r = reader;
+    const a = app;
     return {
       url,
       readerUrl,
@@ -111,7 +116,7 @@ export async function startConsoleBed(): Promise<ConsoleBed> {
       close: async () => {
         client.close();
         await Promise.all([closeServer(main), closeServer(consoleOnly), r.close()]);
-        await app.close();
+        await a.close();
         await store.close();
       },
     };

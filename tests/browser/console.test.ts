@@ -478,7 +478,7 @@ describe("the console in a browser", () => {
   );
 
   withBrowser(
-    `talks to a DVID on another origin named by ?server=, and says in words when it cannot reach it${skipped}`,
+    `talks to a DVID on another origin named by ?server=: reads it, is refused writes without a token, and says in words when it cannot reach it${skipped}`,
     async () => {
       const u = await uuids();
       const { page, requests } = await openConsole(`${bed.consoleOnlyUrl}/?server=${bed.url}&admin=1#version=${u.root}`);
@@ -492,7 +492,12 @@ describe("the console in a browser", () => {
         await page.locator("form[data-action=branch] input[name=branch]").fill("remote");
         await page.locator("form[data-action=branch] textarea[name=note]").fill("from another origin");
         await submit(page, "branch");
-        expect((await history()).filter((v) => v.branch === "remote")).toMatchObject([{ note: "from another origin", parents: [u.root] }]);
+        // A page on another origin may read (the node lists it in corsOrigins) but not write
+        // without a token (local-dvid/http/access.ts): the refusal is shown, nothing changes.
+        expect(await page.locator("form[data-action=branch] .form-error").textContent()).toContain(
+          `DVID answered 403 to POST /api/node/${u.root}/branch: Cross-origin POST from "${bed.consoleOnlyUrl}" refused`,
+        );
+        expect((await history()).filter((v) => v.branch === "remote")).toEqual([]);
         expect(requests.filter((r) => r.startsWith("POST "))).toEqual([`POST ${bed.url}/api/node/${u.root}/branch`]);
       } finally {
         await page.close();
