@@ -34,11 +34,40 @@ const STATUS: Partial<Record<LocalDvidErrorCode, 400 | 503>> = {
   ALREADY_EXISTS: 400,
   CONFLICT: 400,
   RETRIES_EXHAUSTED: 503,
+  // Store keys are built from what clients name (UUIDs, keys); one too long for a file name is theirs.
+  INVALID_KEY: 400,
 };
+
+/**
+ * What the store's disk says when it cannot do its part. DVID's handlers answer an error of the
+ * storage layer like any other, with server.BadRequest (400 `<message> (<path>).`), so these are
+ * DVID's 400 too, with the cause named; a stack or a bare 500 would not tell the user that the
+ * disk is full or read-only, and nothing is wrong with the server itself.
+ */
+const STORE_FAULTS: Record<string, string> = {
+  ENOSPC: "the store's disk is full",
+  EDQUOT: "the store's disk quota is used up",
+  EROFS: "the store is on a read-only file system",
+  EACCES: "the store's files may not be written or read by this process",
+  EPERM: "the store's files may not be written or read by this process",
+  EIO: "the store's disk reported an I/O error",
+};
+
+/** The Node system error (fs) somewhere in `err`'s cause chain whose code is a store fault. */
+function storeFaultIn(err: unknown): (Error & { code: string }) | undefined {
+  // Not `instanceof Error`: fs errors may come from another realm (a vm context, a worker).
+  for (let e = err, depth = 0; typeof e === "object" && e !== null && depth < 8; e = (e as Error).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && Object.hasOwn(STORE_FAULTS, code)) return e as Error & { code: string };
+  }
+  return undefined;
+}
 
 /** The answer DVID gives for `err`, or undefined when it is a server fault (500). */
 export function dvidAnswerFor(err: unknown): DvidRequestError | undefined {
   if (err instanceof DvidRequestError) return err;
+  const fault = storeFaultIn(err);
+  if (fault) return new DvidRequestError(400, `store fault: ${STORE_FAULTS[fault.code]} (${fault.message})`, { cause: err });
   const status = err instanceof LocalDvidError ? STATUS[err.code] : undefined;
   return status === undefined ? undefined : new DvidRequestError(status, (err as Error).message, { cause: err });
 }
