@@ -28,6 +28,7 @@ import { explainMutationError } from "./locked-check.js";
 import { parseVolumeInfo, type VolumeInfo } from "./volume-info.js";
 import type { ClientContext } from "./client-context.js";
 import type { VersionHandle } from "./version-handle.js";
+import { buildPyramid, type BuildPyramidOptions, type PyramidLevel } from "./pyramid.js";
 
 /** How a write stores its edge blocks. */
 type WriteMode = "aligned" | "server-patch" | "client-patch";
@@ -47,6 +48,15 @@ export class Volume<D extends Dtype = Dtype> {
     this.version = version;
     this.name = name;
     this.#expectedDtype = expectedDtype;
+  }
+
+  /**
+   * Builds or updates the coarser levels neuroglancer looks for: sibling instances `<name>_1` …
+   * `<name>_<levels>` (same type and block size), each 2x coarser (grayscale averaged 2×2×2, labels
+   * the most frequent, ties to the smaller id). `regionZyx`: only the part a write touched. See pyramid.ts.
+   */
+  buildPyramid(options: BuildPyramidOptions): Promise<PyramidLevel[]> {
+    return buildPyramid(this.#ctx, this.version, this, (name) => new Volume(this.#ctx, this.version, name, this.#expectedDtype), options);
   }
 
   /** Type, dtype, block size, voxel size and extents at this version (always asks the writer). */
