@@ -5,15 +5,16 @@
 // meta/store-layout.ts for the layout and meta/metadata-store.ts for the protocol).
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { serveConsole } from "../console/serve-console.js";
 import { AccessPolicy, checkAllowHosts, checkCorsOrigins } from "./http/access.js";
 import { checkTokens, type AccessToken } from "./http/access-tokens.js";
+import { serveConsole } from "../console/serve-console.js";
 import { dvidAnswerFor } from "./http/errors.js";
 import { discardBody } from "./http/read-body.js";
 import { parseRequestPath } from "./http/request-path.js";
 import { sendBody, sendError } from "./http/respond.js";
 import { AppState, type RequestContext } from "./routes/app-state.js";
 import { dispatch } from "./routes/dispatch.js";
+import { checkLimits, type Limits } from "./limits.js";
 import { checkBoolean, checkIntegerIn, checkOptionKeys, checkString, describeValue, invalidOption } from "./option-checks.js";
 import type { ObjectStore } from "./store/object-store.js";
 
@@ -42,6 +43,8 @@ export interface LocalDvidOptions {
   tokens?: AccessToken[];
   /** With tokens: GET and HEAD need no token (e.g. for neuroglancer, which sends none). Default false. */
   publicRead?: boolean;
+  /** What one request may send or ask for; each key defaults as in limits.ts DEFAULT_LIMITS. */
+  limits?: Partial<Limits>;
 }
 
 export interface LocalDvidApp {
@@ -67,7 +70,7 @@ export interface RunningLocalDvid {
   close(): Promise<void>;
 }
 
-const APP_KEYS = ["store", "readonly", "adminToken", "note", "allowHosts", "corsOrigins", "tokens", "publicRead"] as const;
+const APP_KEYS = ["store", "readonly", "adminToken", "note", "allowHosts", "corsOrigins", "tokens", "publicRead", "limits"] as const;
 const START_KEYS = [...APP_KEYS, "host", "port"] as const;
 
 /** The methods local-dvid calls on a store. */
@@ -88,6 +91,7 @@ function checkOptions(options: unknown, allowed: readonly (keyof StartOptions)[]
   checkCorsOrigins(o.corsOrigins);
   checkTokens(o.tokens);
   checkIntegerIn(o.port, "port", 0, 65535);
+  checkLimits(o.limits);
 }
 
 function parseQuery(url: string | undefined): URLSearchParams {
@@ -101,6 +105,7 @@ export function createApp(options: LocalDvidOptions): LocalDvidApp {
     readonly: options.readonly ?? false,
     adminToken: options.adminToken,
     note: options.note ?? "",
+    limits: checkLimits(options.limits),
   });
 
   const access = new AccessPolicy({

@@ -3,6 +3,7 @@
 import { goQuote } from "../../volume-client/wire/go-format.js";
 import { LocalDvidError } from "../errors.js";
 import { DATA_TYPES, isVoxelType, type DataTypeName } from "../types/data-types.js";
+import { jsonDepthOver, MAX_JSON_DEPTH } from "./json-depth.js";
 import type { InstanceMeta } from "./repo-meta.js";
 
 /** DVID's config map: keys lower-cased. */
@@ -34,6 +35,8 @@ function goValue(v: unknown): string {
 export function parseInstanceConfig(body: Buffer, prefix: string): InstanceConfig {
   const text = body.toString("utf8");
   if (text.trim() === "") throw invalid(`${prefix}: EOF`);
+  const depth = jsonDepthOver(text);
+  if (depth !== undefined) throw invalid(`${prefix}: JSON nested deeper than ${MAX_JSON_DEPTH} levels (it reaches ${depth} at least)`);
   let value: unknown;
   try {
     value = JSON.parse(text);

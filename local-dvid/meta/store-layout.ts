@@ -22,6 +22,8 @@
 // small integers; DVID allocates them per server, here they are allocated per repo inside the
 // repo object (nextVersionId), so every node of a cluster reports the same numbers.
 
+import { MAX_KEY_SEGMENT_CHARS } from "../store/key-limits.js";
+
 /** Bytes kept as they are in an escaped segment; every other byte becomes `_` + 2 hex digits. */
 const PLAIN = /^[A-Za-z0-9-]$/;
 
@@ -111,3 +113,18 @@ export function kvKeyFromTail(tail: string): string {
 export const MAX_KV_KEY_BYTES = 400;
 /** The longest node UUID accepted from a client (`root`, `tag`): its escape must fit a file name. */
 export const MAX_UUID_CHARS = 80;
+
+/**
+ * Why a caller-chosen node UUID cannot be stored, or undefined when it can: 1 to MAX_UUID_CHARS
+ * characters, and its longest store key segment (`<escape>.json` of the repo object) within the
+ * store's bound (store/key-limits.ts). Characters other than A-Z a-z 0-9 - take 3 per UTF-8 byte
+ * when escaped, so 80 dots or 25 three-byte characters are already too long.
+ */
+export function uuidProblem(uuid: string): string | undefined {
+  if (uuid.length === 0 || uuid.length > MAX_UUID_CHARS) return `must be 1 to ${MAX_UUID_CHARS} characters; got ${uuid.length}`;
+  const stored = escapeSegment(uuid).length + ".json".length;
+  if (stored > MAX_KEY_SEGMENT_CHARS) {
+    return `is ${stored} characters as a store name (characters other than A-Z a-z 0-9 - count 3 per UTF-8 byte, plus 5), more than the ${MAX_KEY_SEGMENT_CHARS} allowed`;
+  }
+  return undefined;
+}

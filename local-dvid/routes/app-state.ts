@@ -1,6 +1,7 @@
 // What every handler of one app (one server process) shares.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ObjectStore } from "../store/object-store.js";
+import type { Limits } from "../limits.js";
 import { MetadataStore } from "../meta/metadata-store.js";
 import { LockedBlockIndex } from "../voxels/block-lookup.js";
 import { BufferPool } from "../voxels/buffer-pool.js";
@@ -9,6 +10,8 @@ export interface AppOptions {
   readonly readonly: boolean;
   readonly adminToken: string | undefined;
   readonly note: string;
+  /** What one request may send or ask for (limits.ts). */
+  readonly limits: Limits;
 }
 
 /** Requests per second, for /api/load (DVID reports rates, not totals). */

@@ -3,13 +3,16 @@
 // request in body: …` prefix DVID uses (dvid-api.md §1.3, §3.6).
 import { badRequest } from "../http/errors.js";
 import { readBody } from "../http/read-body.js";
+import { limitHint } from "../limits.js";
+import { jsonDepthOver, MAX_JSON_DEPTH } from "../meta/json-depth.js";
 import type { RequestContext } from "./app-state.js";
 
-const MAX_JSON_BYTES = 16 * 1024 * 1024;
 const PREFIX = "Malformed JSON request in body";
 
-export async function readText(ctx: RequestContext, maxBytes = MAX_JSON_BYTES): Promise<string> {
-  return (await readBody(ctx.req, maxBytes, "JSON body")).toString("utf8");
+/** The body as text, at most the server's maxJsonBytes (refused before reading when Content-Length says more). */
+export async function readText(ctx: RequestContext): Promise<string> {
+  const { limits } = ctx.app.options;
+  return (await readBody(ctx.req, limits.maxJsonBytes, "JSON body", limitHint("maxJsonBytes", limits))).toString("utf8");
 }
 
 function kindOf(v: unknown): string {
@@ -26,6 +29,10 @@ export function parseJson(text: string, emptyOk: boolean): unknown {
   if (text.trim() === "") {
     if (emptyOk) return undefined;
     throw badRequest(`${PREFIX}: unexpected end of JSON input`);
+  }
+  const depth = jsonDepthOver(text);
+  if (depth !== undefined) {
+    throw badRequest(`${PREFIX}: JSON nested deeper than ${MAX_JSON_DEPTH} levels (it reaches ${depth} at least)`);
   }
   try {
     return JSON.parse(text);

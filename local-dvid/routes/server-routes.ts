@@ -6,7 +6,7 @@ import { formatExtensions, NONALIGNED_RAW_POST } from "../../volume-client/wire/
 import { goQuote } from "../../volume-client/wire/go-format.js";
 import { sendBody, sendJson } from "../http/respond.js";
 import { getString, parseInstanceConfig } from "../meta/instance-config.js";
-import { MAX_UUID_CHARS } from "../meta/store-layout.js";
+import { uuidProblem } from "../meta/store-layout.js";
 import { DATA_TYPES, isDataTypeName } from "../types/data-types.js";
 import { helpPage, typeHelp } from "../types/help-text.js";
 import type { RequestContext } from "./app-state.js";
@@ -134,9 +134,8 @@ export async function handleNewRepo(ctx: RequestContext): Promise<void> {
   const description = field("description") ?? "";
   const passcode = field("passcode") ?? "";
   const root = field("root");
-  if (root !== undefined && (root.length === 0 || root.length > MAX_UUID_CHARS)) {
-    throw badRequest(`POST on repos endpoint: 'root' must be 1 to ${MAX_UUID_CHARS} characters; got ${root.length}`);
-  }
+  const rootProblem = root === undefined ? undefined : uuidProblem(root);
+  if (rootProblem !== undefined) throw badRequest(`POST on repos endpoint: 'root' ${rootProblem}`);
   const uuid = await ctx.app.meta.createRepo({ alias, description, passcode, root });
   sendBody(ctx.res, 200, "application/json", `{"root": ${JSON.stringify(uuid)}}`);
 }

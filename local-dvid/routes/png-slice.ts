@@ -1,0 +1,50 @@
+// A 2-D slice GET answered as a PNG that is encoded while it is sent (voxels/png-encode.ts
+// streamPng): the slice's voxels are read into one pooled buffer, then filtered, deflated in
+// zlib's thread pool and written piece by piece, so a large slice neither holds the event loop
+// nor keeps a second copy of the image. The answer is chunked (its length is known only at the
+// end); a failure after the header cuts the connection, as for streamed raw answers.
+import type { ServerResponse } from "node:http";
+import type { RawBox } from "../../volume-client/wire/raw-url.js";
+import type { BlockLookup } from "../voxels/block-lookup.js";
+import { streamPng, type PngLayout } from "../voxels/png-encode.js";
+import { readBoxInto } from "../voxels/volume-read.js";
+import { boxBytes } from "../voxels/voxel-grid.js";
+import type { BlockIo } from "../voxels/voxel-layout.js";
+
+function send(res: ServerResponse, bytes: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (res.destroyed) return reject(new Error("the client closed the connection"));
+    res.write(bytes, (err) => (err ? reject(err) : resolve()));
+  });
+}
+
+export async function sendPngSlice(
+  res: ServerResponse,
+  io: BlockIo<BlockLookup>,
+  box: RawBox,
+  width: number,
+  height: number,
+  png: PngLayout,
+  headOnly: boolean,
+): Promise<void> {
+  const bpv = io.layout.bytesPerVoxel;
+  const bytes = boxBytes(box, bpv);
+  const buf = io.pool.acquire(bytes);
+  try {
+    await readBoxInto(io, box, buf);
+    res.writeHead(200, { "Content-Type": "image/png" });
+    if (headOnly) {
+      res.end();
+      return;
+    }
+    try {
+      await streamPng(width, height, png, buf.subarray(0, bytes), bpv, (piece) => send(res, piece));
+    } catch (err) {
+      res.destroy();
+      throw err;
+    }
+    res.end();
+  } finally {
+    io.pool.release(buf);
+  }
+}

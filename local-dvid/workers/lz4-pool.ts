@@ -1,0 +1,136 @@
+// LZ4 block compression and decompression of label volumes in worker threads, so that a 1 GiB
+// `compression=lz4` GET or POST never holds the event loop (heartbeats and small reads on the
+// same node keep answering). Small inputs are coded inline: a thread round trip costs more.
+//
+// No copies: the input's memory is moved to the thread (ArrayBuffer transfer) and moved back
+// with the output, so a pooled buffer returns to its pool whole. The caller must not touch the
+// input until the promise settles. Up to two threads are started on first use; they are unref'd
+// while idle and end after IDLE_MS without work.
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import { lz4CompressBlock, lz4DecompressBlock } from "../../volume-client/wire/lz4.js";
+
+/** Inputs below this are coded on the event loop (well under 10 ms). */
+export const INLINE_BELOW = 4 * 1024 * 1024;
+const IDLE_MS = 30_000;
+const MAX_THREADS = Math.max(1, Math.min(2, availableParallelism() - 1));
+
+interface Reply {
+  id: number;
+  input: ArrayBuffer;
+  out?: ArrayBuffer;
+  outOffset?: number;
+  outLength?: number;
+  error?: string;
+}
+
+interface Pending {
+  resolve(reply: Reply): void;
+  reject(err: Error): void;
+}
+
+class Thread {
+  readonly worker: Worker;
+  readonly pending = new Map<number, Pending>();
+  #idle: NodeJS.Timeout | undefined;
+
+  constructor(onExit: (t: Thread) => void) {
+    this.worker = new Worker(new URL("./lz4-worker.mjs", import.meta.url));
+    this.worker.unref();
+    this.worker.on("message", (reply: Reply) => {
+      const p = this.pending.get(reply.id);
+      this.pending.delete(reply.id);
+      this.#settle();
+      p?.resolve(reply);
+    });
+    const fail = (err: Error): void => {
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+      onExit(this);
+    };
+    this.worker.on("error", fail);
+    this.worker.on("exit", (code) => fail(new Error(`the LZ4 worker thread exited with code ${code}`)));
+  }
+
+  post(job: Record<string, unknown>, transfer: ArrayBuffer[], pending: Pending): void {
+    clearTimeout(this.#idle);
+    this.pending.set(job.id as number, pending);
+    this.worker.ref();
+    this.worker.postMessage(job, transfer);
+  }
+
+  #settle(): void {
+    if (this.pending.size > 0) return;
+    this.worker.unref();
+    this.#idle = setTimeout(() => void this.worker.terminate(), IDLE_MS);
+    this.#idle.unref();
+  }
+}
+
+const threads: Thread[] = [];
+let nextId = 1;
+
+function leastBusy(): Thread {
+  let best = threads.find((t) => t.pending.size === 0);
+  if (!best && threads.length < MAX_THREADS) {
+    best = new Thread((t) => {
+      const i = threads.indexOf(t);
+      if (i >= 0) threads.splice(i, 1);
+    });
+    threads.push(best);
+  }
+  return best ?? threads.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+}
+
+async function run(
+  op: "compress" | "decompress",
+  input: Buffer,
+  outputLength: number,
+): Promise<{ input: Buffer; out: Buffer }> {
+  const id = nextId++;
+  // Read before the move: a moved (detached) view reports offset and length 0.
+  const { byteOffset, byteLength } = input;
+  const job = { id, op, input: input.buffer, inputOffset: byteOffset, inputLength: byteLength, outputLength };
+  const reply = await new Promise<Reply>((resolve, reject) => {
+    leastBusy().post(job, [input.buffer as ArrayBuffer], { resolve, reject });
+  });
+  const back = Buffer.from(reply.input, byteOffset, byteLength);
+  if (reply.error !== undefined) throw Object.assign(new RangeError(reply.error), { input: back });
+  return { input: back, out: Buffer.from(reply.out as ArrayBuffer, reply.outOffset, reply.outLength) };
+}
+
+/** Whether `buf`'s memory can be moved to a thread: its own ArrayBuffer, not Node's shared small-buffer pool. */
+function movable(buf: Buffer): boolean {
+  return buf.byteLength >= INLINE_BELOW && buf.buffer instanceof ArrayBuffer && buf.buffer.byteLength < buf.byteLength * 2 + (1 << 20);
+}
+
+/**
+ * Compresses `src` into one raw LZ4 block. Returns the output and `src` again: a new view of the
+ * same bytes when they went to a thread (the old `src` is then detached: use the returned one).
+ */
+export async function lz4Compress(src: Buffer): Promise<{ input: Buffer; out: Buffer }> {
+  if (!movable(src)) {
+    const out = lz4CompressBlock(src);
+    return { input: src, out: Buffer.from(out.buffer, out.byteOffset, out.byteLength) };
+  }
+  return run("compress", src, 0);
+}
+
+/**
+ * Decodes one raw LZ4 block into exactly `size` bytes (RangeError when it is malformed or
+ * another size). `src` is moved to a thread and given back, as for lz4Compress.
+ */
+export async function lz4Decompress(src: Buffer, size: number): Promise<{ input: Buffer; out: Buffer }> {
+  if (!movable(src) && size < INLINE_BELOW) {
+    const out = lz4DecompressBlock(src, size);
+    return { input: src, out: Buffer.from(out.buffer, out.byteOffset, out.byteLength) };
+  }
+  if (!movable(src)) {
+    // A small body that inflates to a large volume: copy it (it is small) so that it can move.
+    const copy = Buffer.from(new ArrayBuffer(src.byteLength));
+    src.copy(copy);
+    const done = await run("decompress", copy, size);
+    return { input: src, out: done.out };
+  }
+  return run("decompress", src, size);
+}
