@@ -63,6 +63,7 @@ interface Flags {
   json?: boolean;
   stateDir?: string;
   storeDir?: string;
+  auth?: boolean;
   deleteData?: boolean;
   stores?: boolean;
   project?: string;
@@ -77,6 +78,7 @@ interface Flags {
 const LOCAL_FLAGS: ReadonlyArray<readonly [keyof Flags, string]> = [
   ["stateDir", "--state-dir"],
   ["storeDir", "--store-dir"],
+  ["auth", "--auth"],
   ["deleteData", "--delete-data"],
   ["stores", "--stores"],
 ];
@@ -151,6 +153,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo, sig
     .option("--timeout <ms>", "health wait budget in ms, at least 1 (default 15000 local, 600000 gcp)", positiveInt);
   stateDirFlag(upCmd)
     .addOption(new Option("--store-dir <dir>", "the shared store directory (default <state-dir>/<name>/store)").helpGroup(LOCAL_GROUP))
+    .addOption(new Option("--auth", "turn tokens on: requests need Authorization: Bearer <token>; a read, a write and an admin token go to <state-dir>/<name>/tokens (mode 0600)").helpGroup(LOCAL_GROUP))
     .addOption(new Option("--project <id>", "Google Cloud project id (required)").helpGroup(GCP_GROUP))
     .addOption(new Option("--source-ranges <cidrs>", "comma-separated IPv4 CIDRs allowed to reach DVID (required; nothing is open by default)").helpGroup(GCP_GROUP))
     .addOption(new Option("--region <region>", "region, e.g. us-central1").helpGroup(GCP_GROUP))
@@ -166,7 +169,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo, sig
         nodes: flags.nodes,
         ...(flags.timeout !== undefined ? { healthTimeoutMs: flags.timeout } : {}),
         ...(flags.target === "local"
-          ? { local: { detached: true, ...(flags.stateDir ? { stateDir: flags.stateDir } : {}), ...(flags.storeDir ? { storeDir: flags.storeDir } : {}) } }
+          ? { local: { detached: true, ...(flags.stateDir ? { stateDir: flags.stateDir } : {}), ...(flags.storeDir ? { storeDir: flags.storeDir } : {}), ...(flags.auth ? { auth: true } : {}) } }
           : { gcp: gcpSettings(flags) }),
         onProgress: progress.onProgress,
         ...(signal ? { signal } : {}),
@@ -175,6 +178,10 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo, sig
         const cluster = await up(options);
         const out = { name: cluster.name, target: cluster.target, endpoints: cluster.endpoints, createdAt: cluster.createdAt, details: cluster.details };
         io.stdout(flags.json ? JSON.stringify(out, null, 2) + "\n" : formatEndpoints(out.name, out.target, out.endpoints));
+      if (flags.auth && !flags.json && typeof cluster.details.stateFile === "string") {
+        // Where the tokens are, never the tokens themselves.
+        io.stdout(`tokens (read, write, admin): ${cluster.details.stateFile.replace(/\.json$/, "")}/tokens; clients send one as DVIDCLOUD_TOKEN\n`);
+      }
       } finally {
         progress.stop();
       }

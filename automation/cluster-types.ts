@@ -30,6 +30,8 @@ export interface TargetCluster {
 /** A cluster a target has just started, with the way to stop it. */
 export interface StartedCluster extends TargetCluster {
   stop(): Promise<void>;
+  /** The token the cluster's client sends (local `auth: true`: the admin one); never printed. */
+  readonly token?: string;
 }
 
 /** Endpoints from a writer and a list that may repeat it: `readers` never holds the writer. */

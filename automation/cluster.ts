@@ -12,6 +12,8 @@ export interface ClusterHandleInit {
   readonly details: Readonly<Record<string, unknown>>;
   readonly defaultHealthTimeoutMs: number;
   readonly stop: () => Promise<void>;
+  /** Sent by `client()` as `Authorization: Bearer`; default: the environment variable DVIDCLOUD_TOKEN. */
+  readonly token?: string;
 }
 
 export class Cluster {
@@ -23,6 +25,7 @@ export class Cluster {
   readonly details: Readonly<Record<string, unknown>>;
   readonly #stop: () => Promise<void>;
   readonly #defaultHealthTimeoutMs: number;
+  readonly #token: string | undefined;
   #client: DvidClient | undefined;
   #down: Promise<void> | undefined;
 
@@ -35,6 +38,7 @@ export class Cluster {
     this.details = init.details;
     this.#stop = init.stop;
     this.#defaultHealthTimeoutMs = init.defaultHealthTimeoutMs;
+    this.#token = init.token ?? (process.env.DVIDCLOUD_TOKEN || undefined);
   }
 
   /** Resolves when every node answers `GET /api/heartbeat`; see `waitForHealth()`. */
@@ -44,12 +48,15 @@ export class Cluster {
 
   /**
    * A volume-client for this cluster: metadata and writes go to the writer, reads spread over
-   * every node. Without options the same client is returned on every call.
+   * every node. Without options the same client is returned on every call. It sends the
+   * cluster's token (local `auth: true`), else DVIDCLOUD_TOKEN's, unless `options.token` says
+   * otherwise.
    */
   client(options?: ConnectOptions): DvidClient {
     const endpoints = { writer: this.endpoints.writer, readers: [...this.endpoints.readers] };
-    if (options) return connect(endpoints, options);
-    this.#client ??= connect(endpoints);
+    const token = this.#token === undefined ? {} : { token: this.#token };
+    if (options) return connect(endpoints, { ...token, ...options });
+    this.#client ??= connect(endpoints, token);
     return this.#client;
   }
 

@@ -51,10 +51,11 @@ async function localUp(opts: ResolvedUpOptions): Promise<StartedCluster> {
       storeDir: opts.local.storeDir,
       readersReadonly: opts.local.readersReadonly,
       detached: opts.local.detached,
+      auth: opts.local.auth,
       startTimeoutMs: opts.healthTimeoutMs,
       signal: opts.signal,
     });
-    return { ...fromState(cluster), stop: () => cluster.stop() };
+    return { ...fromState(cluster), stop: () => cluster.stop(), ...(cluster.tokens ? { token: cluster.tokens.admin } : {}) };
   } catch (err) {
     throw toDvidcloudError(err, opts.name, opts.signal);
   }

@@ -20,6 +20,13 @@ export interface LocalTargetOptions {
    * true: they outlive it; stop them with `down(name)` or `dvidcloud down NAME`.
    */
   readonly detached?: boolean;
+  /**
+   * Turn tokens on: the nodes then need `Authorization: Bearer <token>` (local-dvid's tokens with
+   * roles); a read, a write and an admin token are made at random for this start, written to
+   * `<stateDir>/<name>/tokens` (mode 0600), and the cluster's `client()` uses the admin one.
+   * Default false.
+   */
+  readonly auth?: boolean;
 }
 
 /** Options of `up()`. */
@@ -112,7 +119,7 @@ export interface ResolvedUpOptions {
 }
 
 const UP_KEYS = ["name", "target", "nodes", "waitForHealth", "healthTimeoutMs", "local", "gcp", "onProgress", "signal"];
-const LOCAL_KEYS = ["stateDir", "storeDir", "readersReadonly", "detached"];
+const LOCAL_KEYS = ["stateDir", "storeDir", "readersReadonly", "detached", "auth"];
 
 /**
  * Checks and resolves `up()`'s options. The local name is checked here; a gcp cluster's name and
@@ -130,6 +137,7 @@ export function resolveUpOptions(options: UpOptions): ResolvedUpOptions {
   checkPath(local.storeDir, "local.storeDir", where);
   checkBoolean(local.readersReadonly, "local.readersReadonly", true, where);
   checkBoolean(local.detached, "local.detached", false, where);
+  checkBoolean(local.auth, "local.auth", false, where);
   const gcp = checkObject(options.gcp ?? {}, "gcp", where);
   return {
     name: target === "local" ? checkLocalName(options.name, where) : (options.name as string),

@@ -25,6 +25,12 @@ export interface LocalClusterOptions {
   startTimeoutMs?: number;
   /** Admin token for repo creation (`POST /api/repos?admintoken=`). Default: none. */
   adminToken?: string;
+  /**
+   * Turn tokens on: a read, a write and an admin token are made at random, written to
+   * `<stateDir>/<name>/tokens` (mode 0600) and given to every node with `--token-file`; the
+   * cluster handle's `tokens` has them. Default false (no token needed).
+   */
+  auth?: boolean;
   /** Server note shown by `/api/server/note`. Default: none. */
   note?: string;
   /** Aborts the start: the nodes started so far are stopped. */
@@ -40,6 +46,7 @@ export interface ResolvedClusterOptions {
   readonly detached: boolean;
   readonly startTimeoutMs: number;
   readonly adminToken?: string;
+  readonly auth: boolean;
   readonly note?: string;
   readonly signal?: AbortSignal;
 }
@@ -53,6 +60,7 @@ const KEYS: readonly (keyof LocalClusterOptions)[] = [
   "detached",
   "startTimeoutMs",
   "adminToken",
+  "auth",
   "note",
   "signal",
 ];
@@ -96,6 +104,7 @@ export function resolveClusterOptions(options: LocalClusterOptions): ResolvedClu
     detached: checkBoolean(options.detached, "detached") ?? false,
     startTimeoutMs: checkMs(options.startTimeoutMs, "startTimeoutMs") ?? 15000,
     adminToken: checkString(options.adminToken, "adminToken"),
+    auth: checkBoolean(options.auth, "auth") ?? false,
     note: checkString(options.note, "note"),
     signal: checkSignal(options.signal),
   };

@@ -4,8 +4,9 @@
 // each other (dvid-deploy.md §4); node 0 is therefore the writer and the others are read-only
 // readers.
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { closeSync, openSync, readFileSync } from "node:fs";
-import { mkdir, readdir } from "node:fs/promises";
+import { chmod, mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CLI_PATH, tsxNodeArgs } from "./cluster-tsx.js";
@@ -43,6 +44,25 @@ export interface LocalCluster extends LocalClusterState {
   readers: string[];
   /** SIGTERM every node, SIGKILL after `timeoutMs` (default 5000), remove the state file. The store is kept. */
   stop(options?: { timeoutMs?: number }): Promise<void>;
+  /** With `auth: true`: the cluster's tokens, one per role, and the file (mode 0600) the nodes read them from. */
+  tokens?: LocalClusterTokens;
+}
+
+export interface LocalClusterTokens {
+  readonly read: string;
+  readonly write: string;
+  readonly admin: string;
+  /** `<stateDir>/<name>/tokens`: `role:token` lines. */
+  readonly file: string;
+}
+
+/** Makes a token per role at random and writes them where only this user can read them. */
+async function writeTokenFile(clusterDir: string): Promise<LocalClusterTokens> {
+  const make = (): string => randomBytes(24).toString("base64url");
+  const tokens = { read: make(), write: make(), admin: make(), file: join(clusterDir, "tokens") };
+  await writeFile(tokens.file, `# made by the local cluster launcher at its start\nread:${tokens.read}\nwrite:${tokens.write}\nadmin:${tokens.admin}\n`, { mode: 0o600 });
+  await chmod(tokens.file, 0o600); // a file left by an earlier start keeps its mode otherwise
+  return tokens;
 }
 
 const STDERR_TAIL_CHARS = 2000;
@@ -78,15 +98,17 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   await claimName(stateFile, content);
 
   const started: StartedNode[] = [];
+  let tokens: LocalClusterTokens | undefined;
   try {
     const clusterDir = clusterDirPath(opts.stateDir, opts.name);
     // Kept after `down`: where the store is, so that a kept store can be listed and deleted.
     await writeStoreRecord(clusterDir, opts.name, opts.storeDir);
     const logDir = join(clusterDir, "logs");
     await mkdir(logDir, { recursive: true });
+    tokens = opts.auth ? await writeTokenFile(clusterDir) : undefined;
     const deadline = Date.now() + opts.startTimeoutMs;
     if (isAborted(opts.signal)) throw new Error("aborted"); // while the files above were written: start no node
-    for (let index = 0; index < opts.nodes; index++) started.push(spawnNode(index, opts, logDir));
+    for (let index = 0; index < opts.nodes; index++) started.push(spawnNode(index, opts, logDir, tokens?.file));
     // Record the pids before waiting, so that `stopLocalCluster(name)` from another process can
     // already find and stop them if this start hangs.
     content.nodes = started.map((node) => describeNode(node, ""));
@@ -110,7 +132,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   }
 
   for (const node of started) letGo(node, opts.detached);
-  return clusterHandle(toState(content, stateFile), started);
+  return clusterHandle(toState(content, stateFile), started, tokens);
 }
 
 /** The state of the running cluster of that name, or undefined if none runs (or its state is stale). */
@@ -185,7 +207,7 @@ async function claimName(stateFile: string, content: StateFileContent): Promise<
   );
 }
 
-function spawnNode(index: number, opts: ResolvedClusterOptions, logDir: string): StartedNode {
+function spawnNode(index: number, opts: ResolvedClusterOptions, logDir: string, tokenFile: string | undefined): StartedNode {
   const readonly = index > 0 && opts.readersReadonly;
   const args = ["--store", opts.storeDir, "--port", "0", "--host", "127.0.0.1"];
   if (readonly) args.push("--readonly");
@@ -198,6 +220,9 @@ function spawnNode(index: number, opts: ResolvedClusterOptions, logDir: string):
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.DVID_ADMIN_TOKEN;
   if (opts.adminToken !== undefined) env.DVID_ADMIN_TOKEN = opts.adminToken;
+  // Tokens likewise: only the cluster's own file (a path, not a secret, in argv) turns them on.
+  delete env.DVIDCLOUD_TOKENS;
+  if (tokenFile !== undefined) args.push("--token-file", tokenFile);
   // stderr goes to a log file rather than a pipe: a detached node must be able to log after
   // this process has gone, and the tail of the log explains a node that failed to start.
   const logPath = join(logDir, `node-${index}.log`);
@@ -301,10 +326,11 @@ function letGo(node: StartedNode, detached: boolean): void {
   node.child.unref();
 }
 
-function clusterHandle(state: LocalClusterState, started: readonly StartedNode[]): LocalCluster {
+function clusterHandle(state: LocalClusterState, started: readonly StartedNode[], tokens: LocalClusterTokens | undefined): LocalCluster {
   let stopping: Promise<void> | undefined;
   return {
     ...state,
+    ...(tokens === undefined ? {} : { tokens }),
     writer: state.nodes[0]!.url,
     readers: state.nodes.slice(1).map((node) => node.url),
     stop(options?: { timeoutMs?: number }): Promise<void> {

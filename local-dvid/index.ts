@@ -8,7 +8,7 @@ export type { LocalDvidErrorCode } from "./errors.js";
 export { FsStore } from "./store/fs-store.js";
 export type { FsStoreOptions } from "./store/fs-store.js";
 export { startLocalCluster, findLocalCluster, listLocalClusters, stopLocalCluster } from "./cluster.js";
-export type { LocalCluster } from "./cluster.js";
+export type { LocalCluster, LocalClusterTokens } from "./cluster.js";
 export { checkClusterName } from "./cluster-options.js";
 export type { LocalClusterOptions } from "./cluster-options.js";
 export type { LocalClusterNode, LocalClusterState, LocalStoreInfo } from "./cluster-types.js";
