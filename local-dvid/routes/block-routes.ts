@@ -34,6 +34,7 @@ import { encodeGrayJpeg } from "../voxels/jpeg-encode.js";
 import { writeAligned } from "../voxels/volume-write.js";
 import type { BlockIo } from "../voxels/voxel-layout.js";
 import type { InstanceRequest } from "./instance-request.js";
+import { inVersionWriteGate } from "./version-write-gate.js";
 
 const gzipAsync = promisify(gzip);
 
@@ -266,9 +267,12 @@ export async function postImageBlocks(r: InstanceRequest, io: BlockIo<unknown>):
   const refs = versionRefs(r.repo, r.node, r.inst);
   const own: BlockIo<OwnBlocks> = { blocks: new OwnBlocks(ctx.app.store, r.inst.dataUUID, refs[0]), layout: io.layout, pool: io.pool };
   const [BX, BY, BZ] = blockSizeXyz;
-  for (let i = 0; i < span; i++) {
-    const box: RawBox = { x0: (start[0] + i) * BX, y0: start[1] * BY, z0: start[2] * BZ, nx: BX, ny: BY, nz: BZ };
-    await writeAligned(own, got.body.subarray(i * blockBytes, (i + 1) * blockBytes), box);
-  }
+  // Inside the version's write gate: before a commit of the version, or refused as locked.
+  await inVersionWriteGate(r, async () => {
+    for (let i = 0; i < span; i++) {
+      const box: RawBox = { x0: (start[0] + i) * BX, y0: start[1] * BY, z0: start[2] * BZ, nx: BX, ny: BY, nz: BZ };
+      await writeAligned(own, got.body.subarray(i * blockBytes, (i + 1) * blockBytes), box);
+    }
+  });
   sendEmpty(ctx.res);
 }

@@ -12,6 +12,7 @@ import { versionRefs, type VersionRef } from "../meta/version-ref.js";
 import { typeHelp } from "../types/help-text.js";
 import { baseJson } from "./instance-json.js";
 import type { InstanceRequest } from "./instance-request.js";
+import { inVersionWriteGate } from "./version-write-gate.js";
 
 const MAX_VALUE_BYTES = 1 << 30;
 const VALUE = 1;
@@ -115,14 +116,16 @@ export async function handleKeyvalue(r: InstanceRequest): Promise<void> {
       const stored = Buffer.allocUnsafe(body.length + 1);
       stored[0] = VALUE;
       body.copy(stored, 1);
-      await ctx.app.store.put(storeKey, stored);
+      await inVersionWriteGate(r, () => ctx.app.store.put(storeKey, stored));
       return sendEmpty(ctx.res);
     }
     default: {
       // DELETE: a tombstone hides ancestors' values from this version on; in an unversioned
       // instance (everything at the root) removing the entry is the same thing.
-      if (inst.versioned) await ctx.app.store.put(storeKey, Buffer.from([TOMBSTONE]));
-      else await ctx.app.store.delete(storeKey);
+      await inVersionWriteGate(r, async () => {
+        if (inst.versioned) await ctx.app.store.put(storeKey, Buffer.from([TOMBSTONE]));
+        else await ctx.app.store.delete(storeKey);
+      });
       return sendEmpty(ctx.res);
     }
   }

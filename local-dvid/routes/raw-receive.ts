@@ -6,7 +6,6 @@
 // short (400, or a client that dies) leaves nothing behind, as in DVID.
 import type { IncomingMessage } from "node:http";
 import type { RawBox } from "../../volume-client/wire/raw-url.js";
-import { goQuote } from "../../volume-client/wire/go-format.js";
 import { badRequest, bodyAborted } from "../http/errors.js";
 import type { StagedObject } from "../store/object-store.js";
 import { stageObject } from "../store/staging.js";
@@ -14,20 +13,7 @@ import type { OwnBlocks } from "../voxels/block-lookup.js";
 import { discardStaged, writeAlignedLayer } from "../voxels/volume-write.js";
 import { boxBytes } from "../voxels/voxel-grid.js";
 import type { BlockIo } from "../voxels/voxel-layout.js";
-import type { InstanceRequest } from "./instance-request.js";
 
-/**
- * Runs `fn`, which makes a write of the request visible (publishes blocks, grows extents), inside
- * the write gate of the request's version (meta/version-writes.ts): a commit of the version
- * waits for it, and once a commit has begun it is refused with DVID's locked-node error
- * instead. Unversioned instances (written at the root even when it is locked) and admin-token
- * writes (allowed on locked nodes) bypass the gate.
- */
-export function inVersionWriteGate<T>(r: InstanceRequest, fn: () => Promise<T>): Promise<T> {
-  if (!r.inst.versioned || r.ctx.admin) return fn();
-  const locked = `Cannot do ${r.ctx.method} on endpoint ${goQuote(r.keyword)} of locked node ${r.node.uuid}`;
-  return r.ctx.app.meta.writeToVersion(r.repo.root, r.node.uuid, locked, fn);
-}
 
 /**
  * Receives exactly `boxBytes(box)` bytes (announced by the request's Content-Length) and stages

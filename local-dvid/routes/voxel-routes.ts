@@ -24,7 +24,8 @@ import { voxelLayout, type BlockIo, type VoxelLayout } from "../voxels/voxel-lay
 import { baseJson, voxelExtendedJson } from "./instance-json.js";
 import type { InstanceRequest } from "./instance-request.js";
 import { parseJson, readText } from "./json-body.js";
-import { inVersionWriteGate, receiveAndStageAligned } from "./raw-receive.js";
+import { receiveAndStageAligned } from "./raw-receive.js";
+import { inVersionWriteGate } from "./version-write-gate.js";
 import { streamBox } from "./raw-stream.js";
 import { limitHint } from "../limits.js";
 import { readLabelsAt, labelsJson } from "../voxels/label-points.js";

@@ -8,7 +8,9 @@ import { readdir } from "node:fs/promises";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { writesKey } from "../../local-dvid/meta/version-writes.js";
 import { startLocalDvid } from "../../local-dvid/server.js";
+import { PROCESS_TOKEN } from "../../local-dvid/store/process-alive.js";
 import { FsStore } from "../../local-dvid/store/fs-store.js";
 import { MemoryStore } from "../../local-dvid/store/memory-store.js";
 import type { ByteRange, ObjectStore, PutOptions, SliceInfo, StagedObject, StoredObject } from "../../local-dvid/store/object-store.js";
@@ -185,6 +187,44 @@ describe.each([
       } finally {
         await later.close();
       }
+    } finally {
+      await cluster.close();
+      await store.close();
+    }
+  });
+
+  it("refuses raw, blocks and keyvalue writes once a commit of their version has begun, and takes them again once a dead committer's gate is reopened", async () => {
+    const store = makeStore();
+    const cluster = await startCluster(1, { store });
+    const url = cluster.url;
+    try {
+      const root = await newRepo(url);
+      await newInstance(url, root, "uint8blk", "grayscale", { BlockSize: "32,32,32" });
+      await newInstance(url, root, "keyvalue", "kv");
+      // A commit by a live process has closed the gate and waits for writes in progress.
+      await store.put(writesKey(root), Buffer.from(JSON.stringify({ state: "closing", closer: `${PROCESS_TOKEN}/t`, writers: {} })));
+      const block = Buffer.alloc(32 * 32 * 32, 5);
+      const writes = [
+        { path: rawPath(root, "grayscale", [32, 32, 32], [0, 0, 0]), method: "POST", body: block, keyword: "raw" },
+        { path: `${rawPath(root, "grayscale", [32, 32, 32], [32, 0, 0])}?nonaligned=true`, method: "POST", body: block, keyword: "raw" },
+        { path: `/api/node/${root}/grayscale/blocks/0_0_0/1`, method: "POST", body: block, keyword: "blocks" },
+        { path: `/api/node/${root}/kv/key/a`, method: "POST", body: Buffer.from("v"), keyword: "key" },
+        { path: `/api/node/${root}/kv/key/a`, method: "DELETE", body: undefined, keyword: "key" },
+      ];
+      for (const w of writes) {
+        const reply = await request(`${url}${w.path}`, { method: w.method, body: w.body });
+        expect({ path: w.path, status: reply.status, text: reply.text }).toEqual({
+          path: w.path,
+          status: 400,
+          text: `Cannot do ${w.method} on endpoint "${w.keyword}" of locked node ${root} (${w.path.split("?")[0]}).\n`,
+        });
+      }
+      expect(await store.list("blocks/")).toEqual([]);
+      expect(await store.list("kv/")).toEqual([]);
+      // The gate is per version: a gate left by a dead committer, on a node the repo shows
+      // unlocked, is reopened by the next write.
+      await store.put(writesKey(root), Buffer.from(JSON.stringify({ state: "closing", closer: "999999999/t", writers: {} })));
+      expect((await request(`${url}/api/node/${root}/kv/key/a`, { method: "POST", body: "v" })).status).toBe(200);
     } finally {
       await cluster.close();
       await store.close();
