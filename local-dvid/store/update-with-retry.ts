@@ -24,9 +24,9 @@ export interface RetryOptions {
   readonly maxDelayMs?: number;
 }
 
-/** A lost race or a key lock held too long: another round may succeed. */
+/** A lost race: another round may succeed. */
 function isConflict(err: unknown): boolean {
-  return isLocalDvidError(err, "PRECONDITION_FAILED") || isLocalDvidError(err, "STORE_LOCK_TIMEOUT");
+  return isLocalDvidError(err, "PRECONDITION_FAILED");
 }
 
 /**
@@ -49,6 +49,12 @@ export async function updateWithRetry<T>(
       await store.put(key, data, { ifGenerationMatch: generation });
       return result;
     } catch (err) {
+      // A key lock held by a live process for the whole lock timeout (a paused or stuck node:
+      // locks are never broken while their owner lives) is not a race another round would win
+      // soon; answer at once that the caller may retry (503), instead of waiting out many timeouts.
+      if (isLocalDvidError(err, "STORE_LOCK_TIMEOUT")) {
+        throw new LocalDvidError("RETRIES_EXHAUSTED", `${what} is held by another process that does not finish its change (${err.message}); retry`, { cause: err });
+      }
       if (!isConflict(err)) throw err;
       await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(maxDelayMs, attempt + 1)));
     }

@@ -514,6 +514,22 @@ describe("FsStore across processes", () => {
     await store.close();
   });
 
+  it("ends an updateWithRetry with RETRIES_EXHAUSTED after one lock timeout when a live process holds the key's lock", async () => {
+    const store = await newFsStore({ lockTimeoutMs: 200 });
+    await store.put("meta/repo", bytes("v1"));
+    await writeFile(join(store.rootDir, "meta#", "repo#lock"), `${process.pid}:held`);
+    let rounds = 0;
+    await expectCode(
+      updateWithRetry(store, "meta/repo", async () => ({ generation: (await store.get("meta/repo"))!.generation, data: bytes("v2"), result: ++rounds }), {
+        what: "metadata of repo r",
+      }),
+      "RETRIES_EXHAUSTED",
+    );
+    expect(rounds).toBe(1);
+    expect((await store.get("meta/repo"))?.data.toString()).toBe("v1");
+    await store.close();
+  });
+
   it("keeps a compare-and-swap atomic when its owner is paused (SIGSTOP) holding the lock: a later writer cannot overwrite it", async () => {
     const store = await newFsStore({ lockTimeoutMs: 120_000 });
     const g0 = await store.put("meta/repo", bytes("v0"));
