@@ -252,11 +252,44 @@ export async function buildPyramid(
       const data = src.data as unknown as ArrayLike<number | bigint> & { buffer: ArrayBufferLike; byteOffset: number; byteLength: number };
       await level_.write([tile[0][0], tile[1][0], tile[2][0]], downsampleTile(data, info.dtype, shape), { signal });
     }
+    if (info.extentsZyx !== undefined) await setExtents(ctx, uuid, name, info, trueBox(info.extentsZyx, scale), signal);
     out.push({ level, name, boxZyx: target });
     box = target;
     below = level_;
   }
   return out;
+}
+
+/** The level-L box of a level-0 box: what the data covers, not the block-aligned box written. */
+function trueBox(box: BoxZyx, scale: number): BoxZyx {
+  return box.map(([a, b]) => [Math.floor(a / scale), Math.ceil(b / scale)]) as unknown as BoxZyx;
+}
+
+/**
+ * Sets a level's extents to what its data covers (`POST …/extents`, DVID's for imageblk; local-dvid
+ * has it for labelblk too). Aligned writes grow extents to whole blocks, and neuroglancer draws a
+ * coarse level over its whole extents, so without this the zero padding of the last blocks would
+ * show as a black margin past the volume's edge. DVID's labelblk has no extents endpoint: there
+ * the block-aligned extents stay.
+ */
+async function setExtents(ctx: ClientContext, uuid: string, name: string, source: VolumeInfo, box: BoxZyx, signal: AbortSignal | undefined): Promise<void> {
+  const body = JSON.stringify({
+    MinPoint: [box[2][0], box[1][0], box[0][0]],
+    MaxPoint: [box[2][1] - 1, box[1][1] - 1, box[0][1] - 1],
+  });
+  try {
+    await ctx.transport.buffer({
+      method: "POST",
+      path: `/api/node/${encodePathSegment(uuid)}/${encodePathSegment(name)}/extents`,
+      route: "writer",
+      idempotent: true,
+      body,
+      contentType: "application/json",
+      signal,
+    });
+  } catch (err) {
+    if (source.typeName !== "labelblk") throw await explainMutationError(ctx.transport, err, uuid, `Volume.buildPyramid() setting the extents of "${name}"`);
+  }
 }
 
 /** Creates level `vol` unless it exists; an existing one must have the source's type and block size. */

@@ -138,3 +138,13 @@ describe("Volume.buildPyramid()", () => {
     await expect(vol.buildPyramid({ levels: 1, level: 2 } as never)).rejects.toThrow(/unknown option level/);
   });
 });
+
+describe("pyramid extents", () => {
+  it("gives each level the extents its data covers, not the block-aligned box written", async () => {
+    const vol = await repo.createVolume("edges", "uint8", { blockSizeZyx: [16, 16, 16] });
+    await vol.write([0, 0, 0], ndarray(new Uint8Array(16 * 16 * 48).fill(9), [16, 16, 48]));
+    await vol.buildPyramid({ levels: 2 });
+    expect((await repo.volume("edges_1").info()).extentsZyx).toEqual([[0, 8], [0, 8], [0, 24]]);
+    expect((await repo.volume("edges_2").info()).extentsZyx).toEqual([[0, 4], [0, 4], [0, 12]]);
+  });
+});
