@@ -65,6 +65,43 @@ function sameArray(a: ArrayLike<unknown>, b: ArrayLike<unknown>): boolean {
 }
 
 /** Copies box `sub` out of a C-order array of `shape`. */
+/** Reference level 1 of a uint8 stack: the rounded mean of each whole 2x2x2 group. */
+function meanLevel(src: Uint8Array, [nz, ny, nx]: Zyx): Uint8Array {
+  const [hz, hy, hx] = [Math.floor(nz / 2), Math.floor(ny / 2), Math.floor(nx / 2)];
+  const out = new Uint8Array(hz * hy * hx);
+  let o = 0;
+  for (let z = 0; z < 2 * hz; z += 2)
+    for (let y = 0; y < 2 * hy; y += 2)
+      for (let x = 0; x < 2 * hx; x += 2) {
+        let sum = 0;
+        for (let dz = 0; dz < 2; dz++) for (let dy = 0; dy < 2; dy++) for (let dx = 0; dx < 2; dx++) sum += src[((z + dz) * ny + y + dy) * nx + x + dx];
+        out[o++] = Math.round(sum / 8);
+      }
+  return out;
+}
+
+/** Reference first plane of level 1 of a label stack: the most frequent label of each group, ties to the smaller. */
+function modePlane(src: BigUint64Array, [, ny, nx]: Zyx): BigUint64Array {
+  const [hy, hx] = [Math.floor(ny / 2), Math.floor(nx / 2)];
+  const out = new BigUint64Array(hy * hx);
+  let o = 0;
+  for (let y = 0; y < 2 * hy; y += 2)
+    for (let x = 0; x < 2 * hx; x += 2) {
+      const counts = new Map<bigint, number>();
+      for (let dz = 0; dz < 2; dz++)
+        for (let dy = 0; dy < 2; dy++)
+          for (let dx = 0; dx < 2; dx++) {
+            const v = src[(dz * ny + y + dy) * nx + x + dx];
+            counts.set(v, (counts.get(v) ?? 0) + 1);
+          }
+      let best = -1n;
+      let bestCount = 0;
+      for (const [v, c] of counts) if (c > bestCount || (c === bestCount && v < best)) [best, bestCount] = [v, c];
+      out[o++] = best;
+    }
+  return out;
+}
+
 function crop<T extends Uint8Array | BigUint64Array>(data: T, shape: Zyx, sub: BoxZyx): T {
   const [[z0, z1], [y0, y1], [x0, x1]] = sub;
   const out = new (data.constructor as new (n: number) => T)((z1 - z0) * (y1 - y0) * (x1 - x0));
@@ -172,6 +209,23 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     check(sameArray(subBack.data, crop(stack.gray, shape, sub)) && sameArray(subBack.shape, [shape[0] - 8, shape[1] - 24, shape[2] - 40]), "an unaligned sub-volume reads back right", checks);
     const info = await gray.info({ signal });
     check(info.extentsZyx !== undefined, "the volume reports its extents", checks);
+
+    // Coarser levels for neuroglancer (<name>_1, <name>_2), checked against a reference.
+    await time("buildPyramid", async () => {
+      await gray.buildPyramid({ levels: 2, signal });
+      await labels.buildPyramid({ levels: 2, signal });
+    });
+    // Whole groups only (a shape may be odd: the last level-1 voxel then averages with zeros).
+    const half: Zyx = [Math.floor(shape[0] / 2), Math.floor(shape[1] / 2), Math.floor(shape[2] / 2)];
+    const gray1 = await repo.volume("grayscale_1").read([[0, half[0]], [0, half[1]], [0, half[2]]], { signal });
+    check(sameArray(gray1.data, meanLevel(stack.gray, shape)), "grayscale_1 is the 2x2x2 mean of grayscale", checks);
+    const labels1 = await repo.volume("segmentation_1").read([[0, 1], [0, half[1]], [0, half[2]]], { signal });
+    const labels2 = await repo.volume("segmentation_2").info({ signal });
+    check(
+      sameArray(labels1.data, modePlane(stack.labels, shape)) && labels2.typeName === "labelblk",
+      "segmentation_1 holds the most frequent label of each 2x2x2 group; segmentation_2 exists",
+      checks,
+    );
 
     const files = await repo.createKeyValue("files", { signal });
     const provenance = JSON.stringify({ source: "synthetic", shapeZyx: shape, seed: 42 });

@@ -12,7 +12,7 @@ describe("runDemo()", () => {
       const lines: string[] = [];
       const s = await runDemo({ name: "demo-test", shapeZyx: [64, 128, 128], local: { stateDir }, log: (l) => lines.push(l) });
       expect(s.nodes).toBe(3);
-      expect(s.checks).toHaveLength(13);
+      expect(s.checks).toHaveLength(15);
       expect(s.bytesWritten).toBe(64 * 128 * 128 * 9 + 20 * 50 * 60 * 8);
       expect(s.history.map((v) => v.uuid).sort()).toEqual([s.versions.root, s.versions.child, s.versions.branch].sort());
       const child = s.history.find((v) => v.uuid === s.versions.child)!;
