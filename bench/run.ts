@@ -13,6 +13,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import ndarray from "ndarray";
 import { up, type Cluster } from "../automation/index.js";
 import { benchImportCost, IMPORT_TARGET_RATIO, type ImportCost } from "./import-cost.js";
+import { benchClientLean } from "./client-lean.js";
 import { DTYPES, type BoxZyx, type DvidClient, type Dtype, type Volume, type VoxelArray, type Zyx } from "../volume-client/index.js";
 import { firstMismatch, makeVolume, shapeOf } from "./data.js";
 import { bufferCopy, loopbackGet, loopbackPost, startLoopbackServer } from "./loopback.js";
@@ -448,7 +449,14 @@ async function main(): Promise<void> {
     console.log("\nimport cost (a fresh process per import)");
     const importCost = await benchImportCost(opts.quick ? 3 : opts.reps);
 
-    const targets = [...ratiosAndTargets(loads, lifecycle), ...importTargets(importCost)];
+    console.log("\nthe client against plain GETs, and labels on the wire (one local-dvid node; bench/client-lean.ts)");
+    const clientLean = await benchClientLean({ quick: opts.quick });
+
+    const targets = [
+      ...ratiosAndTargets(loads, lifecycle),
+      ...importTargets(importCost),
+      ...clientLean.targets.map((t) => ({ target: `${t.name} (${t.measured})`, value: t.value, goal: t.target, met: t.met })),
+    ];
     printTable();
     console.log(
       opts.quick
@@ -458,7 +466,7 @@ async function main(): Promise<void> {
     printTargets(targets);
     const elapsedS = (performance.now() - started) / 1000;
     console.log(`\nbench finished in ${elapsedS.toFixed(0)} s`);
-    await writeResults(opts, { elapsedS, rows, memory: memoryRows, lifecycle, importCost, targets });
+    await writeResults(opts, { elapsedS, rows, memory: memoryRows, lifecycle, importCost, clientLean: clientLean.figures, targets });
   } finally {
     for (const c of clusters) await c.down().catch(() => {});
     await rm(scratch, { recursive: true, force: true });

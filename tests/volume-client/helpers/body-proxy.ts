@@ -10,7 +10,7 @@ export type BodyMode =
   | "cut"
   /** Half of the body, then a TCP reset. */
   | "reset"
-  /** The body in 1000-byte pieces, a timer tick apart. */
+  /** The body in 1000-byte pieces, an event-loop turn apart. */
   | "slow"
   /** Transfer-Encoding: chunked, in pieces of 777 bytes. */
   | "chunked"
@@ -87,7 +87,7 @@ export async function startBodyProxy(target: string, modeOf: (n: number, url: st
           if (at >= body.length) return void res.end();
           res.write(body.subarray(at, at + 1000));
           at += 1000;
-          setTimeout(next, 0);
+          setImmediate(next);
         };
         next();
         return;

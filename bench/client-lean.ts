@@ -1,0 +1,471 @@
+// Issue 10's client micro-bench: what the volume-client itself costs per read, against a plain
+// node:http GET of the same bytes from the same local-dvid node (a child process on a temp
+// FsStore), and the lz4 label transfer. Runnable alone (`npx tsx bench/client-lean.ts [--quick]`)
+// or from bench/run.ts (`benchClientLean()`). Every target of the issue it covers is printed as
+// met or missed with its figures; all ratios come from this one run.
+import http from "node:http";
+import net from "node:net";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import ndarray from "ndarray";
+import { connect, type BoxZyx, type Dtype, type DvidClient, type Version } from "../volume-client/index.js";
+import { makeVolume } from "./data.js";
+import { createZarrVolume, zarrRead, zarrWrite } from "./zarr-baseline.js";
+import { makeDemoStack } from "../automation/demo-data.js";
+
+export interface LeanTarget {
+  name: string;
+  /** The ratio the target is about. */
+  value: number;
+  measured: string;
+  target: string;
+  met: boolean;
+}
+
+export interface LeanResults {
+  targets: LeanTarget[];
+  figures: Record<string, number>;
+}
+
+interface Node {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+async function startNode(dir: string): Promise<Node> {
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", join(root, "local-dvid/cli.ts"), "--store", dir, "--port", "0", "--parent-watch"], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout! });
+    rl.once("line", (l) => {
+      rl.close();
+      resolve(l);
+    });
+    child.once("exit", (code) => reject(new Error(`local-dvid exited with code ${code} before listening`)));
+  });
+  const { url } = JSON.parse(line) as { url: string };
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.stdin!.end();
+        setTimeout(() => child.kill("SIGTERM"), 3000).unref();
+      }),
+  };
+}
+
+const plainAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+
+/** The reference: a plain node:http GET of `url` into `target` (preallocated, reused). */
+function plainGet(url: string, target: Uint8Array): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent: plainAgent }, (res) => {
+      let at = 0;
+      res.on("data", (chunk: Buffer) => {
+        target.set(chunk, at);
+        at += chunk.length;
+      });
+      res.on("end", () => (res.statusCode === 200 ? resolve(at) : reject(new Error(`status ${res.statusCode}`))));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+  });
+}
+
+const rawUrl = (node: string, uuid: string, name: string, box: BoxZyx, query = "") =>
+  `${node}/api/node/${uuid}/${name}/raw/0_1_2/${box[2][1] - box[2][0]}_${box[1][1] - box[1][0]}_${box[0][1] - box[0][0]}/${box[2][0]}_${box[1][0]}_${box[0][0]}${query}`;
+
+const cpuMs = (start: NodeJS.CpuUsage) => {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1000;
+};
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const cube = (n: number, o = 0): BoxZyx => [[o, o + n], [o, o + n], [o, o + n]];
+const GiB = 2 ** 30;
+
+async function writeVolume(version: Version, name: string, dtype: Dtype, box: BoxZyx, labels = false) {
+  const vol = await version.createVolume(name, dtype, { blockSizeZyx: [64, 64, 64], labels });
+  const shape = box.map(([a, b]) => b - a);
+  await vol.write([box[0][0], box[1][0], box[2][0]], ndarray(makeVolume(dtype, box, 1) as never, shape) as never);
+  return vol;
+}
+
+function peakRssRatio(writer: string, uuid: string, name: string, dtype: Dtype, box: BoxZyx): number {
+  const script = fileURLToPath(new URL("./memory-probe.ts", import.meta.url));
+  const out = execFileSync(
+    process.execPath,
+    ["--expose-gc", "--import", "tsx", script, JSON.stringify({ system: "dvidcloud", op: "read", dtype, box, seed: 1, writer, uuid, name })],
+    { encoding: "utf8" },
+  );
+  const r = JSON.parse(out.trim().split("\n").pop()!) as { baselineRss: number; peakRss: number; arrayBytes: number };
+  return (r.peakRss - r.baselineRss) / r.arrayBytes;
+}
+
+// ---------------------------------------------------------------------------------------------
+// A throttling TCP proxy: both directions paced to `bytesPerSecond` (token bucket, 1 ms ticks).
+
+export interface Throttle {
+  url: string;
+  /** Bytes passed server → client and client → server so far. */
+  readonly bytesDown: number;
+  readonly bytesUp: number;
+  close(): Promise<void>;
+}
+
+export async function startThrottle(target: string, bytesPerSecond: number): Promise<Throttle> {
+  const up = new URL(target);
+  const sockets = new Set<net.Socket>();
+  const counted = { down: 0, up: 0 };
+  const pace = (from: net.Socket, to: net.Socket, dir: "down" | "up") => {
+    const queue: Buffer[] = [];
+    let sending = false;
+    let budget = 0;
+    let last = process.hrtime.bigint();
+    const pump = () => {
+      const now = process.hrtime.bigint();
+      budget = Math.min(budget + (Number(now - last) / 1e9) * bytesPerSecond, bytesPerSecond / 100);
+      last = now;
+      while (queue.length > 0 && budget > 0) {
+        const head = queue[0];
+        const n = Math.min(head.length, Math.max(1, Math.floor(budget)));
+        to.write(head.subarray(0, n));
+        budget -= n;
+        if (n === head.length) queue.shift();
+        else queue[0] = head.subarray(n);
+      }
+      if (queue.length > 0) setTimeout(pump, 1);
+      else {
+        sending = false;
+        from.resume();
+      }
+    };
+    from.on("data", (chunk: Buffer) => {
+      counted[dir] += chunk.length;
+      queue.push(chunk);
+      if (queue.length > 8) from.pause();
+      if (!sending) {
+        sending = true;
+        last = process.hrtime.bigint();
+        pump();
+      }
+    });
+    from.on("end", () => {
+      const finish = () => (queue.length === 0 ? to.end() : setTimeout(finish, 1));
+      finish();
+    });
+  };
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(up.port), up.hostname);
+    sockets.add(client).add(upstream);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on("error", drop).on("close", drop);
+    upstream.on("error", drop).on("close", drop);
+    pace(client, upstream, "up");
+    pace(upstream, client, "down");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    get bytesDown() {
+      return counted.down;
+    },
+    get bytesUp() {
+      return counted.up;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export async function benchClientLean(options: { quick?: boolean; labels?: boolean; client?: boolean; log?: (line: string) => void } = {}): Promise<LeanResults> {
+  const log = options.log ?? ((l: string) => console.log(l));
+  const quick = options.quick ?? false;
+  const dir = await mkdtemp(join(tmpdir(), "dvidcloud-lean-"));
+  const node = await startNode(join(dir, "store"));
+  const client: DvidClient = connect(node.url);
+  const targets: LeanTarget[] = [];
+  const figures: Record<string, number> = {};
+  const target: TargetFn = (name, value, measured, want, met) => {
+    targets.push({ name, value, measured, target: want, met });
+    log(`  ${met ? "met   " : "MISSED"} ${name}: ${measured} (target ${want})`);
+  };
+  try {
+    const repo = await client.createRepo({ alias: "lean" });
+
+    if (options.client !== false) await benchClient(node.url, repo, dir, quick, figures, target, log);
+    if (options.labels !== false) await benchLabels(node.url, repo, quick, figures, target, log);
+  } finally {
+    client.close();
+    plainAgent.destroy();
+    await node.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+  return { targets, figures };
+}
+
+type TargetFn = (name: string, value: number, measured: string, want: string, met: boolean) => void;
+
+async function benchClient(
+  nodeUrl: string,
+  repo: Version,
+  dir: string,
+  quick: boolean,
+  figures: Record<string, number>,
+  target: TargetFn,
+  log: (line: string) => void,
+): Promise<void> {
+  const node = { url: nodeUrl };
+  {
+    const uuid = await repo.uuid();
+    // 1. Client CPU per GiB of a whole-volume read (uint64, 128 MiB; 32 MiB with --quick).
+    const n64 = quick ? 128 : 256;
+    const whole = cube(n64);
+    const big = await writeVolume(repo, "big64", "uint64", whole);
+    const bytes = n64 ** 3 * 8;
+    const reps = quick ? 3 : 5;
+    const pre = Buffer.alloc(bytes);
+    const clientCpu: number[] = [];
+    const plainCpu: number[] = [];
+    const clientWall: number[] = [];
+    const plainWall: number[] = [];
+    await big.read(whole);
+    await plainGet(rawUrl(node.url, uuid, "big64", whole), pre);
+    for (let i = 0; i < reps; i++) {
+      let c = process.cpuUsage();
+      let t = performance.now();
+      await big.read(whole);
+      clientWall.push(performance.now() - t);
+      clientCpu.push(cpuMs(c));
+      c = process.cpuUsage();
+      t = performance.now();
+      const got = await plainGet(rawUrl(node.url, uuid, "big64", whole), pre);
+      plainWall.push(performance.now() - t);
+      plainCpu.push(cpuMs(c));
+      if (got !== bytes) throw new Error(`plain GET returned ${got} of ${bytes} bytes`);
+    }
+    const perGiB = (ms: number) => (ms * GiB) / bytes;
+    figures.clientCpuMsPerGiB = perGiB(median(clientCpu));
+    figures.plainCpuMsPerGiB = perGiB(median(plainCpu));
+    figures.clientReadMBps = bytes / 1e6 / (median(clientWall) / 1000);
+    figures.plainReadMBps = bytes / 1e6 / (median(plainWall) / 1000);
+    const cpuRatio = figures.clientCpuMsPerGiB / figures.plainCpuMsPerGiB;
+    log(`  whole ${bytes / 2 ** 20} MiB uint64 read: client ${figures.clientReadMBps.toFixed(0)} MB/s, plain GET ${figures.plainReadMBps.toFixed(0)} MB/s`);
+    target(
+      "client CPU per GiB, whole-volume read",
+      cpuRatio,
+      `${figures.clientCpuMsPerGiB.toFixed(0)} vs ${figures.plainCpuMsPerGiB.toFixed(0)} ms/GiB = ${cpuRatio.toFixed(2)}x`,
+      "≤ 1.5x plain GET",
+      cpuRatio <= 1.5,
+    );
+
+    // 2. One-block latency and random one-block reads (uint8, 64^3 blocks).
+    const n8 = quick ? 256 : 320;
+    const gray = await writeVolume(repo, "gray", "uint8", cube(n8));
+    const blockBuf = Buffer.alloc(64 ** 3);
+    const blockBox = cube(64, 64);
+    const clientLat: number[] = [];
+    const plainLat: number[] = [];
+    const iters = quick ? 100 : 300;
+    for (let i = 0; i < 20; i++) {
+      await gray.read(blockBox);
+      await plainGet(rawUrl(node.url, uuid, "gray", blockBox), blockBuf);
+    }
+    for (let i = 0; i < iters; i++) {
+      let t = performance.now();
+      await gray.read(blockBox);
+      clientLat.push(performance.now() - t);
+      t = performance.now();
+      await plainGet(rawUrl(node.url, uuid, "gray", blockBox), blockBuf);
+      plainLat.push(performance.now() - t);
+    }
+    figures.blockClientMs = median(clientLat);
+    figures.blockPlainMs = median(plainLat);
+    const latRatio = figures.blockClientMs / figures.blockPlainMs;
+    target(
+      "one-block (64^3 uint8) read median latency",
+      latRatio,
+      `${figures.blockClientMs.toFixed(3)} vs ${figures.blockPlainMs.toFixed(3)} ms = ${latRatio.toFixed(2)}x`,
+      "≤ 1.3x plain GET",
+      latRatio <= 1.3,
+    );
+
+    const blocksPerAxis = n8 / 64;
+    let seed = 12345;
+    const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % blocksPerAxis;
+    const randomBlocks: BoxZyx[] = Array.from({ length: 1000 }, () => {
+      const [z, y, x] = [rand(), rand(), rand()];
+      return [[z * 64, z * 64 + 64], [y * 64, y * 64 + 64], [x * 64, x * 64 + 64]];
+    });
+    const zdir = join(dir, "zarr");
+    const zvol = await createZarrVolume(zdir, "uint8", [n8, n8, n8], [64, 64, 64]);
+    await zarrWrite(zvol, cube(n8), makeVolume("uint8", cube(n8), 1));
+    for (const b of randomBlocks.slice(0, 50)) {
+      await gray.read(b);
+      await zarrRead(zvol, b);
+    }
+    // Interleaved, one block at a time, so that the load of other processes hits all three alike.
+    let tClient = 0;
+    let tZarr = 0;
+    let tPlain = 0;
+    for (const b of randomBlocks) {
+      let t = performance.now();
+      await gray.read(b);
+      tClient += performance.now() - t;
+      t = performance.now();
+      await zarrRead(zvol, b);
+      tZarr += performance.now() - t;
+      t = performance.now();
+      await plainGet(rawUrl(node.url, uuid, "gray", b), blockBuf);
+      tPlain += performance.now() - t;
+    }
+    figures.randomClientPerSec = 1000 / (tClient / 1000);
+    figures.randomZarritaPerSec = 1000 / (tZarr / 1000);
+    figures.randomPlainPerSec = 1000 / (tPlain / 1000);
+    log(`  1,000 random one-block reads by plain GETs from the same node: ${figures.randomPlainPerSec.toFixed(0)} reads/s (the server's share)`);
+    target(
+      "1,000 random one-block reads",
+      figures.randomClientPerSec / figures.randomZarritaPerSec,
+      `${figures.randomClientPerSec.toFixed(0)} vs zarrita ${figures.randomZarritaPerSec.toFixed(0)} reads/s = ${(figures.randomClientPerSec / figures.randomZarritaPerSec).toFixed(2)}x`,
+      "> 1x zarrita",
+      figures.randomClientPerSec > figures.randomZarritaPerSec,
+    );
+
+    // 3. Client peak RSS of 16 MiB region reads (and a whole read), each in a fresh process.
+    const region8: BoxZyx = quick ? [[5, 133], [17, 145], [31, 159]] : [[5, 261], [17, 273], [31, 287]];
+    const region64: BoxZyx = quick ? [[5, 69], [17, 81], [31, 95]] : [[5, 133], [17, 145], [31, 159]];
+    figures.rssRegionUint8 = peakRssRatio(node.url, uuid, "gray", "uint8", region8);
+    figures.rssRegionUint64 = peakRssRatio(node.url, uuid, "big64", "uint64", region64);
+    figures.rssWholeUint64 = peakRssRatio(node.url, uuid, "big64", "uint64", whole);
+    const rssMax = Math.max(figures.rssRegionUint8, figures.rssRegionUint64, figures.rssWholeUint64);
+    target(
+      "client peak RSS / array",
+      rssMax,
+      `region uint8 ${figures.rssRegionUint8.toFixed(2)}x, region uint64 ${figures.rssRegionUint64.toFixed(2)}x, whole uint64 ${figures.rssWholeUint64.toFixed(2)}x`,
+      "≤ 1.5x",
+      rssMax <= 1.5,
+    );
+  }
+}
+
+async function benchLabels(
+  node: string,
+  repo: Version,
+  quick: boolean,
+  figures: Record<string, number>,
+  target: TargetFn,
+  log: (line: string) => void,
+): Promise<void> {
+  // Labels on the wire: the demo's segmentation-like labels, lz4 vs uncompressed.
+  const n = quick ? 128 : 256;
+  const box = cube(n);
+  const { labels } = makeDemoStack([n, n, n]);
+  const bytes = labels.byteLength;
+  const vol = await repo.createVolume("seg", "uint64", { blockSizeZyx: [64, 64, 64], labels: true });
+  await vol.write([0, 0, 0], ndarray(labels as never, [n, n, n]) as never, { wireCompression: "none" });
+  const uuid = await repo.uuid();
+
+  const reps = quick ? 2 : 3;
+  const time = async (c: DvidClient, mode: "none" | "lz4", write: boolean) => {
+    const v = c.version(uuid).volume<"uint64">("seg");
+    const ms: number[] = [];
+    for (let i = 0; i < reps; i++) {
+      const t = performance.now();
+      if (write) await v.write([0, 0, 0], ndarray(labels as never, [n, n, n]) as never, { wireCompression: mode });
+      else {
+        const got = await v.read(box, { wireCompression: mode });
+        if (i === 0 && !equal(got.data as BigUint64Array, labels)) throw new Error(`labels read with ${mode} differ from those written`);
+      }
+      ms.push(performance.now() - t);
+    }
+    return bytes / 1e6 / (median(ms) / 1000);
+  };
+  const loop = connect(node);
+  try {
+    figures.labelReadLoopNone = await time(loop, "none", false);
+    figures.labelReadLoopLz4 = await time(loop, "lz4", false);
+    figures.labelWriteLoopNone = await time(loop, "none", true);
+    figures.labelWriteLoopLz4 = await time(loop, "lz4", true);
+  } finally {
+    loop.close();
+  }
+  log(
+    `  labels on loopback: read ${figures.labelReadLoopNone.toFixed(0)} (none) / ${figures.labelReadLoopLz4.toFixed(0)} (lz4) MB/s, ` +
+      `write ${figures.labelWriteLoopNone.toFixed(0)} / ${figures.labelWriteLoopLz4.toFixed(0)} MB/s`,
+  );
+  const loopRead = figures.labelReadLoopLz4 / figures.labelReadLoopNone;
+  const loopWrite = figures.labelWriteLoopLz4 / figures.labelWriteLoopNone;
+  target(
+    "lz4 not the bottleneck on loopback",
+    Math.min(loopRead, loopWrite),
+    `read ${loopRead.toFixed(2)}x, write ${loopWrite.toFixed(2)}x of uncompressed`,
+    "≥ 1.0x uncompressed",
+    loopRead >= 1 && loopWrite >= 1,
+  );
+  const throttle = await startThrottle(node, 125e6);
+  const slow = connect(throttle.url);
+  try {
+    figures.labelReadThrottledNone = await time(slow, "none", false);
+    const down = throttle.bytesDown;
+    figures.labelReadThrottledLz4 = await time(slow, "lz4", false);
+    // Bytes on the wire (HTTP heads included) of the lz4 reads, per voxel read.
+    figures.labelWireBytesPerVoxel = (throttle.bytesDown - down) / (reps * n ** 3);
+    log(`  labels ${n}^3 uint64 (demo segmentation): ${figures.labelWireBytesPerVoxel.toFixed(3)} bytes/voxel on the wire with lz4 (8 uncompressed)`);
+    figures.labelWriteThrottledNone = await time(slow, "none", true);
+    figures.labelWriteThrottledLz4 = await time(slow, "lz4", true);
+  } finally {
+    slow.close();
+    await throttle.close();
+  }
+  const r = figures.labelReadThrottledLz4 / figures.labelReadThrottledNone;
+  const w = figures.labelWriteThrottledLz4 / figures.labelWriteThrottledNone;
+  target(
+    "labels through a 1 Gbit/s proxy, lz4 vs uncompressed",
+    Math.min(r, w),
+    `read ${figures.labelReadThrottledLz4.toFixed(0)} vs ${figures.labelReadThrottledNone.toFixed(0)} MB/s = ${r.toFixed(2)}x; write ${figures.labelWriteThrottledLz4.toFixed(0)} vs ${figures.labelWriteThrottledNone.toFixed(0)} MB/s = ${w.toFixed(2)}x`,
+    "≥ 3x",
+    r >= 3 && w >= 3,
+  );
+}
+
+function equal(a: BigUint64Array, b: BigUint64Array): boolean {
+  if (a.length !== b.length) return false;
+  const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const y = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  return Buffer.compare(x, y) === 0;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const quick = process.argv.includes("--quick");
+  console.log(`client-lean bench${quick ? " (quick)" : ""}:`);
+  const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
+  if (only !== undefined && only !== "client" && only !== "labels") {
+    console.error(`client-lean: --only takes client or labels; got ${JSON.stringify(only)}`);
+    process.exit(2);
+  }
+  const r = await benchClientLean({ quick, labels: only !== "client", client: only !== "labels" });
+  console.log(JSON.stringify(r.figures));
+}
