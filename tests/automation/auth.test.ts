@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import ndarray from "ndarray";
-import { down, EXIT, list, runCli, up, type Cluster, type CliIo } from "../../automation/index.js";
+import { Cluster, down, EXIT, list, runCli, up, type CliIo } from "../../automation/index.js";
+import { startLocalDvid } from "../../local-dvid/server.js";
+import { MemoryStore } from "../../local-dvid/store/memory-store.js";
 import { connect, isVolumeClientError } from "../../volume-client/index.js";
 import { createTempDir, removeTempDir } from "../helpers/temp-dir.js";
 
@@ -85,4 +87,29 @@ describe("dvidcloud up --auth", () => {
       await down("auth-c", { local: { stateDir } });
     }
   }, 120_000);
+});
+
+describe("a cluster handle without a token of its own", () => {
+  it("sends DVIDCLOUD_TOKEN from the environment, as the CLI's client does", async () => {
+    const token = "env-admin-token-0123456789";
+    const node = await startLocalDvid({ store: new MemoryStore(), tokens: [{ role: "admin", token }] });
+    const saved = process.env.DVIDCLOUD_TOKEN;
+    const handle = (): Cluster =>
+      new Cluster({ name: "env", target: "local", endpoints: { writer: node.url, readers: [], nodes: [node.url] }, details: {}, defaultHealthTimeoutMs: 5000, stop: async () => {} });
+    try {
+      delete process.env.DVIDCLOUD_TOKEN;
+      const without = handle().client();
+      const err = await without.listRepos().catch((e: unknown) => e);
+      expect(isVolumeClientError(err) && err.status).toBe(401);
+      without.close();
+      process.env.DVIDCLOUD_TOKEN = token;
+      const withEnv = handle().client();
+      expect(await withEnv.listRepos()).toEqual([]);
+      withEnv.close();
+    } finally {
+      if (saved === undefined) delete process.env.DVIDCLOUD_TOKEN;
+      else process.env.DVIDCLOUD_TOKEN = saved;
+      await node.close();
+    }
+  });
 });
