@@ -135,7 +135,15 @@ export async function streamPng(
       slice.set(voxels.subarray((y0 + r) * rowBytes, (y0 + r + 1) * rowBytes), at + 1);
       if (bytesPerVoxel === 2) slice.subarray(at + 1, at + 1 + rowBytes).swap16();
     }
-    if (!deflate.write(slice)) await new Promise<void>((resolve) => deflate.once("drain", resolve).once("close", resolve));
+    if (!deflate.write(slice)) {
+      await new Promise<void>((resolve) => {
+        const go = (): void => {
+          deflate.off("drain", go).off("close", go);
+          resolve();
+        };
+        deflate.on("drain", go).on("close", go);
+      });
+    }
   }
   deflate.end();
   await ended;

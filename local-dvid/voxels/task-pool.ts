@@ -2,12 +2,22 @@
 // time, enough to keep a filesystem or memory store busy without flooding it.
 import type { BufferPool } from "./buffer-pool.js";
 
+/** Jobs started between two turns of the event loop. */
+const YIELD_EVERY = 256;
+
 /** Calls `job(i, worker)` for i in [0, count) with at most `workers` running at once; the first failure wins. */
 async function forEachIndex(count: number, workers: number, job: (index: number, worker: number) => Promise<void>): Promise<void> {
   let next = 0;
   let failed: unknown;
+  let sinceYield = 0;
   const worker = async (w: number): Promise<void> => {
     while (failed === undefined && next < count) {
+      // Jobs that finish without I/O (never-written blocks, cached answers) chain as microtasks
+      // and would hold the event loop for a whole 65,536-block slice: let it breathe now and then.
+      if (++sinceYield >= YIELD_EVERY) {
+        sinceYield = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
       const i = next++;
       try {
         await job(i, w);
