@@ -2,7 +2,7 @@
 // The local cluster launcher (cluster.ts) runs N of these on one store directory, as a GCP
 // cluster runs N DVIDs on one bucket. It learns each node's port from the single JSON line the
 // node prints once it listens, so nothing else may ever go to stdout.
-import { readFileSync, realpathSync } from "node:fs";
+import { readFileSync, realpathSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { checkAllowHosts, checkCorsOrigins } from "./http/access.js";
 import { parseTokens, type AccessToken } from "./http/access-tokens.js";
@@ -22,6 +22,8 @@ export interface NodeCliOptions {
   corsOrigins: string[];
   /** From --token-file, else the environment variable DVIDCLOUD_TOKENS; undefined: no tokens. */
   tokens?: AccessToken[];
+  /** --token-file as given. */
+  tokenFile?: string;
   publicRead: boolean;
   parentWatch: boolean;
   help: boolean;
@@ -192,6 +194,7 @@ export function parseNodeArgs(argv: readonly string[], env: NodeJS.ProcessEnv = 
     allowHosts,
     corsOrigins,
     tokens,
+    tokenFile,
     publicRead,
     parentWatch: values.get("parent-watch") === true,
     help,
@@ -212,6 +215,12 @@ export async function runNodeCli(argv: readonly string[]): Promise<number> {
   if (options.help) {
     process.stdout.write(USAGE);
     return 0;
+  }
+  if (options.tokenFile !== undefined) {
+    const mode = statSync(options.tokenFile).mode & 0o777;
+    if ((mode & 0o077) !== 0) {
+      process.stderr.write(`local-dvid: warning: token file ${options.tokenFile} is readable by other users (mode ${mode.toString(8)}); chmod 600 it\n`);
+    }
   }
   // The launcher of a detached cluster stops reading stdout once it has the listening line;
   // a later write must not kill the node with EPIPE.

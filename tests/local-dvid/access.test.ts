@@ -1,7 +1,7 @@
 // Access control of a node (local-dvid/http/access.ts): the Host check against DNS rebinding,
 // CORS origins, cross-origin writes, and tokens with roles; real servers on port 0.
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
@@ -261,10 +261,11 @@ describe("token files and flags", () => {
     }
   });
 
-  it("a node process started with --token-file asks for the tokens and does not print them", async () => {
+  it("a node process started with --token-file asks for the tokens, does not print them, and warns of a file others can read", async () => {
     const dir = mkdtempSync(join(tmpdir(), "access-cli-"));
     const file = join(dir, "tokens");
-    writeFileSync(file, `read:${READ}\nadmin:${ADMIN}\n`, { mode: 0o600 });
+    writeFileSync(file, `read:${READ}\nadmin:${ADMIN}\n`);
+    chmodSync(file, 0o640);
     const child = spawn(process.execPath, tsxNodeArgs(CLI_PATH, ["--store", join(dir, "store"), "--token-file", file]), {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, DVIDCLOUD_TOKENS: "" },
@@ -290,6 +291,7 @@ describe("token files and flags", () => {
       expect(await exited).toBe(0);
       rmSync(dir, { recursive: true, force: true });
     }
+    expect(err).toContain(`local-dvid: warning: token file ${file} is readable by other users (mode 640); chmod 600 it`);
     expect(out + err).not.toContain(READ);
     expect(out + err).not.toContain(ADMIN);
   }, 60_000);
