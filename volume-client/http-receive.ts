@@ -385,12 +385,14 @@ export class VoxelReceiver {
     if (this.#closed) throw new ReceiveError("ECONNABORTED", "the client was closed");
     const url = new URL(node);
     const port = Number(url.port || 80);
-    const key = `${url.hostname}:${port}`;
+    // An IPv6 literal's hostname keeps its brackets in a URL; net.connect wants the bare address.
+    const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+    const key = `${host}:${port}`;
     // A reused connection that the server closed while idle fails before any byte arrives:
     // then the request goes once more on a fresh connection (GET repeats safely).
     for (let attempt = 0; ; attempt++) {
       const reused = attempt === 0 ? this.#takeIdle(key) : undefined;
-      const conn = reused ?? new Connection(url.hostname, port, key, (c) => this.#forget(c));
+      const conn = reused ?? new Connection(host, port, key, (c) => this.#forget(c));
       try {
         return await this.#run(conn, url.host, path, options);
       } catch (err) {

@@ -8,6 +8,8 @@ import { expectRejectCode } from "./helpers/expect-error.js";
 import { firstMismatch, patternArray, valueAt } from "./helpers/volumes.js";
 import type { BoxZyx } from "../../volume-client/wire/geometry.js";
 import type { Dtype } from "../../volume-client/wire/dtype.js";
+import { MemoryStore } from "../../local-dvid/store/memory-store.js";
+import { startLocalDvid } from "../../local-dvid/server.js";
 
 announceSkips("receive-path", "misbehaving responses need a proxy in front of local nodes");
 
@@ -146,6 +148,29 @@ describe("keep-alive connections", () => {
     } finally {
       c.close();
       await proxy.close();
+    }
+  });
+
+  itLocal("reads from a node addressed by an IPv6 literal ([::1])", async () => {
+    const store = new MemoryStore();
+    let node;
+    try {
+      node = await startLocalDvid({ store, port: 0, host: "::1" });
+    } catch (err) {
+      console.log(`[receive-path] no IPv6 loopback here (${(err as Error).message}); skipping the [::1] read`);
+      await store.close();
+      return;
+    }
+    const c = connect(node.url);
+    try {
+      expect(node.url).toMatch(/^http:\/\/\[::1\]:\d+$/);
+      const vol = await (await c.createRepo({})).createVolume("g", "uint8", { blockSizeZyx: [16, 16, 16] });
+      await vol.write([0, 0, 0], patternArray("uint8", BOX, 5));
+      expect(mismatch("uint8", (await vol.read(BOX)).data, BOX)).toBeUndefined();
+    } finally {
+      c.close();
+      await node.close();
+      await store.close();
     }
   });
 });
