@@ -17,6 +17,7 @@ async function forEachIndex(count: number, workers: number, job: (index: number,
       if (++sinceYield >= YIELD_EVERY) {
         sinceYield = 0;
         await new Promise<void>((resolve) => setImmediate(resolve));
+        continue; // other workers ran meanwhile: check again that jobs are left
       }
       const i = next++;
       try {
