@@ -47,7 +47,7 @@
 // visible (the page cache belongs to the kernel), only a machine crash can, and local-dvid is a
 // development and test bed where throughput matters more. `{ fsync: true }` syncs the temp file
 // before the rename and the directory after it.
-import { mkdirSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { mkdir, open, opendir, readdir, rename, unlink, type FileHandle } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { LocalDvidError } from "../errors.js";
@@ -356,16 +356,21 @@ export class FsStore implements ObjectStore {
     await fh.close();
   }
 
-  /** Writes the generation into the header of a staged temp file (see stage). */
+  /**
+   * Writes the generation into the header of a staged temp file (see stage). Synchronously: 8
+   * bytes into a file in the page cache take microseconds, while three more trips through libuv's
+   * thread pool (4 threads, shared by every put) cost aligned writes about a quarter of their
+   * throughput.
+   */
   async #setGeneration(temp: string, generation: number): Promise<void> {
-    const fh = await open(temp, "r+");
+    const fd = openSync(temp, "r+");
     try {
       const bytes = Buffer.allocUnsafe(8);
       writeUint64(bytes, generation, 0);
-      await fh.write(bytes, 0, 8, 8);
-      if (this.#fsync) await fh.sync();
+      writeSync(fd, bytes, 0, 8, 8);
+      if (this.#fsync) fsyncSync(fd);
     } finally {
-      await fh.close();
+      closeSync(fd);
     }
   }
 
