@@ -32,6 +32,21 @@ export interface StartedCluster extends TargetCluster {
   stop(): Promise<void>;
   /** The token the cluster's client sends (local `auth: true`: the admin one); never printed. */
   readonly token?: string;
+  /** True when the cluster was there before the call (a gcp update): a failed health wait must not tear it down. */
+  readonly existed?: boolean;
+  /** A load balancer not yet seen serving; handed out in `endpoints` after a health wait saw it (gcp). */
+  readonly pendingLoadBalancer?: string;
+  /** How every reader is made to load the current metadata (gcp); absent when readers always see it. */
+  readonly refreshReaders?: (signal?: AbortSignal) => Promise<RefreshReadersReport>;
+}
+
+/** What `Cluster.refreshReaders()` did. */
+export interface RefreshReadersReport {
+  /** True when readers restart to reload metadata (gcp); false when they always see it (local). */
+  readonly restarting: boolean;
+  /** Every reader knows the current metadata at most this long after the call (plus DVID's start), in s. */
+  readonly maxDelaySeconds: number;
+  readonly details: Readonly<Record<string, unknown>>;
 }
 
 /** Endpoints from a writer and a list that may repeat it: `readers` never holds the writer. */

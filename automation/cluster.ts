@@ -1,7 +1,7 @@
 // The handle `up()` returns: endpoints, a health wait, a volume-client bound to the cluster, and
 // `down()`. The same handle for both targets.
 import { connect, type ConnectOptions, type DvidClient } from "../volume-client/index.js";
-import type { ClusterEndpoints, Target } from "./cluster-types.js";
+import type { ClusterEndpoints, RefreshReadersReport, Target } from "./cluster-types.js";
 import { waitForHealth, type HealthReport, type WaitForHealthOptions } from "./health.js";
 
 export interface ClusterHandleInit {
@@ -14,12 +14,21 @@ export interface ClusterHandleInit {
   readonly stop: () => Promise<void>;
   /** Sent by `client()` as `Authorization: Bearer`; default: the environment variable DVIDCLOUD_TOKEN. */
   readonly token?: string;
+  /**
+   * A load balancer not yet seen serving: `endpoints.loadBalancer` is set only once a
+   * `waitForHealth()` saw it answer /api/heartbeat with 200 (a new global one answers 404/502
+   * for minutes).
+   */
+  readonly pendingLoadBalancer?: string;
+  /** How the target makes every reader load the current metadata; none: the readers always see it. */
+  readonly refreshReaders?: (signal?: AbortSignal) => Promise<RefreshReadersReport>;
 }
+
+
 
 export class Cluster {
   readonly name: string;
   readonly target: Target;
-  readonly endpoints: ClusterEndpoints;
   readonly createdAt?: string;
   /** Target-specific facts: pids, ports, store directory (local); stack outputs, bucket (gcp). */
   readonly details: Readonly<Record<string, unknown>>;
@@ -27,13 +36,18 @@ export class Cluster {
   readonly #defaultHealthTimeoutMs: number;
   readonly #token: string | undefined;
   #client: DvidClient | undefined;
+  #endpoints: ClusterEndpoints;
+  readonly #pendingLoadBalancer: string | undefined;
+  readonly #refreshReaders: ClusterHandleInit["refreshReaders"];
   #down: Promise<void> | undefined;
 
   /** @internal Use `up()`. */
   constructor(init: ClusterHandleInit) {
     this.name = init.name;
     this.target = init.target;
-    this.endpoints = init.endpoints;
+    this.#endpoints = init.endpoints;
+    this.#pendingLoadBalancer = init.pendingLoadBalancer;
+    this.#refreshReaders = init.refreshReaders;
     this.createdAt = init.createdAt;
     this.details = init.details;
     this.#stop = init.stop;
@@ -41,9 +55,37 @@ export class Cluster {
     this.#token = init.token ?? (process.env.DVIDCLOUD_TOKEN || undefined);
   }
 
-  /** Resolves when every node answers `GET /api/heartbeat`; see `waitForHealth()`. */
-  waitForHealth(options: WaitForHealthOptions = {}): Promise<HealthReport> {
-    return waitForHealth(this.endpoints.nodes, { timeoutMs: this.#defaultHealthTimeoutMs, ...options });
+  /** Where the cluster answers; `loadBalancer` only once it was seen serving (gcp). */
+  get endpoints(): ClusterEndpoints {
+    return this.#endpoints;
+  }
+
+  /**
+   * Resolves when every node answers `GET /api/heartbeat` (and knows `knowsUuid`, if given) and,
+   * on gcp, the load balancer answers it with 200 too; see `waitForHealth()`.
+   */
+  async waitForHealth(options: WaitForHealthOptions = {}): Promise<HealthReport> {
+    const balancer = this.#endpoints.loadBalancer ?? this.#pendingLoadBalancer;
+    const report = await waitForHealth(this.#endpoints.nodes, {
+      timeoutMs: this.#defaultHealthTimeoutMs,
+      ...(balancer === undefined ? {} : { loadBalancer: balancer }),
+      ...options,
+    });
+    if (this.#endpoints.loadBalancer === undefined && report.loadBalancer?.healthy) {
+      this.#endpoints = { ...this.#endpoints, loadBalancer: report.loadBalancer.url };
+    }
+    return report;
+  }
+
+  /**
+   * Makes every reader load the current repo metadata (gcp: writes the refresh object to the
+   * bucket; each reader restarts in its slot within `maxDelaySeconds`). Follow with
+   * `waitForHealth({ knowsUuid })` to wait until they know a new repo or version. Local readers
+   * read metadata on every request: nothing to do.
+   */
+  async refreshReaders(options: { signal?: AbortSignal } = {}): Promise<RefreshReadersReport> {
+    if (this.#refreshReaders === undefined) return { restarting: false, maxDelaySeconds: 0, details: {} };
+    return this.#refreshReaders(options.signal);
   }
 
   /**

@@ -2,21 +2,27 @@
 // driver interface so `up()`, `down()`, `status()` and `list()` read the same for both targets.
 // Loaded by the lifecycle with a dynamic import() only when target "gcp" is used: it brings in
 // @pulumi/pulumi, @pulumi/gcp and the infra program, which a local cluster never needs.
-import type { TargetCluster } from "./cluster-types.js";
+import type { StartedCluster, TargetCluster } from "./cluster-types.js";
 import { isDvidcloudError } from "./errors.js";
 import {
   COMMON_KEYS,
   gcpDown,
   gcpList,
+  gcpRepair,
   gcpStatus,
   gcpUp,
+  gcpUpdate,
+  refreshGcpReaders,
+  resolveGcpUpdateOptions,
   resolveGcpUpOptions,
   stackNameFor,
   type GcpCommonOptions,
   type GcpProgressEvent,
+  type GcpUpdateOptions,
   type GcpUpOptions,
+  type GcpUpResult,
 } from "./gcp/index.js";
-import type { ResolvedTargetOptions } from "./options.js";
+import type { ResolvedTargetOptions, ResolvedUpOptions } from "./options.js";
 import type { ProgressEvent } from "./progress.js";
 import type { TargetDriver } from "./target-driver.js";
 
@@ -38,26 +44,46 @@ function commonOptions(options: Pick<ResolvedTargetOptions, "gcp" | "onProgress"
   return { ...picked, onProgress: forward(options.onProgress), ...(options.signal ? { signal: options.signal } : {}) };
 }
 
+/** The settings of an up: every one given; in an update, `nodes` only when it was given (the default 3 would shrink a larger cluster). */
+async function deploy(opts: ResolvedUpOptions): Promise<GcpUpResult> {
+  const base = {
+    ...(opts.gcp as Record<string, unknown>),
+    name: opts.name,
+    onProgress: forward(opts.onProgress),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.refresh === undefined ? {} : { refresh: opts.refresh }),
+  };
+  // The settings are checked before the pulumi CLI is looked for (a usage error is what the
+  // user must fix first); gcpUp() on its own reports a missing CLI first.
+  if (opts.update) {
+    const options = { ...base, ...(opts.nodesGiven ? { nodes: opts.nodes } : {}) } as unknown as GcpUpdateOptions;
+    resolveGcpUpdateOptions(options, "up()");
+    return gcpUpdate(options);
+  }
+  const options = { ...base, nodes: opts.nodes } as unknown as GcpUpOptions;
+  resolveGcpUpOptions(options, "up()");
+  return gcpUp(options);
+}
+
 export const gcpDriver: TargetDriver = {
   checkName: (name, where) => stackNameFor(name, where),
 
-  async up(opts) {
-    const options = {
-      ...(opts.gcp as Partial<GcpUpOptions>),
-      name: opts.name,
-      nodes: opts.nodes,
-      onProgress: forward(opts.onProgress),
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    } as GcpUpOptions;
-    // The settings are checked before the pulumi CLI is looked for (a usage error is what the
-    // user must fix first); gcpUp() on its own reports a missing CLI first.
-    resolveGcpUpOptions(options, "up()");
-    const result = await gcpUp(options);
+  async up(opts): Promise<StartedCluster> {
+    const result = await deploy(opts);
+    const { loadBalancer, ...endpoints } = result.endpoints;
+    const env = (opts.gcp as { env?: NodeJS.ProcessEnv }).env;
     return {
       name: result.name,
       target: "gcp",
-      endpoints: result.endpoints,
-      details: { bucket: result.bucket, outputs: result.outputs, summary: result.summary },
+      // The load balancer is handed out once a health wait saw it serve (Cluster.waitForHealth).
+      endpoints,
+      pendingLoadBalancer: loadBalancer,
+      existed: result.existed,
+      details: { bucket: result.bucket, outputs: result.outputs, summary: result.summary, existed: result.existed, loadBalancerUrl: loadBalancer },
+      refreshReaders: async (signal) => {
+        const r = await refreshGcpReaders(result.bucket, { ...(env ? { env } : {}), ...(signal ? { signal } : {}) });
+        return { restarting: true, maxDelaySeconds: r.maxDelaySeconds, details: { bucket: r.bucket, object: r.object } };
+      },
       stop: async () => {
         await gcpDown(opts.name, commonOptions({ gcp: opts.gcp, onProgress: opts.onProgress }));
       },
@@ -66,17 +92,30 @@ export const gcpDriver: TargetDriver = {
 
   async down(name, options) {
     try {
-      await gcpDown(name, commonOptions(options));
-      return true;
+      const r = await gcpDown(name, {
+        ...commonOptions(options),
+        ...(options.deleteData === undefined ? {} : { deleteData: options.deleteData }),
+        ...(options.refresh === undefined ? {} : { refresh: options.refresh }),
+      });
+      return {
+        keptData: r.bucketKept ? r.bucket : undefined,
+        dataDeleted: r.bucket !== undefined && !r.bucketKept,
+        details: { bucket: r.bucket, bucketKept: r.bucketKept, bucketAttached: r.bucketAttached, summary: r.summary, stackRemoved: r.stackRemoved },
+      };
     } catch (err) {
       if (isDvidcloudError(err, "STACK_NOT_FOUND")) return false;
       throw err;
     }
   },
 
+  async repair(name, options) {
+    const r = await gcpRepair(name, commonOptions(options));
+    return { cancelled: r.cancelled, cleared: r.cleared };
+  },
+
   async find(name, options): Promise<TargetCluster | undefined> {
     try {
-      const s = await gcpStatus(name, commonOptions(options));
+      const s = await gcpStatus(name, { ...commonOptions(options), ...(options.refresh === undefined ? {} : { refresh: options.refresh }) });
       if (!s.endpoints) return undefined;
       return { name: s.name, target: "gcp", endpoints: s.endpoints, createdAt: s.lastUpdate?.endTime, details: { bucket: s.bucket, outputs: s.outputs, lastUpdate: s.lastUpdate } };
     } catch (err) {

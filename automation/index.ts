@@ -1,9 +1,9 @@
-export { up, down, status, list, withCluster, type ClusterStatus } from "./lifecycle.js";
+export { up, update, down, repair, status, list, withCluster, type ClusterStatus, type DownResult } from "./lifecycle.js";
 export { listStores, purge, type LocalStore } from "./local-stores.js";
 export { Cluster } from "./cluster.js";
 export { waitForHealth, probeHeartbeat, type WaitForHealthOptions, type HealthReport, type NodeHealth } from "./health.js";
-export type { ClusterEndpoints, Target, TargetCluster } from "./cluster-types.js";
-export type { UpOptions, DownOptions, TargetOptions, LocalTargetOptions } from "./options.js";
+export type { ClusterEndpoints, RefreshReadersReport, Target, TargetCluster } from "./cluster-types.js";
+export type { UpOptions, DownOptions, StatusOptions, TargetOptions, LocalTargetOptions } from "./options.js";
 export type { ProgressEvent, Phase } from "./progress.js";
 export { DvidcloudError, isDvidcloudError, type DvidcloudErrorCode } from "./errors.js";
 export { runDemo, type DemoOptions, type DemoSummary } from "./demo.js";

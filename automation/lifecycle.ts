@@ -6,7 +6,7 @@ import { probeHeartbeat, type NodeHealth } from "./health.js";
 import { localDriver } from "./local-target.js";
 import { deleteLocalData } from "./local-stores.js";
 import { describe, invalid } from "./option-checks.js";
-import { resolveTargetOptions, resolveUpOptions, type DownOptions, type TargetOptions, type UpOptions } from "./options.js";
+import { resolveTargetOptions, resolveUpOptions, type DownOptions, type StatusOptions, type TargetOptions, type UpOptions } from "./options.js";
 import type { TargetDriver } from "./target-driver.js";
 
 /**
@@ -19,9 +19,19 @@ export async function driverFor(target: Target): Promise<TargetDriver> {
   return (await import("./gcp-target.js")).gcpDriver;
 }
 
+/** An error that reports two failures: what went wrong first, and the teardown after it. */
+function bothFailed(first: unknown, teardown: unknown, what: string): AggregateError {
+  const text = (err: unknown) => (err instanceof Error ? err.message : String(err));
+  return new AggregateError([first, teardown], `${what}: ${text(first)}; and tearing the cluster down failed too: ${text(teardown)}`);
+}
+
 /**
  * Creates a cluster of one writer and `nodes - 1` read-only readers and, unless
- * `waitForHealth: false`, returns when every node answers `GET /api/heartbeat`.
+ * `waitForHealth: false`, returns when every node answers `GET /api/heartbeat` (gcp: and the
+ * load balancer too). gcp: a cluster of that name that already exists is refused with
+ * `CLUSTER_EXISTS` unless `update: true` (see `update()`). A cluster that does not become healthy
+ * is torn down, unless it existed before the call; a teardown that fails then is reported with
+ * the health failure (an `AggregateError` of both).
  */
 export async function up(options: UpOptions): Promise<Cluster> {
   const opts = resolveUpOptions(options);
@@ -46,8 +56,17 @@ export async function up(options: UpOptions): Promise<Cluster> {
     try {
       await cluster.waitForHealth({ onProgress: opts.onProgress, signal: opts.signal });
     } catch (err) {
-      // A cluster that never became healthy is not handed out: take it down, keep the error.
-      await cluster.down().catch(() => {});
+      if (started.existed) {
+        // An update that did not become healthy: the cluster was there before, so it stays.
+        opts.onProgress({ kind: "log", severity: "warning", message: `"${opts.name}" existed before this update and is left as it is; see dvidcloud status ${opts.name} --target ${opts.target}` });
+        throw err;
+      }
+      // A new cluster that never became healthy is not handed out: take it down, keep the error.
+      try {
+        await cluster.down();
+      } catch (teardownErr) {
+        throw bothFailed(err, teardownErr, `up(): "${opts.name}" did not become healthy`);
+      }
       throw err;
     }
   }
@@ -56,25 +75,62 @@ export async function up(options: UpOptions): Promise<Cluster> {
 }
 
 /**
+ * Updates an existing gcp cluster: `up({ ...options, update: true })`. Only the options given
+ * change its config (infra/README.md says what each change does to running VMs); the state is
+ * refreshed first unless `refresh: false`; a failed health wait leaves the cluster as it is.
+ */
+export function update(options: UpOptions): Promise<Cluster> {
+  if (options === null || typeof options !== "object") throw invalid(`update(): options must be an object with at least a name; got ${describe(options)}`);
+  return up({ ...options, update: true });
+}
+
+/** What `down()` did. */
+export interface DownResult {
+  readonly name: string;
+  readonly target: "local" | "gcp";
+  /** Where the data still is: the bucket (gcp) or the store directory (local); undefined when nothing was kept. */
+  readonly keptData: string | undefined;
+  readonly dataDeleted: boolean;
+  readonly details: Readonly<Record<string, unknown>>;
+}
+
+/**
  * Tears down the named cluster, from any process (the local target finds it by its state file,
  * gcp by its Pulumi stack). Throws `CLUSTER_NOT_FOUND` when there is none. Local: the store is
  * kept unless `deleteData: true`; then a stopped cluster's kept store alone is deleted too.
  */
-export async function down(name: string, options: DownOptions = {}): Promise<void> {
+export async function down(name: string, options: DownOptions = {}): Promise<DownResult> {
   const where = "down()";
-  const opts = resolveTargetOptions(options, where, ["deleteData"]);
-  const deleteData = options.deleteData ?? false;
-  if (typeof deleteData !== "boolean") throw invalid(`${where}: deleteData must be a boolean; got ${describe(deleteData)}`);
-  if (deleteData && opts.target !== "local") {
-    throw invalid(`${where}: deleteData applies only to target "local" (what becomes of a gcp cluster's bucket is a cluster setting given to up; see infra/README.md)`);
-  }
+  const opts = resolveTargetOptions(options, where, ["deleteData", "refresh"]);
+  const deleteData = opts.deleteData ?? false;
   const driver = await driverFor(opts.target);
   driver.checkName(name, where);
   opts.onProgress({ kind: "phase", phase: "stopping", message: `tearing down "${name}"` });
   const found = await driver.down(name, opts);
+  if (opts.target === "gcp") {
+    if (found === false) throw new DvidcloudError("CLUSTER_NOT_FOUND", `no gcp cluster named "${name}"`);
+    const report = found === true ? { keptData: undefined, dataDeleted: false, details: {} } : found;
+    const said = report.keptData !== undefined ? `; bucket ${report.keptData} kept with its data` : report.dataDeleted ? "; its bucket and data were deleted" : "";
+    opts.onProgress({ kind: "phase", phase: "stopped", message: `"${name}" is down${said}` });
+    return { name, target: "gcp", ...report };
+  }
   const deleted = deleteData && (await deleteLocalData(name, opts.local.stateDir, where));
   if (!found && !deleted) throw new DvidcloudError("CLUSTER_NOT_FOUND", `no ${opts.target} cluster named "${name}" is running${deleteData ? ", and it has no kept store" : ""}`);
   opts.onProgress({ kind: "phase", phase: "stopped", message: `"${name}" is down${deleted ? "; its store was deleted" : ""}` });
+  return { name, target: "local", keptData: undefined, dataDeleted: deleted, details: {} };
+}
+
+/**
+ * gcp: makes a cluster's stack usable again after an interrupted run: cancels a stuck update and
+ * clears the pending operations it left (see automation/gcp/repair.ts).
+ */
+export async function repair(name: string, options: TargetOptions = {}): Promise<Readonly<Record<string, unknown>>> {
+  const where = "repair()";
+  const opts = resolveTargetOptions(options, where);
+  const driver = await driverFor(opts.target);
+  if (driver.repair === undefined) throw invalid(`${where}: repair applies only to target "gcp" (a local cluster has no deployment state to repair)`);
+  driver.checkName(name, where);
+  return driver.repair(name, opts);
 }
 
 export interface ClusterStatus extends TargetCluster {
@@ -84,9 +140,9 @@ export interface ClusterStatus extends TargetCluster {
 }
 
 /** The named cluster with a fresh heartbeat of every node; `CLUSTER_NOT_FOUND` when there is none. */
-export async function status(name: string, options: TargetOptions = {}): Promise<ClusterStatus> {
+export async function status(name: string, options: StatusOptions = {}): Promise<ClusterStatus> {
   const where = "status()";
-  const opts = resolveTargetOptions(options, where);
+  const opts = resolveTargetOptions(options, where, ["refresh"]);
   const driver = await driverFor(opts.target);
   driver.checkName(name, where);
   const found = await driver.find(name, opts);
@@ -103,14 +159,32 @@ export async function list(options: TargetOptions = {}): Promise<TargetCluster[]
 
 /**
  * Runs `fn` with a fresh cluster and always tears it down afterwards, whether `fn` returns or
- * throws (its error is the one rethrown). For test harnesses and notebooks.
+ * throws. A teardown failure never hides `fn`'s outcome: when `fn` threw too, the rejection is an
+ * `AggregateError` of [fn's error, the teardown's]; when `fn` returned, it is `TEARDOWN_FAILED`
+ * with the teardown's error as `cause` and fn's value as `result`. For test harnesses and notebooks.
  */
 export async function withCluster<T>(options: UpOptions, fn: (cluster: Cluster) => Promise<T> | T): Promise<T> {
   if (typeof fn !== "function") throw invalid(`withCluster(): fn must be a function; got ${describe(fn)}`);
   const cluster = await up(options);
+  let value: T;
   try {
-    return await fn(cluster);
-  } finally {
-    await cluster.down();
+    value = await fn(cluster);
+  } catch (err) {
+    try {
+      await cluster.down();
+    } catch (teardownErr) {
+      throw bothFailed(err, teardownErr, "withCluster(): fn failed");
+    }
+    throw err;
   }
+  try {
+    await cluster.down();
+  } catch (teardownErr) {
+    const message = teardownErr instanceof Error ? teardownErr.message : String(teardownErr);
+    throw Object.assign(
+      new DvidcloudError("TEARDOWN_FAILED", `withCluster(): fn returned, but tearing cluster "${cluster.name}" down failed: ${message}`, { cause: teardownErr }),
+      { result: value },
+    );
+  }
+  return value;
 }

@@ -53,6 +53,15 @@ export interface UpOptions {
   readonly onProgress?: (event: ProgressEvent) => void;
   /** Cancels: local nodes started so far are stopped; Pulumi receives SIGINT. The call rejects with `ABORTED`. */
   readonly signal?: AbortSignal;
+  /**
+   * gcp: update the cluster of that name instead of refusing it with CLUSTER_EXISTS; only the
+   * options given explicitly change its config (`nodes` too: the default 3 never shrinks a
+   * larger cluster), and a failed health wait leaves it as it is. Default false. Refused on the
+   * local target (a local cluster is stopped and started again instead). `update()` sets it.
+   */
+  readonly update?: boolean;
+  /** gcp: refresh the state against Google Cloud before deploying. Default true with `update`, else false. */
+  readonly refresh?: boolean;
 }
 
 /** Options of `status()`, `list()`, `purge()` and `listStores()`. */
@@ -75,6 +84,14 @@ export interface DownOptions extends TargetOptions {
    * Default false. Refused on gcp, where the bucket's fate is a cluster setting given to `up`.
    */
   readonly deleteData?: boolean;
+  /** gcp: refresh the state against Google Cloud before the destroy (VMs changed outside Pulumi). Default true. */
+  readonly refresh?: boolean;
+}
+
+/** Options of `status()`. */
+export interface StatusOptions extends TargetOptions {
+  /** gcp: refresh the state against Google Cloud first (`pulumi refresh`; takes the stack's lock). Default false. */
+  readonly refresh?: boolean;
 }
 
 export function checkTarget(target: unknown, where: string): Target {
@@ -116,9 +133,14 @@ export interface ResolvedUpOptions {
   readonly gcp: Readonly<Record<string, unknown>>;
   readonly onProgress: (event: ProgressEvent) => void;
   readonly signal?: AbortSignal;
+  readonly update: boolean;
+  /** undefined: the target's default. */
+  readonly refresh: boolean | undefined;
+  /** Whether `nodes` was given (an update changes only what was given). */
+  readonly nodesGiven: boolean;
 }
 
-const UP_KEYS = ["name", "target", "nodes", "waitForHealth", "healthTimeoutMs", "local", "gcp", "onProgress", "signal"];
+const UP_KEYS = ["name", "target", "nodes", "waitForHealth", "healthTimeoutMs", "local", "gcp", "onProgress", "signal", "update", "refresh"];
 const LOCAL_KEYS = ["stateDir", "storeDir", "readersReadonly", "detached", "auth"];
 
 /**
@@ -139,7 +161,16 @@ export function resolveUpOptions(options: UpOptions): ResolvedUpOptions {
   checkBoolean(local.detached, "local.detached", false, where);
   checkBoolean(local.auth, "local.auth", false, where);
   const gcp = checkObject(options.gcp ?? {}, "gcp", where);
+  const update = checkBoolean(options.update, "update", false, where);
+  if (update && target === "local") {
+    throw invalid(`${where}: update applies only to target "gcp" (a local cluster is stopped with down and started again with up)`);
+  }
+  if (options.refresh !== undefined) checkBoolean(options.refresh, "refresh", false, where);
+  if (options.refresh !== undefined && target === "local") throw invalid(`${where}: refresh applies only to target "gcp"`);
   return {
+    update,
+    refresh: options.refresh,
+    nodesGiven: options.nodes !== undefined,
     name: target === "local" ? checkLocalName(options.name, where) : (options.name as string),
     target,
     nodes: checkInteger(options.nodes, "nodes", 1, 16, 3, where),
@@ -159,6 +190,10 @@ export interface ResolvedTargetOptions {
   readonly gcp: Readonly<Record<string, unknown>>;
   readonly onProgress: (event: ProgressEvent) => void;
   readonly signal?: AbortSignal;
+  /** down: delete the data too (local: the store; gcp: the bucket). */
+  readonly deleteData?: boolean;
+  /** gcp: refresh the state first (down: default true; status: default false). */
+  readonly refresh?: boolean;
 }
 
 const TARGET_KEYS = ["target", "local", "gcp", "onProgress", "signal"];
@@ -172,7 +207,14 @@ export function resolveTargetOptions(options: TargetOptions, where: string, extr
   const local = checkObject(options.local ?? {}, "local", where) as { stateDir?: string };
   checkKeys(`${where} local`, local, ["stateDir"]);
   checkPath(local.stateDir, "local.stateDir", where);
+  const extra = options as { deleteData?: unknown; refresh?: unknown };
+  if (extraKeys.includes("refresh") && extra.refresh !== undefined) {
+    checkBoolean(extra.refresh, "refresh", false, where);
+    if (target === "local") throw invalid(`${where}: refresh applies only to target "gcp"`);
+  }
   return {
+    ...(extraKeys.includes("deleteData") && extra.deleteData !== undefined ? { deleteData: checkBoolean(extra.deleteData, "deleteData", false, where) } : {}),
+    ...(extraKeys.includes("refresh") && extra.refresh !== undefined ? { refresh: extra.refresh as boolean } : {}),
     target,
     local,
     gcp: checkObject(options.gcp ?? {}, "gcp", where),

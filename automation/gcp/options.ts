@@ -4,7 +4,7 @@
  * program would refuse), the key named in every error.
  */
 import { CLUSTER_KEYS, isInfraError, resolveClusterSettings, type ClusterInput, type ClusterSettings } from "../../infra/index.js";
-import { checkFunction, checkKeys, checkSignal, describe, invalid } from "../option-checks.js";
+import { checkBoolean, checkFunction, checkKeys, checkSignal, describe, invalid } from "../option-checks.js";
 import { chooseBackend, type BackendChoice } from "./backend.js";
 import type { GcpProgressEvent } from "./progress.js";
 
@@ -36,6 +36,24 @@ export interface GcpUpOptions extends GcpCommonOptions, Partial<Omit<ClusterSett
   readonly project: string;
   /** IPv4 CIDR ranges allowed to reach DVID. No default: nothing is open to the world unless asked. */
   readonly sourceRanges: readonly string[];
+  /**
+   * false (default): a cluster of that name that already holds resources is refused with
+   * CLUSTER_EXISTS. true: update it, as `gcpUpdate()` does (only the settings given change).
+   */
+  readonly update?: boolean;
+  /** Refresh the state against Google Cloud before deploying. Default true with `update`, else false. */
+  readonly refresh?: boolean;
+}
+
+/**
+ * Options of `gcpUpdate()` (or `gcpUp({ update: true, … })`): an existing cluster's name, and
+ * only the settings to change; every other setting keeps the value in the stack's config (the
+ * default `nodes: 3` never shrinks a larger cluster).
+ */
+export interface GcpUpdateOptions extends GcpCommonOptions, Partial<Omit<ClusterSettings, "name">> {
+  readonly name: string;
+  /** Refresh the state against Google Cloud before the update (VMs stopped, started or deleted outside Pulumi). Default true. */
+  readonly refresh?: boolean;
 }
 
 export interface ResolvedCommonOptions {
@@ -48,7 +66,19 @@ export interface ResolvedCommonOptions {
 
 export interface ResolvedGcpUpOptions extends ResolvedCommonOptions {
   readonly settings: ClusterSettings;
+  readonly update: false;
+  readonly refresh: boolean;
 }
+
+export interface ResolvedGcpUpdateOptions extends ResolvedCommonOptions {
+  readonly name: string;
+  /** The settings given, checked; merged with the stack's config once it is read. */
+  readonly given: ClusterInput;
+  readonly update: true;
+  readonly refresh: boolean;
+}
+
+const DEPLOY_KEYS = ["update", "refresh"];
 
 export const COMMON_KEYS = ["backendUrl", "secretsProvider", "env", "onProgress", "signal"] as const;
 
@@ -80,19 +110,49 @@ export function resolveGcpUpOptions(options: GcpUpOptions, where = "gcpUp()"): R
   if (options === null || typeof options !== "object") {
     throw invalid(`${where}: options must be an object with at least name, project and sourceRanges; got ${describe(options)}`);
   }
-  checkKeys(where, options, [...CLUSTER_KEYS, ...COMMON_KEYS]);
+  checkKeys(where, options, [...CLUSTER_KEYS, ...COMMON_KEYS, ...DEPLOY_KEYS]);
+  if (options.update !== undefined && options.update !== false) {
+    throw invalid(`${where}: update must be a boolean (use gcpUpdate() or resolveGcpUpdateOptions() for an update); got ${describe(options.update)}`);
+  }
   const common = resolveCommonOptions(where, options);
+  const refresh = checkBoolean(options.refresh, "refresh", false, where);
+  const settings = settingsOf(givenSettings(options), where);
+  return { ...common, settings, update: false, refresh };
+}
+
+/** The cluster settings present in `options`, copied. */
+function givenSettings(options: object): ClusterInput {
   const input: ClusterInput = {};
   for (const key of CLUSTER_KEYS) {
-    const value = (options as unknown as Record<string, unknown>)[key];
+    const value = (options as Record<string, unknown>)[key];
     if (value !== undefined) input[key] = Array.isArray(value) ? [...value] : value;
   }
-  let settings: ClusterSettings;
+  return input;
+}
+
+/** Settings from loose input by the infra program's own rules, as INVALID_OPTION naming `where`. */
+export function settingsOf(input: ClusterInput, where: string): ClusterSettings {
   try {
-    settings = resolveClusterSettings(input);
+    return resolveClusterSettings(input);
   } catch (err) {
     if (isInfraError(err)) throw invalid(`${where}: ${err.message}`, err);
     throw err;
   }
-  return { ...common, settings };
+}
+
+/**
+ * Checks the options of an update before any work: unknown keys, the common options, and every
+ * setting given by the same rules as for a new cluster (the required ones, which the stack's
+ * config supplies, stand in with placeholders for this check only).
+ */
+export function resolveGcpUpdateOptions(options: GcpUpdateOptions & { update?: boolean }, where = "gcpUpdate()"): ResolvedGcpUpdateOptions {
+  if (options === null || typeof options !== "object") {
+    throw invalid(`${where}: options must be an object with at least the cluster's name; got ${describe(options)}`);
+  }
+  checkKeys(where, options, [...CLUSTER_KEYS, ...COMMON_KEYS, ...DEPLOY_KEYS]);
+  const common = resolveCommonOptions(where, options);
+  const refresh = checkBoolean(options.refresh, "refresh", true, where);
+  const given = givenSettings(options);
+  settingsOf({ project: "placeholder-project", sourceRanges: ["192.0.2.0/32"], ...given }, where);
+  return { ...common, name: String(given.name), given, update: true, refresh };
 }

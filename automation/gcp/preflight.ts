@@ -7,7 +7,9 @@ import { DvidcloudError } from "../errors.js";
 import { requirePassphrase } from "./backend.js";
 import type { ResolvedCommonOptions } from "./options.js";
 import { checkPulumiCli, requirePulumiCli, type PulumiCliInfo } from "./pulumi-cli.js";
-import { prepareDirectories } from "./workspace.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { prepareDirectories, workDirFor } from "./workspace.js";
 
 /** The environment the caller asked for, read before the options are validated. */
 export function callerEnv(options: unknown): NodeJS.ProcessEnv {
@@ -22,6 +24,23 @@ export function throwIfAborted(signal: AbortSignal | undefined, what: string): v
 }
 
 /**
+ * The secrets provider an existing stack was created with, from its settings file
+ * (`Pulumi.<stack>.yaml` in the work directory: `secretsprovider: gcpkms://…`; a passphrase stack
+ * records `encryptionsalt` and no provider, or `secretsprovider: passphrase`). Undefined when the
+ * file is not there or names none. A stack encrypted with a KMS key needs no passphrase.
+ */
+export function stackSecretsProvider(workDir: string, stack: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(workDir, `Pulumi.${stack}.yaml`), "utf8");
+  } catch {
+    return undefined;
+  }
+  const match = /^secretsprovider:\s*["']?([^"'\s#]+)["']?\s*$/m.exec(text);
+  return match?.[1];
+}
+
+/**
  * `resolve` validates the options; it runs after the CLI check. Returns the resolved options and
  * the CLI, ready for a workspace.
  */
@@ -29,12 +48,13 @@ export async function preflight<T extends ResolvedCommonOptions>(
   what: string,
   rawOptions: unknown,
   resolve: () => T,
-  needs: { passphrase: boolean; directories: boolean },
+  needs: { passphrase: boolean; directories: boolean; stack?: string },
 ): Promise<{ options: T; cli: PulumiCliInfo }> {
   requirePulumiCli(callerEnv(rawOptions));
   const options = resolve();
   throwIfAborted(options.signal, what);
-  if (needs.passphrase) requirePassphrase(options.backend, options.env);
+  const ownProvider = needs.stack === undefined ? undefined : stackSecretsProvider(workDirFor(options.env), needs.stack);
+  if (needs.passphrase && (ownProvider === undefined || ownProvider === "passphrase")) requirePassphrase(options.backend, options.env);
   const cli = await checkPulumiCli({ env: options.env });
   if (needs.directories) await prepareDirectories(options);
   return { options, cli };

@@ -8,6 +8,7 @@ import { homedir } from "node:os";
 import { basename, delimiter, dirname, join } from "node:path";
 import { automation } from "@pulumi/pulumi";
 import { DvidcloudError } from "../errors.js";
+import { detachedPulumiCommand } from "./pulumi-process.js";
 
 export const PULUMI_INSTALL_HINT =
   "install it with `curl -fsSL https://get.pulumi.com | sh` (Linux, macOS), `brew install pulumi/tap/pulumi` " +
@@ -83,7 +84,8 @@ export async function checkPulumiCli(options: { env?: NodeJS.ProcessEnv } = {}):
   const root = basename(dirname(found.path)) === "bin" ? dirname(dirname(found.path)) : undefined;
   try {
     const command = await automation.PulumiCommand.get(root === undefined ? {} : { root });
-    return { path: found.path, version: command.version?.toString() ?? "unknown", command };
+    // Every later command runs in a process group of its own (pulumi-process.ts: one Ctrl-C, one interrupt).
+    return { path: found.path, version: command.version?.toString() ?? "unknown", command: detachedPulumiCommand(command) };
   } catch (err) {
     throw new DvidcloudError(
       "PULUMI_CLI_MISSING",

@@ -6,8 +6,9 @@
 import { automation } from "@pulumi/pulumi";
 import { DvidcloudError, isDvidcloudError } from "../errors.js";
 import { PULUMI_INSTALL_HINT } from "./pulumi-cli.js";
+import { PULUMI_PROJECT } from "./stack-naming.js";
 
-export type GcpOperation = "up" | "destroy" | "status" | "list";
+export type GcpOperation = "up" | "destroy" | "status" | "list" | "refresh" | "repair";
 
 export interface PulumiErrorContext {
   operation: GcpOperation;
@@ -18,6 +19,18 @@ export interface PulumiErrorContext {
   signal?: AbortSignal;
   /** Error diagnostics collected from the engine events of the failed operation. */
   diagnostics?: readonly string[];
+}
+
+/**
+ * The stack's fully qualified name, `<org>/dvidcloud/<stack>`: self-managed backends (file, gs,
+ * s3, …) use the fixed organization "organization"; Pulumi Cloud the user's organization, which
+ * the error path does not look up.
+ */
+export function fullyQualifiedStackName(backendUrl: string, stack: string): { name: string; note: string } {
+  if (/^https?:\/\//.test(backendUrl)) {
+    return { name: `<org>/${PULUMI_PROJECT}/${stack}`, note: " (<org>: your Pulumi Cloud organization, see `pulumi whoami --verbose`)" };
+  }
+  return { name: `organization/${PULUMI_PROJECT}/${stack}`, note: "" };
 }
 
 /** The spawn error behind a CommandError, if the CLI could not be started at all. */
@@ -44,10 +57,14 @@ export function toDvidcloudError(err: unknown, context: PulumiErrorContext): Dvi
     );
   }
   if (err instanceof automation.ConcurrentUpdateError) {
+    const backend = context.backendUrl ?? "<the backend URL>";
+    const name = context.stack ?? "<name>";
+    const qualified = fullyQualifiedStackName(backend, name);
     return new DvidcloudError(
       "STACK_LOCKED",
-      `pulumi ${operation}${stack}: the stack is locked by another update; wait for it to finish, or if that process died, ` +
-        `run \`pulumi cancel --stack ${context.stack ?? "<name>"}\` against the same backend`,
+      `pulumi ${operation}${stack}: stack ${qualified.name} in ${backend} is locked by another update; wait for it to finish, ` +
+        `or if that process died, run \`dvidcloud repair ${name} --target gcp\` or ` +
+        `\`PULUMI_BACKEND_URL=${backend} pulumi cancel --stack ${qualified.name}\`${qualified.note}`,
       { cause: err },
     );
   }

@@ -1,7 +1,8 @@
 import { automation } from "@pulumi/pulumi";
-import { checkKeys } from "../option-checks.js";
+import { checkBoolean, checkKeys } from "../option-checks.js";
 import { COMMON_KEYS, resolveCommonOptions, type GcpCommonOptions } from "./options.js";
 import { preflight } from "./preflight.js";
+import { createEngineEventMapper } from "./progress.js";
 import { toDvidcloudError } from "./pulumi-errors.js";
 import { clusterNameOfStack, PULUMI_PROJECT, stackNameFor } from "./stack-naming.js";
 import { endpointsFromOutputs, plainOutputs, type GcpEndpoints } from "./stack-outputs.js";
@@ -17,6 +18,15 @@ export interface GcpStatus {
   readonly lastUpdate:
     | { readonly kind: string; readonly result: string; readonly startTime: string; readonly endTime: string }
     | undefined;
+}
+
+export interface GcpStatusOptions extends GcpCommonOptions {
+  /**
+   * Refresh the state against Google Cloud first (`pulumi refresh`), so VMs stopped, started or
+   * deleted outside Pulumi show as they are (their addresses in the outputs too). Default false:
+   * the state as the last operation left it. A refresh takes the stack's lock.
+   */
+  readonly refresh?: boolean;
 }
 
 export interface GcpListEntry {
@@ -35,25 +45,29 @@ function isoTime(value: unknown): string {
 }
 
 /** The cluster's endpoints and last operation, read from its stack. STACK_NOT_FOUND when missing. */
-export async function gcpStatus(name: string, options: GcpCommonOptions = {}): Promise<GcpStatus> {
+export async function gcpStatus(name: string, options: GcpStatusOptions = {}): Promise<GcpStatus> {
   const where = "gcpStatus()";
   const { options: resolved, cli } = await preflight(
     where,
     options,
     () => {
-      checkKeys(where, options ?? {}, COMMON_KEYS);
+      checkKeys(where, options ?? {}, [...COMMON_KEYS, "refresh"]);
       stackNameFor(name, where);
+      checkBoolean(options?.refresh, "refresh", false, where);
       return resolveCommonOptions(where, options ?? {});
     },
     // Reading outputs decrypts the stack's secrets, hence the passphrase.
-    { passphrase: true, directories: true },
+    { passphrase: true, directories: true, stack: typeof name === "string" ? name : undefined },
   );
   const stackName = stackNameFor(name, where);
+  const refresh = options?.refresh === true;
+  const events = createEngineEventMapper(resolved.onProgress);
   try {
     const stack = await automation.LocalWorkspace.selectStack(
       { stackName, projectName: PULUMI_PROJECT, program: inlineProgram },
       workspaceOptions({ ...resolved, cli }),
     );
+    if (refresh) await stack.refresh({ onEvent: events.onEvent, signal: resolved.signal, color: "never" });
     const outputs = plainOutputs(await stack.outputs());
     const info = await stack.info();
     return {
@@ -67,7 +81,13 @@ export async function gcpStatus(name: string, options: GcpCommonOptions = {}): P
           : { kind: info.kind, result: info.result, startTime: isoTime(info.startTime), endTime: isoTime(info.endTime) },
     };
   } catch (err) {
-    throw toDvidcloudError(err, { operation: "status", stack: stackName, backendUrl: resolved.backend.url, signal: resolved.signal });
+    throw toDvidcloudError(err, {
+      operation: refresh ? "refresh" : "status",
+      stack: stackName,
+      backendUrl: resolved.backend.url,
+      signal: resolved.signal,
+      diagnostics: events.errors(),
+    });
   }
 }
 

@@ -92,7 +92,8 @@ describe("dvidcloud up / status / ls / down", () => {
       [["up", "x", "--project", "p"], "--project", "gcp"],
       [["up", "x", "--source-ranges", "10.0.0.0/8"], "--source-ranges", "gcp"],
       [["up", "x", "--target", "gcp", "--project", "my-project", "--source-ranges", "10.0.0.0/8", "--state-dir", stateDir], "--state-dir", "local"],
-      [["down", "x", "--target", "gcp", "--delete-data"], "--delete-data", "local"],
+      [["status", "x", "--refresh"], "--refresh", "gcp"],
+      [["up", "x", "--bucket", "kept-bucket"], "--bucket", "gcp"],
       [["ls", "--target", "gcp", "--stores"], "--stores", "local"],
     ] as const) {
       const r = await cli([...args]);

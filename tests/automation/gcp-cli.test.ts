@@ -14,8 +14,11 @@ import {
   findPulumiCli,
   gcpDown,
   gcpList,
+  gcpRepair,
   gcpStatus,
   gcpUp,
+  gcpUpdate,
+  type GcpProgressEvent,
   type GcpUpOptions,
 } from "../../automation/gcp/index.js";
 
@@ -35,15 +38,41 @@ case "$1" in
         if [ "$mode" = missing ]; then echo "error: no stack named '$4' found" >&2; exit 255; fi
         exit 0 ;;
       ls) cat "$here/stacks.json"; exit 0 ;;
-      output) cat "$here/outputs.json"; exit 0 ;;
+      output) cat "$here/outputs.json" 2>/dev/null || echo "{}"; exit 0 ;;
       history) cat "$here/history.json"; exit 0 ;;
+      export)
+        if [ -f "$here/destroyed" ] && [ -f "$here/export-after.json" ]; then cat "$here/export-after.json"
+        elif [ -f "$here/export.json" ]; then cat "$here/export.json"
+        else echo '{"version":3,"deployment":{}}'; fi
+        exit 0 ;;
+      import)
+        while [ $# -gt 0 ]; do if [ "$1" = --file ]; then cp "$2" "$here/imported.json"; fi; shift; done
+        exit 0 ;;
     esac ;;
+  config)
+    if [ "$2" = --show-secrets ]; then cat "$here/config.json" 2>/dev/null || echo "{}"; fi
+    exit 0 ;;
+  cancel)
+    if [ "$mode" = stuck ]; then exit 0; fi
+    echo "error: no stack update is in progress" >&2; exit 255 ;;
+  destroy)
+    if [ "$mode" = destroy-fails ]; then
+      echo "error: deleting urn:pulumi:demo::dvidcloud::gcp:storage/bucket:Bucket::demo-data: googleapi: Error 409: The bucket you tried to delete is not empty., bucketNotEmpty" >&2
+      exit 255
+    fi
+    touch "$here/destroyed"; exit 0 ;;
   up)
     if [ "$mode" = slow ]; then
+      trap 'echo int >> "$here/ints"' INT
       touch "$here/up-started"
-      sleep 30 & child=$!
-      trap 'kill $child; echo interrupted > "$here/up-interrupted"; exit 255' INT
-      wait $child; exit 0
+      # Runs until interrupted (and, with a hold file, until released), at most about 30 s.
+      for i in $(seq 600); do
+        if [ -f "$here/release" ]; then break; fi
+        if [ -s "$here/ints" ] && [ ! -f "$here/hold" ]; then break; fi
+        sleep 0.05
+      done
+      if [ -s "$here/ints" ]; then echo interrupted > "$here/up-interrupted"; exit 255; fi
+      exit 0
     fi
     if [ "$mode" = locked ]; then
       echo "error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with \\\`pulumi cancel\\\`." >&2
@@ -67,10 +96,12 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
+const SCENARIO_FILES = ["version", "outputs.json", "history.json", "config.json", "export.json", "export-after.json", "imported.json", "destroyed", "ints", "hold", "release", "up-started", "up-interrupted"];
+
 async function scenario(mode: string, extra: Record<string, string> = {}): Promise<string> {
   await writeFile(join(fakeBin, "mode"), mode);
   await writeFile(join(fakeBin, "calls.log"), "");
-  await rm(join(fakeBin, "version"), { force: true });
+  for (const file of SCENARIO_FILES) await rm(join(fakeBin, file), { force: true });
   for (const [file, text] of Object.entries(extra)) await writeFile(join(fakeBin, file), text);
   return mkdtemp(join(root, `home-${mode}-`));
 }
@@ -191,14 +222,15 @@ describe("gcp operations through the Automation API", () => {
     expect(recorded.map((c) => c.slice(0, 2))).toEqual([
       ["version"],
       ["stack", "select"],
+      ["stack", "export"],
       ["plugin", "install"],
       ["plugin", "install"],
       ["config", "set-all"],
       ["up", "--yes"],
     ]);
-    expect(recorded[2]!.slice(2, 5)).toEqual(["resource", "gcp", "v9.37.0"]);
-    expect(recorded[3]!.slice(2, 4)).toEqual(["resource", "random"]);
-    const configArgs = recorded[4]!.filter((arg) => arg.includes("="));
+    expect(recorded[3]!.slice(2, 5)).toEqual(["resource", "gcp", "v9.37.0"]);
+    expect(recorded[4]!.slice(2, 4)).toEqual(["resource", "random"]);
+    const configArgs = recorded[5]!.filter((arg) => arg.includes("="));
     expect(configArgs).toEqual(expect.arrayContaining([
       "dvidcloud:name=demo",
       "dvidcloud:project=my-project",
@@ -206,7 +238,9 @@ describe("gcp operations through the Automation API", () => {
       "dvidcloud:sourceRanges=203.0.113.7/32",
       "gcp:project=my-project",
     ]));
-    expect(recorded[5]).toEqual(expect.arrayContaining(["--exec-kind", "auto.inline", "--stack", "demo"]));
+    expect(recorded[6]).toEqual(expect.arrayContaining(["--exec-kind", "auto.inline", "--stack", "demo"]));
+    // A new cluster is not refreshed first (there is nothing to refresh).
+    expect(recorded[6]).not.toContain("--refresh");
     // The workspace lives in the dvidcloud folder, with the local backend beside it.
     const project = await readFile(join(home, "dc", "gcp", "Pulumi.yaml"), "utf8");
     expect(project).toContain("name: dvidcloud");
@@ -225,6 +259,15 @@ describe("gcp operations through the Automation API", () => {
     project: "my-project",
     zone: "us-central1-b",
   };
+  const WRITER = { urn: "urn:pulumi:demo::dvidcloud::dvidcloud:gcp:DvidCluster$gcp:compute/instance:Instance::demo-writer", type: "gcp:compute/instance:Instance" };
+  const BUCKET = { urn: "urn:pulumi:demo::dvidcloud::dvidcloud:gcp:DvidCluster$dvidcloud:gcp:DvidBucket$gcp:storage/bucket:Bucket::demo-data", type: "gcp:storage/bucket:Bucket" };
+  const STACK = { urn: "urn:pulumi:demo::dvidcloud::pulumi:pulumi:Stack::dvidcloud-demo", type: "pulumi:pulumi:Stack" };
+  const PROVIDER = { urn: "urn:pulumi:demo::dvidcloud::pulumi:providers:gcp::default_9_37_0", type: "pulumi:providers:gcp" };
+  /** An exported state with these resources (besides the stack and its provider) and pending operations. */
+  const state = (resources: { urn: string; type: string }[], pending?: unknown[]) =>
+    JSON.stringify({ version: 3, deployment: { manifest: {}, resources: [STACK, PROVIDER, ...resources], ...(pending ? { pending_operations: pending } : {}) } });
+  const phasesOf = (events: GcpProgressEvent[]) => events.flatMap((e) => (e.kind === "phase" ? [e.phase] : []));
+  const messagesOf = (events: GcpProgressEvent[], phase: string) => events.flatMap((e) => (e.kind === "phase" && e.phase === phase ? [e.message] : []));
   const history = (kind: string, changes: Record<string, number>) =>
     JSON.stringify([
       {
@@ -250,7 +293,8 @@ describe("gcp operations through the Automation API", () => {
         if (event.kind === "phase") phases.push(event.phase);
       },
     });
-    expect(result).toEqual({
+    expect(result).toMatchObject({
+      existed: false,
       name: "demo",
       endpoints: {
         writer: "http://203.0.113.10:8000",
@@ -278,26 +322,201 @@ describe("gcp operations through the Automation API", () => {
     });
   });
 
-  it("destroys the cluster's resources, then removes its stack", async () => {
-    const home = await scenario("ok", { "history.json": history("destroy", { delete: 27 }) });
-    const stages: string[] = [];
-    const result = await gcpDown("demo", {
-      env: envWith(fakeBin, home, { PULUMI_CONFIG_PASSPHRASE: "p" }),
-      onProgress: (event) => {
-        if (event.kind === "phase") stages.push(event.phase);
-      },
+  it("destroys every resource but the bucket, says which bucket it kept, and removes the stack", async () => {
+    const home = await scenario("ok", {
+      "outputs.json": JSON.stringify({ ...OUTPUTS, bucketCreated: true, bucketKept: true }),
+      "history.json": history("destroy", { delete: 27 }),
+      "export.json": state([WRITER, BUCKET]),
+      "export-after.json": state([]),
     });
-    expect(result).toEqual({ name: "demo", summary: { result: "succeeded", resourceChanges: { delete: 27 }, durationSeconds: 270 }, stackRemoved: true });
-    expect(stages).toEqual(["stopping", "stopped"]);
+    const events: GcpProgressEvent[] = [];
+    const result = await gcpDown("demo", { env: envWith(fakeBin, home, { PULUMI_CONFIG_PASSPHRASE: "p" }), onProgress: (e) => events.push(e) });
+    expect(result).toEqual({
+      name: "demo",
+      summary: { result: "succeeded", resourceChanges: { delete: 27 }, durationSeconds: 270 },
+      stackRemoved: true,
+      bucket: "demo-dvid-1a2b3c4d",
+      bucketKept: true,
+      bucketAttached: false,
+    });
+    expect(phasesOf(events)).toEqual(["stopping", "stopped"]);
+    expect(messagesOf(events, "stopped")).toEqual(["cluster demo destroyed; bucket demo-dvid-1a2b3c4d kept with its data"]);
+    expect(events.some((e) => e.kind === "log" && e.message.includes('gcp: { bucket: "demo-dvid-1a2b3c4d" }'))).toBe(true);
     const recorded = await calls();
-    expect(recorded.map((c) => c.slice(0, 2))).toEqual([
-      ["version"],
-      ["stack", "select"],
-      ["destroy", "--yes"],
-      ["stack", "history"],
-      ["stack", "rm"],
+    const ops = recorded.map((c) => c.slice(0, 2).join(" "));
+    // No `up` (nothing to record: the state keeps the bucket), the destroy refreshes first,
+    // the state is read again after it, and only then is the stack removed.
+    expect(ops.filter((op) => op !== "stack output")).toEqual([
+      "version",
+      "stack select",
+      "config --show-secrets",
+      "stack export",
+      "destroy --yes",
+      "stack history",
+      "stack export",
+      "stack rm",
     ]);
-    expect(recorded[4]).toEqual(expect.arrayContaining(["--yes", "demo"]));
+    expect(recorded.find((c) => c[0] === "destroy")).toContain("--refresh");
+  });
+
+  it("with deleteData records it in the state (config, then an up targeted at the bucket) before the destroy, whatever the earlier config said", async () => {
+    const home = await scenario("ok", {
+      "outputs.json": JSON.stringify({ ...OUTPUTS, bucketCreated: true, bucketKept: true }),
+      "config.json": JSON.stringify({ "dvidcloud:deleteData": { value: "false", secret: false } }),
+      "history.json": history("destroy", { delete: 27 }),
+      "export.json": state([WRITER, BUCKET]),
+      "export-after.json": state([]),
+    });
+    const events: GcpProgressEvent[] = [];
+    const result = await gcpDown("demo", { deleteData: true, env: envWith(fakeBin, home, { PULUMI_CONFIG_PASSPHRASE: "p" }), onProgress: (e) => events.push(e) });
+    expect([result.bucket, result.bucketKept]).toEqual(["demo-dvid-1a2b3c4d", false]);
+    const recorded = await calls();
+    const ops = recorded.map((c) => c.slice(0, 2).join(" ")).filter((op) => op !== "stack output");
+    expect(ops).toEqual([
+      "version",
+      "stack select",
+      "config --show-secrets",
+      "stack export",
+      "config set",
+      "up --yes",
+      "stack history",
+      "destroy --yes",
+      "stack history",
+      "stack export",
+      "stack rm",
+    ]);
+    const set = recorded.find((c) => c[0] === "config" && c[1] === "set")!;
+    expect(set).toEqual(expect.arrayContaining(["dvidcloud:deleteData", "true"]));
+    const upCall = recorded.find((c) => c[0] === "up")!;
+    expect(upCall[upCall.indexOf("--target") + 1]).toBe(BUCKET.urn);
+    expect(messagesOf(events, "stopped")).toEqual(["cluster demo destroyed; bucket demo-dvid-1a2b3c4d and its data deleted"]);
+  });
+
+  it("refuses deleteData for an attached bucket, naming the gcloud command, before changing anything", async () => {
+    const home = await scenario("ok", {
+      "outputs.json": JSON.stringify({ ...OUTPUTS, bucketName: "night-data", bucketCreated: false, bucketKept: true }),
+      "config.json": JSON.stringify({ "dvidcloud:bucket": { value: "night-data", secret: false } }),
+      "export.json": state([WRITER]),
+    });
+    const err = await rejection(gcpDown("demo", { deleteData: true, env: envWith(fakeBin, home, { PULUMI_CONFIG_PASSPHRASE: "p" }) }));
+    expect(err.code).toBe("INVALID_OPTION");
+    expect(err.message).toContain("it was attached");
+    expect(err.message).toContain("gcloud storage rm --recursive gs://night-data");
+    expect((await calls()).map((c) => c[0])).not.toEqual(expect.arrayContaining(["destroy"]));
+    expect((await calls()).some((c) => c[0] === "up" || (c[0] === "config" && c[1] === "set"))).toBe(false);
+  });
+
+  it("reports a failed destroy with Pulumi's error and keeps the stack", async () => {
+    const home = await scenario("destroy-fails", { "export.json": state([WRITER, BUCKET]) });
+    const err = await rejection(gcpDown("demo", { env: envWith(fakeBin, home, { PULUMI_CONFIG_PASSPHRASE: "p" }) }));
+    expect(err.code).toBe("PULUMI_FAILED");
+    expect(err.message).toContain('pulumi destroy of cluster "demo" failed');
+    expect(err.cause).toBeInstanceOf(automation.CommandError);
+    expect((await calls()).some((c) => c[0] === "stack" && c[1] === "rm")).toBe(false);
+  });
+
+  it("fails a destroy that leaves resources in the stack (partial teardown), naming them, and keeps the stack", async () => {
+    const home = await scenario("ok", {
+      "history.json": history("destroy", { delete: 26 }),
+      "export.json": state([WRITER, BUCKET]),
+      "export-after.json": state([WRITER]),
+    });
+    const err = await rejection(gcpDown("demo", { env: envWith(fakeBin, home, { PULUMI_CONFIG_PASSPHRASE: "p" }) }));
+    expect(err.code).toBe("PULUMI_FAILED");
+    expect(err.message).toContain("left 1 resource(s) in the stack: gcp:compute/instance:Instance demo-writer");
+    expect((await calls()).some((c) => c[0] === "stack" && c[1] === "rm")).toBe(false);
+  });
+
+  it("refuses an up on a cluster whose stack already holds resources with CLUSTER_EXISTS, before changing its config", async () => {
+    const home = await scenario("ok", { "export.json": state([WRITER, BUCKET]) });
+    const err = await rejection(gcpUp({ ...UP, env: envWith(fakeBin, home, { PULUMI_CONFIG_PASSPHRASE: "p" }) }));
+    expect(err.code).toBe("CLUSTER_EXISTS");
+    expect(err.message).toContain("dvidcloud update demo --target gcp");
+    expect((await calls()).some((c) => c[0] === "up" || (c[0] === "config" && c[1] === "set-all"))).toBe(false);
+  });
+
+  it("updates only the settings given: the stack's node count stays, the state is refreshed first, and a quota warning is logged", async () => {
+    const home = await scenario("ok", {
+      "export.json": state([WRITER, BUCKET]),
+      "outputs.json": JSON.stringify(OUTPUTS),
+      "history.json": history("update", { update: 5 }),
+      "config.json": JSON.stringify({
+        "dvidcloud:name": { value: "demo", secret: false },
+        "dvidcloud:project": { value: "my-project", secret: false },
+        "dvidcloud:nodes": { value: "5", secret: false },
+        "dvidcloud:sourceRanges": { value: "203.0.113.7/32", secret: false },
+        "dvidcloud:zone": { value: "us-central1-b", secret: false },
+        "gcp:project": { value: "my-project", secret: false },
+      }),
+    });
+    const events: GcpProgressEvent[] = [];
+    const result = await gcpUpdate({ name: "demo", machineType: "e2-standard-8", env: envWith(fakeBin, home, { PULUMI_CONFIG_PASSPHRASE: "p" }), onProgress: (e) => events.push(e) });
+    expect(result.existed).toBe(true);
+    expect([result.settings.nodes, result.settings.machineType]).toEqual([5, "e2-standard-8"]);
+    const recorded = await calls();
+    const setAll = recorded.find((c) => c[0] === "config" && c[1] === "set-all")!;
+    expect(setAll).toEqual(expect.arrayContaining(["dvidcloud:nodes=5", "dvidcloud:machineType=e2-standard-8", "dvidcloud:sourceRanges=203.0.113.7/32"]));
+    expect(recorded.find((c) => c[0] === "up")).toContain("--refresh");
+    const warnings = events.filter((e) => e.kind === "log" && e.severity === "warning").map((e) => (e as { message: string }).message);
+    expect(warnings).toEqual(expect.arrayContaining([expect.stringContaining("asks for 40 vCPUs in us-central1, more than the 24")]));
+    // Neither crane nor docker on this PATH: the image check says it did not run.
+    expect(warnings).toEqual(expect.arrayContaining([expect.stringContaining("was not checked (neither crane nor docker is on PATH)")]));
+  });
+
+  it("reports an update of a cluster that does not exist as STACK_NOT_FOUND", async () => {
+    const home = await scenario("missing");
+    const err = await rejection(gcpUpdate({ name: "ghost", nodes: 2, env: envWith(fakeBin, home, { PULUMI_CONFIG_PASSPHRASE: "p" }) }));
+    expect(err.code).toBe("STACK_NOT_FOUND");
+  });
+
+  it("says when the DVID image cannot be pulled, with the registry tool's own error", async () => {
+    const home = await scenario("ok", { "outputs.json": JSON.stringify(OUTPUTS), "history.json": history("update", { create: 27 }) });
+    const tools = await mkdtemp(join(root, "tools-"));
+    await writeFile(join(tools, "docker"), `#!/bin/sh\necho "$@" > "${tools}/docker-args"\necho "manifest unknown: manifest unknown" >&2\nexit 1\n`);
+    await chmod(join(tools, "docker"), 0o755);
+    const events: GcpProgressEvent[] = [];
+    await gcpUp({ ...UP, image: "gcr.io/nowhere/dvid:none", env: envWith(`${fakeBin}:${tools}`, home, { PULUMI_CONFIG_PASSPHRASE: "p" }), onProgress: (e) => events.push(e) });
+    expect(await readFile(join(tools, "docker-args"), "utf8")).toBe("manifest inspect gcr.io/nowhere/dvid:none\n");
+    const log = events.find((e) => e.kind === "log" && e.message.includes("gcr.io/nowhere/dvid:none"));
+    expect(log).toMatchObject({ severity: "warning" });
+    expect((log as { message: string }).message).toContain("cannot be pulled from here (docker manifest inspect: manifest unknown: manifest unknown)");
+  });
+
+  it("refreshes the state before reading a status when asked", async () => {
+    const home = await scenario("ok", { "outputs.json": JSON.stringify(OUTPUTS), "history.json": history("refresh", {}) });
+    await gcpStatus("demo", { refresh: true, env: envWith(fakeBin, home, { PULUMI_CONFIG_PASSPHRASE: "p" }) });
+    const ops = (await calls()).map((c) => c.slice(0, 2).join(" "));
+    expect(ops.indexOf("refresh --skip-preview")).toBeGreaterThan(0);
+    expect(ops.indexOf("refresh --skip-preview")).toBeLessThan(ops.indexOf("stack output"));
+  });
+
+  it("repairs a stack an interrupted run left: cancels the update, clears pending creates with a refresh and the rest by export/import", async () => {
+    const pending = [
+      { resource: { urn: "urn:pulumi:demo::dvidcloud::gcp:compute/instance:Instance::demo-reader-2", type: "gcp:compute/instance:Instance" }, type: "creating" },
+      { resource: { urn: WRITER.urn, type: WRITER.type }, type: "deleting" },
+    ];
+    const home = await scenario("stuck", { "export.json": state([WRITER, BUCKET], pending), "history.json": history("refresh", {}) });
+    const events: GcpProgressEvent[] = [];
+    const result = await gcpRepair("demo", { env: envWith(fakeBin, home, { PULUMI_CONFIG_PASSPHRASE: "p" }), onProgress: (e) => events.push(e) });
+    expect(result.cancelled).toBe(true);
+    expect(result.cleared.map((p) => p.op)).toEqual(["creating", "deleting"]);
+    const recorded = await calls();
+    expect(recorded.find((c) => c[0] === "cancel")).toBeDefined();
+    expect(recorded.find((c) => c[0] === "refresh")).toContain("--clear-pending-creates");
+    const imported = JSON.parse(await readFile(join(fakeBin, "imported.json"), "utf8")) as { deployment: Record<string, unknown> };
+    expect(imported.deployment.pending_operations).toBeUndefined();
+    expect((imported.deployment.resources as unknown[]).length).toBe(4); // the stack, its provider, the writer, the bucket
+    expect(events.some((e) => e.kind === "log" && e.severity === "warning" && e.message.includes("demo-reader-2"))).toBe(true);
+  });
+
+  it("does not ask for a passphrase for a stack whose settings name a KMS secrets provider", async () => {
+    const home = await scenario("ok", { "outputs.json": JSON.stringify(OUTPUTS), "history.json": history("update", { create: 27 }) });
+    await mkdir(join(home, "dc", "gcp"), { recursive: true });
+    await writeFile(join(home, "dc", "gcp", "Pulumi.demo.yaml"), "secretsprovider: gcpkms://projects/p/locations/global/keyRings/r/cryptoKeys/k\nencryptedkey: abc\n");
+    const status = await gcpStatus("demo", { env: envWith(fakeBin, home) });
+    expect(status.bucket).toBe("demo-dvid-1a2b3c4d");
+    // Another stack of the same backend without such settings still needs one.
+    expect((await rejection(gcpStatus("other", { env: envWith(fakeBin, home) }))).code).toBe("PULUMI_PASSPHRASE_MISSING");
   });
 
   it("sends SIGINT to the CLI when the signal fires during an up, and rejects with ABORTED", async () => {

@@ -22,7 +22,9 @@ describe("Pulumi errors to DvidcloudError", () => {
     expect(err).toBeInstanceOf(DvidcloudError);
     expect(err.code).toBe("STACK_LOCKED");
     expect(err.cause).toBe(locked);
-    expect(err.message).toContain("pulumi cancel --stack demo");
+    // The hint names the fully qualified stack and the backend (self-managed backends: "organization").
+    expect(err.message).toContain("pulumi cancel --stack organization/dvidcloud/demo");
+    expect(err.message).toContain("dvidcloud repair demo --target gcp");
   });
 
   it("maps Pulumi Cloud's 409 conflict to STACK_LOCKED as well", () => {

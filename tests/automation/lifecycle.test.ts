@@ -237,10 +237,20 @@ describe("the gcp target through the same lifecycle calls", () => {
     expect((err as Error).message).toContain(`${where}: option "local" applies only to target "local", and the target is "gcp"`);
   });
 
-  it("down() refuses deleteData on the gcp target", async () => {
+  it("down() takes deleteData on the gcp target too (the bucket's fate is decided at down), and checks it is a boolean", async () => {
     const err = await down("cloudy", { target: "gcp", gcp, deleteData: true }).catch((e: unknown) => e);
+    expect(isDvidcloudError(err, "PULUMI_CLI_MISSING")).toBe(true);
+    const bad = await down("cloudy", { target: "gcp", gcp, deleteData: "yes" as never }).catch((e: unknown) => e);
+    expect(isDvidcloudError(bad, "INVALID_OPTION")).toBe(true);
+    expect((bad as Error).message).toContain("deleteData must be a boolean");
+  });
+
+  it("up() refuses update on the local target, and status() refuses refresh there", async () => {
+    const err = await up({ name: "lokal", update: true, local: { stateDir } }).catch((e: unknown) => e);
     expect(isDvidcloudError(err, "INVALID_OPTION")).toBe(true);
-    expect((err as Error).message).toContain('deleteData applies only to target "local"');
+    expect((err as Error).message).toContain('update applies only to target "gcp"');
+    const refresh = await status("lokal", { refresh: true, local: { stateDir } }).catch((e: unknown) => e);
+    expect((refresh as Error).message).toContain('refresh applies only to target "gcp"');
   });
 
   it.each(["down", "status", "list"] as const)("%s() ignores up-only settings and reports PULUMI_CLI_MISSING", async (call) => {
