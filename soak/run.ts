@@ -211,7 +211,9 @@ async function runPhase(options: { name: string; index: number; writers: number[
           } else {
             result.pauses++;
             node.pause();
-            await sleep(random.int(1000, 3000));
+            // Up to 6 s: longer than a store lock's old 5 s staleness, so a paused lock holder
+            // is tested too.
+            await sleep(random.int(1000, 6000));
             node.resume();
           }
         })().finally(() => faulted.delete(node.index));
