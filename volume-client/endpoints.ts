@@ -58,3 +58,13 @@ function normalizeBaseUrl(url: unknown, what: string): string {
   if (parsed.search || parsed.hash) throw invalidArgument(`${what} must not carry a query or fragment; got ${describe(url)}`);
   return parsed.toString().replace(/\/+$/, "");
 }
+
+/**
+ * Whether a node's URL names this machine (127.0.0.0/8, ::1, localhost). There the wire costs
+ * nothing, so `wireCompression: "auto"` sends label voxels as plain bytes: lz4 would only add
+ * codec CPU (on loopback it read at about half the plain speed in the bench).
+ */
+export function isLoopbackUrl(url: string): boolean {
+  const host = new URL(url).hostname.toLowerCase();
+  return host === "localhost" || host.endsWith(".localhost") || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host);
+}

@@ -14,7 +14,8 @@ const tokenStr: Check = (value, key, where) => {
 /**
  * How label volumes' voxels travel: `"lz4"` as DVID's `raw?compression=lz4` (one raw LZ4 block
  * per sub-request, on reads and writes), `"none"` as plain bytes, `"auto"` lz4 for the volumes
- * whose server offers it (labelblk, labelmap, labelarray) and plain bytes for the others.
+ * whose server offers it (labelblk, labelmap, labelarray) when a node is off this machine, and
+ * plain bytes for the others and on an all-loopback cluster (where the wire costs nothing).
  */
 export type WireCompression = "auto" | "none" | "lz4";
 const WIRE_COMPRESSIONS: readonly WireCompression[] = ["auto", "none", "lz4"];

@@ -18,7 +18,7 @@ import got, { RequestError, type Got } from "got";
 import { VolumeClientError, isVolumeClientError } from "./errors.js";
 import { abortedError, sleep } from "./abort.js";
 import type { ResolvedClientOptions } from "./options.js";
-import type { ClusterNodes } from "./endpoints.js";
+import { isLoopbackUrl, type ClusterNodes } from "./endpoints.js";
 import type { ScatterSink } from "./voxel-copy.js";
 import { explainUnresolvedRef } from "./version-ref.js";
 import { BodyOverflow, ReceiveError, VoxelReceiver, type ReceiveTarget } from "./http-receive.js";
@@ -79,6 +79,8 @@ export class Transport {
   readonly readers: readonly string[];
   /** Every node, writer first; reads rotate over all of them. */
   readonly nodes: readonly string[];
+  /** Every node is on this machine (loopback): compression on the wire would only cost CPU. */
+  readonly allLoopback: boolean;
   readonly options: ResolvedClientOptions;
   readonly #got: Got;
   readonly #agents: { http: http.Agent; https: https.Agent };
@@ -95,6 +97,7 @@ export class Transport {
     this.writer = cluster.writer;
     this.readers = cluster.readers;
     this.nodes = cluster.nodes;
+    this.allLoopback = cluster.nodes.every(isLoopbackUrl);
     // Sockets are reused across sub-requests (keep-alive); one agent per client so close()
     // can release them.
     this.#agents = {

@@ -228,6 +228,7 @@ export class Volume<D extends Dtype = Dtype> {
   /**
    * Whether voxels travel as lz4 (DVID's `raw?compression=lz4`): every label type offers it;
    * image types ignore the query, so asking for lz4 there is refused before any voxel request.
+   * "auto" takes it for label volumes on a cluster with a node off this machine.
    */
   #useLz4(meta: VolumeInfo, given: WireCompression | undefined, where: string): boolean {
     const mode = given ?? this.#ctx.options.wireCompression;
@@ -238,7 +239,8 @@ export class Volume<D extends Dtype = Dtype> {
         `${where}: wireCompression "lz4" needs a label volume (labelblk, labelmap, labelarray); "${this.name}" is a ${meta.typeName}, whose raw endpoint has no compression. Use "auto" or "none"`,
       );
     }
-    return offered;
+    // "auto" compresses only where there is a wire to save: not when every node is loopback.
+    return offered && (mode === "lz4" || !this.#ctx.transport.allLoopback);
   }
 
   #blockKeys(uuid: string, alignedBox: BoxZyx, block: Zyx): string[] {

@@ -10,6 +10,7 @@ import { startBodyProxy, type BodyMode } from "./helpers/body-proxy.js";
 import { expectRejectCode } from "./helpers/expect-error.js";
 import type { BoxZyx } from "../../volume-client/wire/geometry.js";
 import { lz4CompressBlock, lz4DecompressBlock } from "../../volume-client/wire/lz4.js";
+import { isLoopbackUrl } from "../../volume-client/endpoints.js";
 
 announceSkips("labels-lz4", "wire inspection needs proxies in front of local nodes");
 
@@ -138,10 +139,25 @@ describe("what goes on the wire", () => {
     }
   }
 
-  itLocal('"auto" (the default) sends and receives a label volume\'s voxels as lz4, a smaller body than the raw bytes', async () => {
-    const seen = await wireOf("seg", undefined);
+  itLocal('"lz4" sends and receives a label volume\'s voxels as lz4, a smaller body than the raw bytes', async () => {
+    const seen = await wireOf("seg", "lz4");
     expect(seen.queries).toEqual(["POST lz4", "GET lz4"]);
     expect(seen.postBytes[0]).toBeLessThan(VOXELS * 8 / 10);
+  });
+
+  itLocal('"auto" (the default) sends a label volume\'s voxels as plain bytes when every node is on loopback, where the wire costs nothing', async () => {
+    const seen = await wireOf("seg", undefined);
+    expect(seen.queries).toEqual(["POST plain", "GET plain"]);
+    expect(seen.postBytes).toEqual([VOXELS * 8]);
+  });
+
+  it("takes 127.0.0.0/8, ::1 and localhost for loopback, and any other host for a wire worth compressing", () => {
+    for (const url of ["http://127.0.0.1:8000", "http://127.4.5.6", "http://localhost:1", "http://LOCALHOST", "http://[::1]:9000", "http://a.localhost"]) {
+      expect([url, isLoopbackUrl(url)]).toEqual([url, true]);
+    }
+    for (const url of ["http://10.0.0.1:8000", "https://dvid.example.org", "http://[::2]", "http://127.0.0.1.example.com", "http://34.111.2.3"]) {
+      expect([url, isLoopbackUrl(url)]).toEqual([url, false]);
+    }
   });
 
   itLocal('"none" sends a label volume\'s voxels as plain bytes', async () => {
