@@ -15,6 +15,7 @@ import { sendBody, sendError } from "./http/respond.js";
 import { AppState, type RequestContext } from "./routes/app-state.js";
 import { dispatch } from "./routes/dispatch.js";
 import { checkLimits, type Limits } from "./limits.js";
+import { closeIdleLz4Threads } from "./workers/lz4-pool.js";
 import { checkBoolean, checkIntegerIn, checkOptionKeys, checkString, describeValue, invalidOption } from "./option-checks.js";
 import type { ObjectStore } from "./store/object-store.js";
 
@@ -168,6 +169,7 @@ export function createApp(options: LocalDvidOptions): LocalDvidApp {
     close: async () => {
       app.pool.clear();
       app.blockIndex.clear();
+      await closeIdleLz4Threads();
     },
   };
 }

@@ -134,3 +134,13 @@ export async function lz4Decompress(src: Buffer, size: number): Promise<{ input:
   }
   return run("decompress", src, size);
 }
+
+/**
+ * Ends the threads that have no job (an app's close calls it; a later job starts new ones), so
+ * that a process that is done with its servers has no thread left.
+ */
+export async function closeIdleLz4Threads(): Promise<void> {
+  const idle = threads.filter((t) => t.pending.size === 0);
+  for (const t of idle) threads.splice(threads.indexOf(t), 1);
+  await Promise.all(idle.map((t) => t.worker.terminate()));
+}
