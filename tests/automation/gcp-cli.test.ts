@@ -4,6 +4,7 @@
  * arguments and answers as the real CLI does for a missing or locked stack).
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { readFileSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,61 +27,9 @@ let root: string;
 let emptyPath: string;
 let fakeBin: string;
 
-const FAKE_PULUMI = `#!/bin/bash
-here="$(cd "$(dirname "$0")" && pwd)"
-printf '%s\\t' "$@" >> "$here/calls.log"; echo >> "$here/calls.log"
-mode="$(cat "$here/mode" 2>/dev/null || true)"
-case "$1" in
-  version) cat "$here/version" 2>/dev/null || echo "v3.248.0"; exit 0 ;;
-  stack)
-    case "$2" in
-      select)
-        if [ "$mode" = missing ]; then echo "error: no stack named '$4' found" >&2; exit 255; fi
-        exit 0 ;;
-      ls) cat "$here/stacks.json"; exit 0 ;;
-      output) cat "$here/outputs.json" 2>/dev/null || echo "{}"; exit 0 ;;
-      history) cat "$here/history.json"; exit 0 ;;
-      export)
-        if [ -f "$here/destroyed" ] && [ -f "$here/export-after.json" ]; then cat "$here/export-after.json"
-        elif [ -f "$here/export.json" ]; then cat "$here/export.json"
-        else echo '{"version":3,"deployment":{}}'; fi
-        exit 0 ;;
-      import)
-        while [ $# -gt 0 ]; do if [ "$1" = --file ]; then cp "$2" "$here/imported.json"; fi; shift; done
-        exit 0 ;;
-    esac ;;
-  config)
-    if [ "$2" = --show-secrets ]; then cat "$here/config.json" 2>/dev/null || echo "{}"; fi
-    exit 0 ;;
-  cancel)
-    if [ "$mode" = stuck ]; then exit 0; fi
-    echo "error: no stack update is in progress" >&2; exit 255 ;;
-  destroy)
-    if [ "$mode" = destroy-fails ]; then
-      echo "error: deleting urn:pulumi:demo::dvidcloud::gcp:storage/bucket:Bucket::demo-data: googleapi: Error 409: The bucket you tried to delete is not empty., bucketNotEmpty" >&2
-      exit 255
-    fi
-    touch "$here/destroyed"; exit 0 ;;
-  up)
-    if [ "$mode" = slow ]; then
-      trap 'echo int >> "$here/ints"' INT
-      touch "$here/up-started"
-      # Runs until interrupted (and, with a hold file, until released), at most about 30 s.
-      for i in $(seq 600); do
-        if [ -f "$here/release" ]; then break; fi
-        if [ -s "$here/ints" ] && [ ! -f "$here/hold" ]; then break; fi
-        sleep 0.05
-      done
-      if [ -s "$here/ints" ]; then echo interrupted > "$here/up-interrupted"; exit 255; fi
-      exit 0
-    fi
-    if [ "$mode" = locked ]; then
-      echo "error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with \\\`pulumi cancel\\\`." >&2
-      exit 255
-    fi ;;
-esac
-exit 0
-`;
+// The scripted stand-in for the pulumi CLI (fixtures/fake-pulumi.sh): records its arguments, answers
+// from files beside it, and behaves per the "mode" file (missing, locked, slow, destroy-fails, stuck).
+const FAKE_PULUMI = readFileSync(new URL("./fixtures/fake-pulumi.sh", import.meta.url), "utf8");
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "dvidcloud-gcp-cli-"));
