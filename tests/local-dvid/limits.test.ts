@@ -16,6 +16,7 @@ import { MAX_KEY_SEGMENT_CHARS } from "../../local-dvid/store/key-limits.js";
 import { MemoryStore } from "../../local-dvid/store/memory-store.js";
 import type { ObjectStore } from "../../local-dvid/store/object-store.js";
 import { lz4CompressBlock } from "../../volume-client/wire/lz4.js";
+import { faultyStore } from "../helpers/faulty-store.js";
 import { agent, newInstance, newRepo, pattern, rawPath, request, snapshotStore } from "./server-helpers.js";
 
 const LIMITS = { maxBodyBytes: 4 << 20, maxResponseBytes: 2 << 20, maxJsonBytes: 4096, maxLabelPoints: 10, maxSliceBytes: 64 * 64 };
@@ -201,6 +202,22 @@ describe("caller-chosen UUIDs and store keys", () => {
     const r = await request(`${node.url}/api/repos`, { method: "POST", body: { root: uuid } });
     expect(r.status).toBe(200);
     expect((await request(`${node.url}/api/repo/${encodeURIComponent(uuid)}/info`)).status).toBe(200);
+  });
+
+  it("gives a caller-chosen root UUID back when storing its repo fails, so a retry succeeds", async () => {
+    const faulty = faultyStore(new MemoryStore());
+    const server = await startLocalDvid({ store: faulty.store, port: 0 });
+    try {
+      faulty.inject({ code: "EIO", ops: ["put"], keyPrefix: "repos/" });
+      const failed = await request(`${server.url}/api/repos`, { method: "POST", body: { root: "mine" } });
+      expect(failed.status).toBeGreaterThanOrEqual(400);
+      expect(await faulty.store.list("uuids/")).toEqual([]);
+      faulty.clear();
+      const retry = await request(`${server.url}/api/repos`, { method: "POST", body: { root: "mine" } });
+      expect({ status: retry.status, text: retry.text }).toEqual({ status: 200, text: '{"root": "mine"}' });
+    } finally {
+      await server.close();
+    }
   });
 
   it("refuses a tag whose store name would be too long with a 400", async () => {
