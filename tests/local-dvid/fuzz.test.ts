@@ -135,10 +135,17 @@ function weirdJson(): string {
       return "{";
     case 1:
       return "[".repeat(int(100, 20000)) + "]".repeat(int(0, 100));
-    case 2:
-      return '{"a":'.repeat(int(100, 8000)) + "1" + "}".repeat(int(0, 8000));
-    case 3:
-      return JSON.stringify({ alias: weirdString(), description: weirdString(), root: chance(0.7) ? weirdString() : undefined });
+    case 2: {
+      const depth = int(100, 8000);
+      const key = pick(["a", "log", "note", "typename", "root"]);
+      return `{"${key}":`.repeat(depth) + "1" + "}".repeat(chance(0.8) ? depth : int(0, depth));
+    }
+    case 3: {
+      // Caller-chosen root UUIDs become file names: long runs of dots, underscores or
+      // multibyte characters.
+      const root = chance(0.5) ? weirdString() : pick([".", "_", "ü", "漢", "🙂", "-", "a"]).repeat(int(1, 120));
+      return JSON.stringify({ alias: weirdString(), description: weirdString(), root: chance(0.8) ? root : undefined });
+    }
     case 4:
       return JSON.stringify({ typename: pick(["uint8blk", "labelblk", "keyvalue", "nosuch", "", 7]), dataname: weirdString(), BlockSize: triple().replace(/_/g, ","), versioned: pick(["true", "maybe", 1, null]) });
     case 5:
