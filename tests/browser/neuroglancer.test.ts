@@ -43,7 +43,7 @@ function grayscale(): Uint8Array {
   return out;
 }
 
-function labels(): BigUint64Array {
+function labels(): BigUint64Array<ArrayBuffer> {
   const out = new BigUint64Array(N * N * N);
   for (let z = 0; z < N; z++) for (let y = LO; y < HI; y++) for (let x = LO; x < HI; x++) out[(z * N + y) * N + x] = LABEL;
   return out;
