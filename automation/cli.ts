@@ -5,7 +5,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import type { ClusterEndpoints, Target } from "./cluster-types.js";
 import { isDvidcloudError } from "./errors.js";
 import { EXIT, EXIT_OF_CODE } from "./exit-codes.js";
-import { down, list, status, up } from "./lifecycle.js";
+import { forceStopAll } from "./force-stop.js";
+import { down, list, repair, status, up } from "./lifecycle.js";
 import { listStores, purge } from "./local-stores.js";
 import { invalid } from "./option-checks.js";
 import type { TargetOptions, UpOptions } from "./options.js";
@@ -72,6 +73,10 @@ interface Flags {
   sourceRanges?: string;
   machineType?: string;
   image?: string;
+  bucket?: string;
+  subnetwork?: string;
+  update?: boolean;
+  refresh?: boolean;
 }
 
 /** Flags that apply to one target only, with how they are spelled. */
@@ -79,7 +84,6 @@ const LOCAL_FLAGS: ReadonlyArray<readonly [keyof Flags, string]> = [
   ["stateDir", "--state-dir"],
   ["storeDir", "--store-dir"],
   ["auth", "--auth"],
-  ["deleteData", "--delete-data"],
   ["stores", "--stores"],
 ];
 const GCP_FLAGS: ReadonlyArray<readonly [keyof Flags, string]> = [
@@ -89,6 +93,9 @@ const GCP_FLAGS: ReadonlyArray<readonly [keyof Flags, string]> = [
   ["sourceRanges", "--source-ranges"],
   ["machineType", "--machine-type"],
   ["image", "--image"],
+  ["bucket", "--bucket"],
+  ["subnetwork", "--subnetwork"],
+  ["update", "--update"],
 ];
 
 /** Refuses a flag given for the other target: it would be silently ignored otherwise. */
@@ -98,6 +105,10 @@ function checkTargetFlags(command: string, flags: Flags): void {
     if (flags[key] !== undefined) {
       throw invalid(`${command}: ${flag} applies only to --target ${flags.target === "local" ? "gcp" : "local"}; the target is ${flags.target}`);
     }
+  }
+  // --no-refresh leaves `refresh` true by default; status's --refresh leaves it undefined.
+  if (flags.target === "local" && (flags.refresh === false || (command === "status" && flags.refresh === true))) {
+    throw invalid(`${command}: ${flags.refresh ? "--refresh" : "--no-refresh"} applies only to --target gcp; the target is local`);
   }
 }
 
@@ -109,6 +120,8 @@ function gcpSettings(flags: Flags): Record<string, unknown> {
   if (flags.sourceRanges !== undefined) gcp.sourceRanges = flags.sourceRanges.split(",").map((r) => r.trim()).filter(Boolean);
   if (flags.machineType !== undefined) gcp.machineType = flags.machineType;
   if (flags.image !== undefined) gcp.image = flags.image;
+  if (flags.bucket !== undefined) gcp.bucket = flags.bucket;
+  if (flags.subnetwork !== undefined) gcp.subnetwork = flags.subnetwork;
   return gcp;
 }
 
@@ -149,70 +162,129 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo, sig
   let exitCode: number = EXIT.ok;
   const progressView = (options: Parameters<typeof createProgressView>[1] = {}) => createProgressView(io, options);
 
-  const upCmd = targetFlag(program.command("up").argument("<name>", "cluster name (local: 1-40 of [a-z0-9-]; gcp: 1-20, starting with a letter)"))
-    .description("create a cluster and wait until every node is healthy (local: the nodes keep running after the command)")
-    .option("-n, --nodes <n>", "number of DVID nodes (1 writer + n-1 readers), 1-16", positiveInt, 3)
-    .option("--timeout <ms>", "health wait budget in ms, at least 1 (default 15000 local, 600000 gcp)", positiveInt);
-  stateDirFlag(upCmd)
-    .addOption(new Option("--store-dir <dir>", "the shared store directory (default <state-dir>/<name>/store)").helpGroup(LOCAL_GROUP))
-    .addOption(new Option("--auth", "turn tokens on: requests need Authorization: Bearer <token>; a read, a write and an admin token go to <state-dir>/<name>/tokens (mode 0600)").helpGroup(LOCAL_GROUP))
-    .addOption(new Option("--project <id>", "Google Cloud project id (required)").helpGroup(GCP_GROUP))
-    .addOption(new Option("--source-ranges <cidrs>", "comma-separated IPv4 CIDRs allowed to reach DVID (required; nothing is open by default)").helpGroup(GCP_GROUP))
-    .addOption(new Option("--region <region>", "region, e.g. us-central1").helpGroup(GCP_GROUP))
-    .addOption(new Option("--zone <zone>", "zone, e.g. us-central1-b").helpGroup(GCP_GROUP))
-    .addOption(new Option("--machine-type <type>", "machine type of every node (default e2-standard-4)").helpGroup(GCP_GROUP))
-    .addOption(new Option("--image <ref>", "DVID container image (must include the gbucket backend)").helpGroup(GCP_GROUP))
-    .action(async (name: string, flags: Flags & { nodes: number; timeout?: number }) => {
-      checkTargetFlags("up", flags);
-      const progress = progressView();
-      const options: UpOptions = {
-        name,
-        target: flags.target,
-        nodes: flags.nodes,
-        ...(flags.timeout !== undefined ? { healthTimeoutMs: flags.timeout } : {}),
-        ...(flags.target === "local"
-          ? { local: { detached: true, ...(flags.stateDir ? { stateDir: flags.stateDir } : {}), ...(flags.storeDir ? { storeDir: flags.storeDir } : {}), ...(flags.auth ? { auth: true } : {}) } }
-          : { gcp: gcpSettings(flags) }),
-        onProgress: progress.onProgress,
-        ...(signal ? { signal } : {}),
-      };
-      try {
-        const cluster = await up(options);
-        const out = { name: cluster.name, target: cluster.target, endpoints: cluster.endpoints, createdAt: cluster.createdAt, details: cluster.details };
-        io.stdout(flags.json ? JSON.stringify(out, null, 2) + "\n" : formatEndpoints(out.name, out.target, out.endpoints));
+  const deployCommand = (command: "up" | "update") => {
+    const cmd = targetFlag(program.command(command).argument("<name>", "cluster name (local: 1-40 of [a-z0-9-]; gcp: 1-20, starting with a letter)"));
+    if (command === "up") {
+      cmd
+        .description("create a cluster and wait until every node is healthy (local: the nodes keep running after the command)")
+        .option("-n, --nodes <n>", "number of DVID nodes (1 writer + n-1 readers), 1-16", positiveInt, 3);
+    } else {
+      cmd
+        .description("gcp: change an existing cluster (only the flags given change; see infra/README.md for what each does to running VMs)")
+        .option("-n, --nodes <n>", "number of DVID nodes, 1-16 (default: unchanged)", positiveInt);
+    }
+    return cmd.option("--timeout <ms>", "health wait budget in ms, at least 1 (default 15000 local, 600000 gcp)", positiveInt);
+  };
+  const upCmd = deployCommand("up");
+  const updateCmd = deployCommand("update");
+  const gcpDeployFlags = (cmd: Command) =>
+    cmd
+      .addOption(new Option("--project <id>", "Google Cloud project id (required for a new cluster)").helpGroup(GCP_GROUP))
+      .addOption(new Option("--source-ranges <cidrs>", "comma-separated IPv4 CIDRs allowed to reach DVID (required for a new cluster; nothing is open by default)").helpGroup(GCP_GROUP))
+      .addOption(new Option("--region <region>", "region, e.g. us-central1").helpGroup(GCP_GROUP))
+      .addOption(new Option("--zone <zone>", "zone, e.g. us-central1-b").helpGroup(GCP_GROUP))
+      .addOption(new Option("--machine-type <type>", "machine type of every node (default e2-standard-4)").helpGroup(GCP_GROUP))
+      .addOption(new Option("--image <ref>", "DVID container image (must include the gbucket backend)").helpGroup(GCP_GROUP))
+      .addOption(new Option("--bucket <name>", "attach an existing bucket (e.g. the one an earlier down kept) instead of creating one; never deleted").helpGroup(GCP_GROUP))
+      .addOption(new Option("--subnetwork <name>", "the VMs' subnet in the region (custom-mode VPCs)").helpGroup(GCP_GROUP))
+      .addOption(new Option("--no-refresh", "do not refresh the state against Google Cloud first (update refreshes by default)").helpGroup(GCP_GROUP));
+  gcpDeployFlags(updateCmd).action(async (name: string, flags: Flags & { nodes?: number; timeout?: number }) => {
+    await deployAction(name, { ...flags, update: true }, flags.nodes);
+  });
+  const deployAction = async (name: string, flags: Flags & { timeout?: number }, nodes: number | undefined) => {
+    checkTargetFlags(flags.update ? "update" : "up", flags);
+    const progress = progressView();
+    const options: UpOptions = {
+      name,
+      target: flags.target,
+      ...(nodes !== undefined ? { nodes } : {}),
+      ...(flags.timeout !== undefined ? { healthTimeoutMs: flags.timeout } : {}),
+      ...(flags.target === "local"
+        ? { local: { detached: true, ...(flags.stateDir ? { stateDir: flags.stateDir } : {}), ...(flags.storeDir ? { storeDir: flags.storeDir } : {}), ...(flags.auth ? { auth: true } : {}) } }
+        : { gcp: gcpSettings(flags) }),
+      ...(flags.update ? { update: true } : {}),
+      ...(flags.refresh === false ? { refresh: false } : {}),
+      onProgress: progress.onProgress,
+      ...(signal ? { signal } : {}),
+    };
+    try {
+      const cluster = await up(options);
+      const out = { name: cluster.name, target: cluster.target, endpoints: cluster.endpoints, createdAt: cluster.createdAt, details: cluster.details };
+      io.stdout(flags.json ? JSON.stringify(out, null, 2) + "\n" : formatEndpoints(out.name, out.target, out.endpoints));
       if (flags.auth && !flags.json && typeof cluster.details.stateFile === "string") {
         // Where the tokens are, never the tokens themselves.
         io.stdout(`tokens (read, write, admin): ${cluster.details.stateFile.replace(/\.json$/, "")}/tokens; clients send one as DVIDCLOUD_TOKEN\n`);
       }
-      } finally {
-        progress.stop();
-      }
+    } finally {
+      progress.stop();
+    }
+  };
+  stateDirFlag(upCmd)
+    .addOption(new Option("--store-dir <dir>", "the shared store directory (default <state-dir>/<name>/store)").helpGroup(LOCAL_GROUP))
+    .addOption(new Option("--auth", "turn tokens on: requests need Authorization: Bearer <token>; a read, a write and an admin token go to <state-dir>/<name>/tokens (mode 0600)").helpGroup(LOCAL_GROUP));
+  gcpDeployFlags(upCmd)
+    .addOption(new Option("--update", "update the cluster of that name if it exists (as dvidcloud update: only the flags given change)").helpGroup(GCP_GROUP))
+    .action(async (name: string, flags: Flags & { nodes: number; timeout?: number }) => {
+      // In an update only what was given changes: the default --nodes 3 must not shrink a larger cluster.
+      const nodesGiven = upCmd.getOptionValueSource("nodes") !== "default";
+      await deployAction(name, flags, flags.update && !nodesGiven ? undefined : flags.nodes);
     });
 
   stateDirFlag(targetFlag(program.command("down").argument("<name>", "cluster name")))
-    .description("tear a cluster down (local: the store is kept unless --delete-data)")
-    .addOption(new Option("--delete-data", "also delete the cluster's store and logs (also when it is no longer running)").helpGroup(LOCAL_GROUP))
+    .description("tear a cluster down, keeping its data (local: the store; gcp: the bucket) unless --delete-data")
+    .option("--delete-data", "also delete the data: local, the store and logs (also when no longer running); gcp, the bucket the cluster created (an attached one is refused)")
+    .addOption(new Option("--no-refresh", "do not refresh the state against Google Cloud before the destroy").helpGroup(GCP_GROUP))
     .action(async (name: string, flags: Flags) => {
       checkTargetFlags("down", flags);
       // The result line below says "is down"; the progress view leaves that phase out.
       const progress = progressView({ quiet: Boolean(flags.json), hidePhases: ["stopped"] });
+      let result;
       try {
-        await down(name, { ...targetOptions(flags, { onProgress: progress.onProgress, signal }), ...(flags.deleteData ? { deleteData: true } : {}) });
+        result = await down(name, {
+          ...targetOptions(flags, { onProgress: progress.onProgress, signal }),
+          ...(flags.deleteData ? { deleteData: true } : {}),
+          ...(flags.refresh === false ? { refresh: false } : {}),
+        });
       } finally {
         progress.stop();
       }
+      const kept =
+        result.keptData !== undefined
+          ? `; bucket ${result.keptData} kept with its data (bring it back: dvidcloud up ${name} --target gcp --bucket ${result.keptData} …)`
+          : result.dataDeleted
+            ? flags.target === "gcp" ? "; its bucket and data were deleted" : "; its store and logs were deleted"
+            : "";
       io.stdout(
         flags.json
-          ? JSON.stringify({ name, target: flags.target, down: true, dataDeleted: Boolean(flags.deleteData) }) + "\n"
-          : `${name} is down${flags.deleteData ? "; its store and logs were deleted" : ""}\n`,
+          ? JSON.stringify({ name, target: flags.target, down: true, dataDeleted: result.dataDeleted, keptData: result.keptData ?? null }) + "\n"
+          : `${name} is down${kept}\n`,
       );
     });
 
+  for (const command of ["repair", "cancel"]) {
+    targetFlag(program.command(command).argument("<name>", "cluster name"))
+      .description(command === "repair"
+        ? "gcp: make a cluster's stack usable after an interrupted run (cancels a stuck update, clears pending operations)"
+        : "gcp: the same as repair")
+      .action(async (name: string, flags: Flags) => {
+        const progress = progressView({ quiet: Boolean(flags.json) });
+        let result;
+        try {
+          result = await repair(name, targetOptions(flags, { onProgress: progress.onProgress, signal }));
+        } finally {
+          progress.stop();
+        }
+        const cleared = (result.cleared as unknown[] | undefined)?.length ?? 0;
+        io.stdout(flags.json ? JSON.stringify({ name, ...result }) + "\n" : `${name}: ${result.cancelled ? "stuck update cancelled" : "no update was running"}; ${cleared} pending operation(s) cleared\n`);
+      });
+  }
+
   stateDirFlag(targetFlag(program.command("status").argument("<name>", "cluster name")))
     .description("show a cluster's endpoints and probe every node's heartbeat (with its latency)")
+    .addOption(new Option("--refresh", "refresh the state against Google Cloud first (VMs stopped, started or deleted outside Pulumi)").helpGroup(GCP_GROUP))
     .action(async (name: string, flags: Flags) => {
       checkTargetFlags("status", flags);
-      const s = await status(name, targetOptions(flags, { signal }));
+      const s = await status(name, { ...targetOptions(flags, { signal }), ...(flags.refresh ? { refresh: true } : {}) });
       if (flags.json) io.stdout(JSON.stringify(s, null, 2) + "\n");
       else {
         io.stdout(formatEndpoints(s.name, s.target, s.endpoints));
@@ -322,13 +394,32 @@ function formatEndpoints(name: string, target: string, e: ClusterEndpoints): str
 }
 
 /**
- * The command as a shell runs it (bin/dvidcloud.js): the first Ctrl-C (SIGINT) aborts the
- * operation, whose nodes started so far are stopped, and the exit code is 130; a second one
- * kills the process.
+ * The command as a shell runs it (bin/dvidcloud.js). Ctrl-C (SIGINT):
+ * 1. aborts the operation cleanly: local nodes started so far are stopped; pulumi (which runs in
+ *    a process group of its own, so the terminal's SIGINT does not reach it) gets one SIGINT and
+ *    finishes the resource steps under way; exit code 130;
+ * 2. says what it waits for: a second interrupt to Pulumi would mean "terminate now";
+ * 3. forces: pulumi gets its second SIGINT, and the process exits with 130 at once.
  */
 export async function runFromShell(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   const controller = new AbortController();
-  process.once("SIGINT", () => controller.abort(new Error("interrupted (SIGINT)")));
+  let interrupts = 0;
+  process.on("SIGINT", () => {
+    interrupts += 1;
+    if (interrupts === 1) {
+      defaultIo.stderr("\ndvidcloud: interrupted; stopping cleanly (press Ctrl-C twice more to force)\n");
+      controller.abort(new Error("interrupted (SIGINT)"));
+    } else if (interrupts === 2) {
+      defaultIo.stderr(
+        "dvidcloud: still stopping: waiting for Pulumi to finish the resource steps under way, so that the state stays whole; " +
+          "Ctrl-C once more forces it (resources being created may then be left out of the state: dvidcloud repair NAME --target gcp)\n",
+      );
+    } else {
+      const forced = forceStopAll();
+      defaultIo.stderr(`dvidcloud: forced${forced > 0 ? `: Pulumi was told to terminate now (${forced} operation(s)); run dvidcloud repair NAME --target gcp before the next up or down` : ""}\n`);
+      process.exit(EXIT.interrupted);
+    }
+  });
   process.exitCode = await runCli(argv, defaultIo, controller.signal);
 }
 

@@ -15,6 +15,8 @@ export type DvidcloudErrorCode =
   | "ABORTED" // the caller's AbortSignal fired
   | "DEMO_CHECK_FAILED" // the main job read back something other than what it wrote
   | "VIEW_FAILED" // view: the cluster's DVID refused what the links need, or the local console port is taken
+  | "TEARDOWN_FAILED" // withCluster: fn returned, but tearing the cluster down failed (fn's value is the error's `result`)
+  | "REFRESH_FAILED" // refreshReaders: the refresh object could not be written to the bucket
   // gcp target (Pulumi)
   | "PULUMI_CLI_MISSING" // the `pulumi` CLI is not on PATH
   | "PULUMI_PASSPHRASE_MISSING" // local file backend without PULUMI_CONFIG_PASSPHRASE(_FILE)
