@@ -27,6 +27,16 @@ describe("Pulumi errors to DvidcloudError", () => {
     expect(err.message).toContain("dvidcloud repair demo --target gcp");
   });
 
+  it("names the backend URL and the fully qualified stack in the STACK_LOCKED hint, per kind of backend", () => {
+    const locked = pulumiError("error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.");
+    const file = toDvidcloudError(locked, { operation: "destroy", stack: "demo", backendUrl: "file:///home/u/.dvidcloud/pulumi" });
+    expect(file.message).toContain("stack organization/dvidcloud/demo in file:///home/u/.dvidcloud/pulumi is locked");
+    expect(file.message).toContain("`PULUMI_BACKEND_URL=file:///home/u/.dvidcloud/pulumi pulumi cancel --stack organization/dvidcloud/demo`");
+    const cloud = toDvidcloudError(locked, { operation: "up", stack: "demo", backendUrl: "https://api.pulumi.com" });
+    expect(cloud.message).toContain("pulumi cancel --stack <org>/dvidcloud/demo`");
+    expect(cloud.message).toContain("<org>: your Pulumi Cloud organization");
+  });
+
   it("maps Pulumi Cloud's 409 conflict to STACK_LOCKED as well", () => {
     const conflict = pulumiError("error: [409] Conflict: Another update is currently in progress.");
     expect(toDvidcloudError(conflict, { operation: "destroy", stack: "demo" }).code).toBe("STACK_LOCKED");

@@ -188,3 +188,37 @@ describe("gcp state backend", () => {
     expect(() => requirePassphrase(backend, { PULUMI_CONFIG_PASSPHRASE_FILE: "/run/pass" })).not.toThrow();
   });
 });
+
+describe("gcp update options, quota and secrets provider (pure)", () => {
+  it("checks an update's settings without project or sourceRanges, which the stack's config supplies", async () => {
+    const { resolveGcpUpdateOptions } = await import("../../automation/gcp/index.js");
+    const resolved = resolveGcpUpdateOptions({ name: "demo", nodes: 5 });
+    expect([resolved.update, resolved.refresh, resolved.given]).toEqual([true, true, { name: "demo", nodes: 5 }]);
+    expect(codeOf(() => resolveGcpUpdateOptions({ name: "demo", nodes: 40 })).message).toBe("gcpUpdate(): nodes must be between 1 and 16; got 40");
+    expect(codeOf(() => resolveGcpUpdateOptions({ name: "demo", refresh: "no" as never })).message).toContain("refresh must be a boolean");
+  });
+
+  it("counts a machine type's vCPUs and warns above a new project's default quota", async () => {
+    const { quotaWarnings, vcpusOf } = await import("../../automation/gcp/index.js");
+    expect([vcpusOf("e2-standard-4"), vcpusOf("n2-highmem-16"), vcpusOf("e2-medium"), vcpusOf("n2-custom-6-24576"), vcpusOf("z9-weird")]).toEqual([4, 16, 2, 6, undefined]);
+    expect(quotaWarnings({ machineType: "e2-standard-4", nodes: 6, region: "us-central1" })).toEqual([]);
+    expect(quotaWarnings({ machineType: "e2-standard-4", nodes: 7, region: "us-central1" })[0]).toContain("asks for 28 vCPUs in us-central1, more than the 24");
+    expect(quotaWarnings({ machineType: "e2-medium", nodes: 9, region: "europe-west1" })).toEqual([
+      expect.stringContaining("9 VMs with an external IPv4 address each in europe-west1, more than the 8"),
+    ]);
+    expect(quotaWarnings({ machineType: "z9-weird", nodes: 1, region: "us-central1" })[0]).toContain("not known here, so the CPU quota was not checked");
+  });
+
+  it("reads the secrets provider a stack was created with from its settings file", async () => {
+    const { mkdtemp, writeFile, rm } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { stackSecretsProvider } = await import("../../automation/gcp/preflight.js");
+    const dir = await mkdtemp(join(tmpdir(), "dvidcloud-provider-"));
+    await writeFile(join(dir, "Pulumi.kms.yaml"), "secretsprovider: gcpkms://projects/p/locations/l/keyRings/r/cryptoKeys/k\nencryptedkey: x\n");
+    await writeFile(join(dir, "Pulumi.pass.yaml"), "encryptionsalt: v1:abc\nconfig:\n  dvidcloud:nodes: \"3\"\n");
+    expect(stackSecretsProvider(dir, "kms")).toBe("gcpkms://projects/p/locations/l/keyRings/r/cryptoKeys/k");
+    expect(stackSecretsProvider(dir, "pass")).toBeUndefined();
+    expect(stackSecretsProvider(dir, "absent")).toBeUndefined();
+    await rm(dir, { recursive: true, force: true });
+  });
+});
