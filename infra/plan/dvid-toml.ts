@@ -14,7 +14,15 @@ export interface DvidTomlInput {
   bucket: string;
   /** HTTP port DVID listens on inside the container (published 1:1 on the VM). */
   port: number;
+  /**
+   * Web origins whose pages may read this DVID (DVID's `corsDomains`). Default VIEW_ORIGINS: the
+   * console and neuroglancer that `dvidcloud view` serves on 127.0.0.1.
+   */
+  corsDomains?: readonly string[];
 }
+
+/** Where `dvidcloud view` serves the console and neuroglancer for a gcp cluster (automation/view.ts VIEW_PORT). */
+export const VIEW_ORIGINS: readonly string[] = ["http://127.0.0.1:8500", "http://localhost:8500"];
 
 /** Path of the DVID web console inside the default image (`Dockerfile`: `COPY … /console`). */
 export const CONSOLE_DIR = "/console";
@@ -25,7 +33,7 @@ function tomlString(value: string): string {
 }
 
 export function renderDvidToml(input: DvidTomlInput): string {
-  const { clusterName, node, bucket, port } = input;
+  const { clusterName, node, bucket, port, corsDomains = VIEW_ORIGINS } = input;
   const readonly = node.role === "reader";
   const note = readonly
     ? `dvidcloud cluster ${clusterName}: reader ${node.index} (read-only; restarts by itself when the writer changes repo metadata)`
@@ -40,6 +48,8 @@ export function renderDvidToml(input: DvidTomlInput): string {
     `rpcAddress = ${tomlString("localhost:8001")}`,
     `webClient = ${tomlString(CONSOLE_DIR)}`,
     `note = ${tomlString(note)}`,
+    // Pages of these origins may read DVID (Access-Control-Allow-Origin): `dvidcloud view`'s console and viewer.
+    `corsDomains = [${corsDomains.map(tomlString).join(", ")}]`,
   ];
   if (readonly) lines.push(`rwmode = ${tomlString("readonly")}`);
   lines.push(
