@@ -101,7 +101,10 @@ export async function receiveAndStageAligned(req: IncomingMessage, io: BlockIo<O
         if (!req.complete) fail(bodyAborted());
       });
     });
+    // Staging promises never reject (a failed layer goes to fail()), and the body may have ended
+    // before the last layer failed: a late failure must still refuse the whole write.
     await Promise.all(pending);
+    if (failure !== undefined) throw failure;
     return staged;
   } catch (err) {
     // Let layers already started finish (their buffers go back to the pool), then drop them all.

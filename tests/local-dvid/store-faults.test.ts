@@ -156,11 +156,10 @@ describe("store faults under a running node (injected)", () => {
     expect((await httpGet(`${node.url}/api/node/${f.uuid}/kv/key/a`)).text).toBe("first");
   });
 
-  // Known bug (J's area, routes/raw-receive.ts): when the last layer of an aligned POST fails to
-  // stage after the body's end has arrived, the failure is dropped (its rejection lands on a
-  // promise that was already resolved) and the POST answers 200 with that layer's blocks never
-  // written. it.failing: this turns red once it is fixed; then make it a plain `it`.
-  it.failing("refuses an aligned POST whose last block the full disk refused, instead of acknowledging it", async () => {
+  // Regression: when the last layer of an aligned POST failed to stage after the body's end had
+  // arrived, the failure was dropped (its rejection landed on a promise already resolved) and the
+  // POST answered 200 with that layer's blocks never written.
+  it("refuses an aligned POST whose last block the full disk refused, instead of acknowledging it", async () => {
     // The last of two z layers fails, late enough that the whole body has arrived by then.
     faulty.inject({ code: "ENOSPC", ops: ["put", "stage"], keyPrefix: "blocks/", after: 1, delayMs: 300 });
     let res: HttpResult;
