@@ -44,9 +44,10 @@ const DOWN_KEYS = [...COMMON_KEYS, "keepStack", "deleteData", "refresh"];
 /**
  * Destroys every resource of the cluster except its bucket, which keeps DVID's data (Pulumi
  * forgets it: `retainOnDelete`), then removes the stack. `deleteData: true` deletes a created
- * bucket too: it records `deleteData` in the state first (config, then a `pulumi up` targeted at
- * the bucket, because `pulumi destroy` reads `forceDestroy` and `retainOnDelete` from the state,
- * never from the config), then destroys. Afterwards the stack must hold no cloud resource, or the
+ * bucket too. Either way the call's choice wins over the stack's earlier config: when the state
+ * says otherwise, it is recorded there first (config, then a `pulumi up` targeted at the bucket,
+ * because `pulumi destroy` reads `forceDestroy` and `retainOnDelete` from the state, never from
+ * the config), then the destroy runs. Afterwards the stack must hold no cloud resource, or the
  * call fails (PULUMI_FAILED naming what is left) and the stack is kept. A missing cluster
  * rejects with STACK_NOT_FOUND.
  */
@@ -90,16 +91,18 @@ export async function gcpDown(name: string, options: GcpDownOptions = {}): Promi
     }
     const before = await stack.exportStack();
     const bucketUrn = bucketUrnOf(before);
-    let dataDeleted = outputs.bucketKept === false && bucketUrn !== undefined;
-    if (deleteData && bucketUrn !== undefined && outputs.bucketKept !== false) {
-      // destroy decides from the state; an up targeted at the bucket records the new options there.
-      onProgress({ kind: "phase", phase: "provisioning", message: `recording deleteData in the state of bucket ${bucket ?? bucketUrn} (pulumi up --target)` });
-      await stack.setConfig(`${PULUMI_PROJECT}:deleteData`, { value: "true" });
+    // destroy decides from the state (retainOnDelete, forceDestroy), never from the config: when
+    // the state says otherwise than this call (an earlier deleteData, or a stack of a program
+    // without the bucketKept output), an up targeted at the bucket records this call's choice.
+    const stateKeeps = outputs.bucketKept === true ? true : outputs.bucketKept === false ? false : undefined;
+    if (bucketUrn !== undefined && stateKeeps !== !deleteData) {
+      onProgress({ kind: "phase", phase: "provisioning", message: `recording deleteData=${deleteData} in the state of bucket ${bucket ?? bucketUrn} (pulumi up --target)` });
+      await stack.setConfig(`${PULUMI_PROJECT}:deleteData`, { value: String(deleteData) });
       operation = "up";
       await stack.up({ target: [bucketUrn], onEvent: events.onEvent, signal, color: "never" });
       operation = "destroy";
     }
-    if (deleteData && bucketUrn !== undefined) dataDeleted = true;
+    const dataDeleted = deleteData && bucketUrn !== undefined;
     onProgress({
       kind: "phase",
       phase: "stopping",

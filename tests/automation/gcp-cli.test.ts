@@ -341,6 +341,21 @@ describe("gcp operations through the Automation API", () => {
     expect(messagesOf(events, "stopped")).toEqual(["cluster demo destroyed; bucket demo-dvid-1a2b3c4d and its data deleted"]);
   });
 
+  it("keeps the bucket on a plain down even when an earlier config had asked to delete it (recorded in the state first)", async () => {
+    const home = await scenario("ok", {
+      "outputs.json": JSON.stringify({ ...OUTPUTS, bucketCreated: true, bucketKept: false }),
+      "history.json": history("destroy", { delete: 26 }),
+      "export.json": state([WRITER, BUCKET]),
+      "export-after.json": state([]),
+    });
+    const result = await gcpDown("demo", { env: envWith(fakeBin, home, { PULUMI_CONFIG_PASSPHRASE: "p" }) });
+    expect([result.bucket, result.bucketKept]).toEqual(["demo-dvid-1a2b3c4d", true]);
+    const recorded = await calls();
+    expect(recorded.find((c) => c[0] === "config" && c[1] === "set")).toEqual(expect.arrayContaining(["dvidcloud:deleteData", "false"]));
+    const ops = recorded.map((c) => c[0]);
+    expect(ops.indexOf("up")).toBeLessThan(ops.indexOf("destroy"));
+  });
+
   it("refuses deleteData for an attached bucket, naming the gcloud command, before changing anything", async () => {
     const home = await scenario("ok", {
       "outputs.json": JSON.stringify({ ...OUTPUTS, bucketName: "night-data", bucketCreated: false, bucketKept: true }),
@@ -356,7 +371,7 @@ describe("gcp operations through the Automation API", () => {
   });
 
   it("reports a failed destroy with Pulumi's error and keeps the stack", async () => {
-    const home = await scenario("destroy-fails", { "export.json": state([WRITER, BUCKET]) });
+    const home = await scenario("destroy-fails", { "export.json": state([WRITER, BUCKET]), "outputs.json": JSON.stringify({ ...OUTPUTS, bucketKept: true }) });
     const err = await rejection(gcpDown("demo", { env: envWith(fakeBin, home, { PULUMI_CONFIG_PASSPHRASE: "p" }) }));
     expect(err.code).toBe("PULUMI_FAILED");
     expect(err.message).toContain('pulumi destroy of cluster "demo" failed');
