@@ -2,10 +2,9 @@
 // then SIGKILL after a grace period), and the heartbeat a node must answer to count as up.
 import type { ChildProcess } from "node:child_process";
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { request } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
-import { isProcessAlive } from "./store/process-alive.js";
+import { isProcessAlive, processStartTime } from "./store/process-alive.js";
 
 /**
  * What tells one run of a process from another with the same pid: the kernel reuses pids, and
@@ -17,15 +16,8 @@ import { isProcessAlive } from "./store/process-alive.js";
 export function processStartToken(pid: number): string | undefined {
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
   if (process.platform === "linux") {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
-      // "pid (comm) state ppid …": comm may hold spaces and parentheses, so count the fields
-      // after the last ")"; the first of those is field 3 (state), the start time is field 22.
-      const starttime = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[22 - 3];
-      return starttime === undefined ? undefined : `linux:${bootId()}:${starttime}`;
-    } catch {
-      return undefined;
-    }
+    const started = processStartTime(pid);
+    return started === undefined ? undefined : `linux:${started}`;
   }
   try {
     const started = execFileSync("ps", ["-o", "lstart=", "-p", String(pid)], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
@@ -33,19 +25,6 @@ export function processStartToken(pid: number): string | undefined {
   } catch {
     return undefined; // ps exits 1 when no such process runs
   }
-}
-
-let cachedBootId: string | undefined;
-
-function bootId(): string {
-  if (cachedBootId === undefined) {
-    try {
-      cachedBootId = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
-    } catch {
-      cachedBootId = "";
-    }
-  }
-  return cachedBootId;
 }
 
 /**
