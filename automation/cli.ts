@@ -19,12 +19,13 @@ Exit codes:
   0    done
   1    the operation failed: CLUSTER_EXISTS (up: the name is already running),
        CLUSTER_RUNNING (purge: the cluster runs), CLUSTER_START_FAILED,
-       HEALTH_TIMEOUT, PULUMI_FAILED, STACK_LOCKED
+       HEALTH_TIMEOUT, PULUMI_FAILED, STACK_LOCKED, TEARDOWN_FAILED
   2    bad usage or option, named in the message (INVALID_OPTION, UNKNOWN_TARGET)
   3    no such cluster (CLUSTER_NOT_FOUND, STACK_NOT_FOUND)
   4    a prerequisite is missing (PULUMI_CLI_MISSING, PULUMI_PASSPHRASE_MISSING)
   5    status: the cluster is there but not every node is healthy
-  130  interrupted (Ctrl-C, ABORTED): the nodes started so far are stopped
+  130  interrupted (Ctrl-C, ABORTED): the nodes started so far are stopped; on gcp
+       Pulumi gets one SIGINT (a third Ctrl-C forces: then run dvidcloud repair NAME)
 `;
 
 const LOCAL_GROUP = "Local target (default):";
