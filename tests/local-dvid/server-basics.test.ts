@@ -96,8 +96,10 @@ describe("server-level endpoints", () => {
   });
 
   it("answers unrouted paths and known paths with the wrong method with Go's 404 page", async () => {
+    // (GET / is the console: tests/local-dvid/viewer-routes.test.ts.)
     for (const [method, path] of [
-      ["GET", "/"],
+      ["POST", "/"],
+      ["GET", "/nothing"],
       ["GET", "/api"],
       ["GET", "/api/nothing"],
       ["DELETE", "/api/server/info"],
