@@ -7,5 +7,6 @@ export type { UpOptions, DownOptions, StatusOptions, TargetOptions, LocalTargetO
 export type { ProgressEvent, Phase } from "./progress.js";
 export { DvidcloudError, isDvidcloudError, type DvidcloudErrorCode } from "./errors.js";
 export { runDemo, type DemoOptions, type DemoSummary } from "./demo.js";
+export { makeDemoStack } from "./demo-data.js";
 export { runCli, runFromShell, type CliIo } from "./cli-entry.js";
 export { EXIT } from "./exit-codes.js";

@@ -15,7 +15,7 @@ import ndarray from "ndarray";
 import { connect, type BoxZyx, type Dtype, type DvidClient, type Version } from "../volume-client/index.js";
 import { makeVolume } from "./data.js";
 import { createZarrVolume, zarrRead, zarrWrite } from "./zarr-baseline.js";
-import { makeDemoStack } from "../automation/demo-data.js";
+import { makeDemoStack } from "../automation/index.js";
 
 export interface LeanTarget {
   name: string;
