@@ -34,6 +34,12 @@ export interface StartedCluster extends TargetCluster {
   readonly token?: string;
   /** True when the cluster was there before the call (a gcp update): a failed health wait must not tear it down. */
   readonly existed?: boolean;
+  /**
+   * Tears down a cluster this call created that never became healthy, with the data this call
+   * created (gcp: the bucket, unless it was attached); resolves to what it removed, for the
+   * progress log. Absent: `stop()` is used.
+   */
+  discard?(): Promise<string>;
   /** A load balancer not yet seen serving; handed out in `endpoints` after a health wait saw it (gcp). */
   readonly pendingLoadBalancer?: string;
   /** How every reader is made to load the current metadata (gcp); absent when readers always see it. */

@@ -87,6 +87,19 @@ export const gcpDriver: TargetDriver = {
       stop: async () => {
         await gcpDown(opts.name, commonOptions({ gcp: opts.gcp, onProgress: opts.onProgress }));
       },
+      // A new cluster that never became healthy: its bucket was made by this very call and holds
+      // nothing but DVID's start-up objects, so it goes too (one leaked bucket per failed attempt
+      // otherwise). Never for an attached bucket, nor a cluster that existed before the call.
+      ...(result.existed
+        ? {}
+        : {
+            discard: async () => {
+              const attached = result.outputs.bucketCreated === false || result.settings.bucket !== "";
+              const r = await gcpDown(opts.name, { ...commonOptions({ gcp: opts.gcp, onProgress: opts.onProgress }), deleteData: !attached });
+              const bucket = r.bucket === undefined ? "" : r.bucketKept ? `; bucket ${r.bucket} kept${r.bucketAttached ? " (attached)" : ""}` : ` and bucket ${r.bucket}`;
+              return `cluster ${result.name}'s resources${bucket}`;
+            },
+          }),
     };
   },
 

@@ -30,8 +30,9 @@ function bothFailed(first: unknown, teardown: unknown, what: string): AggregateE
  * `waitForHealth: false`, returns when every node answers `GET /api/heartbeat` (gcp: and the
  * load balancer too). gcp: a cluster of that name that already exists is refused with
  * `CLUSTER_EXISTS` unless `update: true` (see `update()`). A cluster that does not become healthy
- * is torn down, unless it existed before the call; a teardown that fails then is reported with
- * the health failure (an `AggregateError` of both).
+ * is torn down, unless it existed before the call (gcp: with the bucket this call created; an
+ * attached bucket is kept); a teardown that fails then is reported with the health failure (an
+ * `AggregateError` of both).
  */
 export async function up(options: UpOptions): Promise<Cluster> {
   const opts = resolveUpOptions(options);
@@ -61,9 +62,15 @@ export async function up(options: UpOptions): Promise<Cluster> {
         opts.onProgress({ kind: "log", severity: "warning", message: `"${opts.name}" existed before this update and is left as it is; see dvidcloud status ${opts.name} --target ${opts.target}` });
         throw err;
       }
-      // A new cluster that never became healthy is not handed out: take it down, keep the error.
+      // A new cluster that never became healthy is not handed out: take it down with what this
+      // call created (gcp: its bucket), keep the error.
       try {
-        await cluster.down();
+        if (started.discard === undefined) await cluster.down();
+        else {
+          opts.onProgress({ kind: "phase", phase: "stopping", message: `tearing down "${opts.name}", which never became healthy, with the data this call created` });
+          const removed = await started.discard();
+          opts.onProgress({ kind: "phase", phase: "stopped", message: `"${opts.name}" is down; removed ${removed}` });
+        }
       } catch (teardownErr) {
         throw bothFailed(err, teardownErr, `up(): "${opts.name}" did not become healthy`);
       }

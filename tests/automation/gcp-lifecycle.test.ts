@@ -126,6 +126,54 @@ describe("withCluster and up on the gcp target, when the teardown fails", () => 
   }, 60_000);
 });
 
+const BUCKET = { urn: "urn:pulumi:demo::dvidcloud::dvidcloud:gcp:DvidCluster$dvidcloud:gcp:DvidBucket$gcp:storage/bucket:Bucket::demo-data", type: "gcp:storage/bucket:Bucket" };
+const stateOf = (resources: { urn: string; type: string }[]) => JSON.stringify({ version: 3, deployment: { resources } });
+
+describe("up() on the gcp target, when a new cluster never becomes healthy", () => {
+  it("tears the new cluster down with the bucket this call created, and says so", async () => {
+    const sick = await serve(() => ({ status: 503, body: "starting" }));
+    const home = await scenario("ok", {
+      "outputs.json": outputsFor(sick.url, sick.url),
+      "history.json": history,
+      // The stack is empty before this up, holds the cluster and its bucket after it, and nothing after the destroy.
+      "export-upped.json": stateOf([WRITER, BUCKET]),
+      "export-after.json": stateOf([]),
+    });
+    const messages: string[] = [];
+    const err = await up(options(home, { healthTimeoutMs: 300, onProgress: (e) => void ("message" in e && messages.push(e.message)) })).catch((e: unknown) => e);
+    expect(isDvidcloudError(err, "HEALTH_TIMEOUT")).toBe(true);
+    const recorded = await calls();
+    const ops = recorded.map((c) => c[0]);
+    const set = recorded.find((c) => c[0] === "config" && c[1] === "set");
+    expect(set).toEqual(expect.arrayContaining(["dvidcloud:deleteData", "true"]));
+    const ups = recorded.filter((c) => c[0] === "up");
+    expect(ups).toHaveLength(2);
+    expect(ups[1]![ups[1]!.indexOf("--target") + 1]).toBe(BUCKET.urn);
+    expect(ops.lastIndexOf("up")).toBeLessThan(ops.indexOf("destroy"));
+    expect(recorded.some((c) => c[0] === "stack" && c[1] === "rm")).toBe(true);
+    expect(messages).toContain(`"demo" is down; removed cluster demo's resources and bucket demo-dvid-1a2b3c4d`);
+  }, 60_000);
+
+  it("keeps an attached bucket when it tears the new cluster down", async () => {
+    const sick = await serve(() => ({ status: 503, body: "starting" }));
+    const home = await scenario("ok", {
+      "outputs.json": JSON.stringify({ ...JSON.parse(outputsFor(sick.url, sick.url)), bucketName: "night-data", bucketCreated: false, bucketKept: true }),
+      "history.json": history,
+      "export-upped.json": stateOf([WRITER]),
+      "export-after.json": stateOf([]),
+    });
+    const messages: string[] = [];
+    const err = await up(options(home, { healthTimeoutMs: 300, gcp: { bucket: "night-data" }, onProgress: (e) => void ("message" in e && messages.push(e.message)) })).catch((e: unknown) => e);
+    expect(isDvidcloudError(err, "HEALTH_TIMEOUT")).toBe(true);
+    const recorded = await calls();
+    expect(recorded.find((c) => c[0] === "config" && c[1] === "set-all")).toEqual(expect.arrayContaining(["dvidcloud:bucket=night-data"]));
+    expect(recorded.some((c) => c.includes("dvidcloud:deleteData") || c.includes("dvidcloud:deleteData=true"))).toBe(false);
+    expect(recorded.filter((c) => c[0] === "up")).toHaveLength(1);
+    expect(recorded.some((c) => c[0] === "destroy")).toBe(true);
+    expect(messages).toContain(`"demo" is down; removed cluster demo's resources; bucket night-data kept (attached)`);
+  }, 60_000);
+});
+
 describe("updates on the gcp target", () => {
   it("up() of an existing cluster without update is refused with CLUSTER_EXISTS", async () => {
     const home = await scenario("ok", { "export.json": existingState });
@@ -150,6 +198,7 @@ describe("updates on the gcp target", () => {
     expect(isDvidcloudError(err, "HEALTH_TIMEOUT")).toBe(true);
     const recorded = await calls();
     expect(recorded.some((c) => c[0] === "destroy")).toBe(false);
+    expect(recorded.some((c) => c.includes("dvidcloud:deleteData"))).toBe(false);
     expect(recorded.find((c) => c[0] === "config" && c[1] === "set-all")).toEqual(expect.arrayContaining(["dvidcloud:nodes=7", "dvidcloud:image=gcr.io/x/dvid:2"]));
   }, 60_000);
 });
