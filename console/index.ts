@@ -12,4 +12,4 @@ export {
   type NeuroglancerLayer,
   type NeuroglancerUrlOptions,
   type ConsoleUrlOptions,
-} from "./web/neuroglancer-url.js";
+} from "../volume-client/wire/neuroglancer-url.js";

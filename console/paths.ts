@@ -12,3 +12,11 @@ export const CONSOLE_DIR = join(HERE, "web");
  * (`npm ci` runs it); git-ignored.
  */
 export const NEUROGLANCER_DIR = join(HERE, "vendor", "neuroglancer");
+
+/**
+ * Modules the page imports from `/console/` that live elsewhere in the project, by file name: the
+ * link builder is the volume-client's (`Version.neuroglancerUrl()` uses it too), one copy for both.
+ */
+export const SHARED_CONSOLE_FILES: Readonly<Record<string, string>> = Object.freeze({
+  "neuroglancer-url.js": join(HERE, "..", "volume-client", "wire", "neuroglancer-url.js"),
+});

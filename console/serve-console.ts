@@ -1,12 +1,13 @@
 // Serves the console page and neuroglancer's viewer from disk, next to DVID's API: `/` (the
-// console), `/console/<file>` (its modules and stylesheet), `/ng/` and `/ng/<file>` (the viewer;
+// console), `/console/<file>` (its modules and stylesheet; `/console/neuroglancer-url.js` is
+// volume-client/wire/neuroglancer-url.js, SHARED_CONSOLE_FILES), `/ng/` and `/ng/<file>` (the viewer;
 // `/ng` redirects to `/ng/` because the viewer loads its workers by relative URL,
 // neuroglancer-dvid.md "Auth, CORS, serving"). Anything else is left to the caller, so one
 // node:http handler can be `serveConsole(req, res) || dvid(req, res)`.
 import { createReadStream, statSync, type Stats } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { extname, join, sep } from "node:path";
-import { CONSOLE_DIR, NEUROGLANCER_DIR } from "./paths.js";
+import { CONSOLE_DIR, NEUROGLANCER_DIR, SHARED_CONSOLE_FILES } from "./paths.js";
 
 export interface ServeConsoleOptions {
   /** Folder of the console page (index.html, modules, stylesheet). Default CONSOLE_DIR. */
@@ -123,7 +124,8 @@ export function serveConsole(req: IncomingMessage, res: ServerResponse, options:
     sendText(res, 503, NG_MISSING, head);
     return true;
   }
-  const file = resolveUnder(root, rest);
+  const shared = isConsole && Object.hasOwn(SHARED_CONSOLE_FILES, rest) ? SHARED_CONSOLE_FILES[rest] : undefined;
+  const file = shared ?? resolveUnder(root, rest);
   if (file === "bad-encoding") {
     sendText(res, 400, `malformed percent-encoding in path ${JSON.stringify(path)}\n`, head);
     return true;

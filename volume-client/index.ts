@@ -7,6 +7,8 @@ export {
   type CommitOptions,
   type NewVersionOptions,
   type MergeOptions,
+  type NeuroglancerVolume,
+  type NeuroglancerUrlOptions,
 } from "./version.js";
 export { Volume } from "./volume.js";
 export { KeyValue } from "./key-value.js";

@@ -11,6 +11,7 @@ import { parseRepoInfo, type InstanceSummary, type RepoInfo, type VersionInfo } 
 import { explainMutationError } from "./locked-check.js";
 import { Volume } from "./volume.js";
 import { KeyValue } from "./key-value.js";
+import { boxCentre, layerTypeFor, neuroglancerUrl, type LayerType } from "./wire/neuroglancer-url.js";
 import type { ClientContext } from "./client-context.js";
 import type { VersionHandle } from "./version-handle.js";
 
@@ -60,6 +61,19 @@ export interface NewVersionOptions extends CallOptions {
 export interface MergeOptions extends CallOptions {
   /** Note of the merged version. Default none. */
   readonly note?: string;
+}
+
+/** A volume for `Version.neuroglancerUrl()`: its name, or its name and the layer type it must have. */
+export type NeuroglancerVolume = string | { readonly name: string; readonly type?: LayerType };
+
+/** Options of `Version.neuroglancerUrl()`. */
+export interface NeuroglancerUrlOptions extends CallOptions {
+  /** The DVID as the viewer's browser reaches it, `scheme://host:port`. Default: the writer's URL. */
+  readonly serverUrl?: string;
+  /** neuroglancer's page. Default `<serverUrl>/ng/` (where local-dvid serves it). */
+  readonly viewerBase?: string;
+  /** Where the view is centred, ZYX voxels. Default: the centre of the first volume's extents (neuroglancer's choice before the first write). */
+  readonly positionZyx?: Zyx;
 }
 
 const COMPRESSION = /^(none|snappy|lz4|gzip|gzip:[1-9]|jpeg)$/;
@@ -346,6 +360,75 @@ export class Version implements VersionHandle {
   /** A handle on an existing keyvalue instance (no request until first use). */
   keyValue(name: string): KeyValue {
     return new KeyValue(this.#ctx, this, checkInstanceName(name, "Version.keyValue(): name"));
+  }
+
+  /**
+   * A neuroglancer URL showing `volumes` at this version through neuroglancer's dvid:// source:
+   * uint8blk volumes as image layers, labelblk / labelarray / labelmap as segmentation layers
+   * (each volume's type and extents come from its info, one request per volume). The version is
+   * this reference resolved to its full UUID, so the link keeps showing the same data after the
+   * branch moves on. Centred on the first volume's extents, with its voxel size (whole nm).
+   * The same link as `dvidcloud view` and the console's "open in neuroglancer" (one builder,
+   * wire/neuroglancer-url.js).
+   */
+  async neuroglancerUrl(volumes: readonly NeuroglancerVolume[], options?: NeuroglancerUrlOptions): Promise<string> {
+    const where = "Version.neuroglancerUrl()";
+    if (!Array.isArray(volumes) || volumes.length === 0) {
+      throw invalidArgument(`${where}: volumes must list at least one volume name (or { name, type }); got ${describe(volumes)}`);
+    }
+    const wanted = volumes.map((v: unknown, i) => {
+      if (typeof v === "string") return { name: checkInstanceName(v, `${where}: volumes[${i}]`), type: undefined };
+      if (typeof v !== "object" || v === null) throw invalidArgument(`${where}: volumes[${i}] must be a volume name or { name, type }; got ${describe(v)}`);
+      const { name, type, ...extra } = v as { name?: unknown; type?: unknown };
+      if (Object.keys(extra).length > 0) throw invalidArgument(`${where}: volumes[${i}] has unknown key(s) ${Object.keys(extra).join(", ")} (expected name, type)`);
+      if (type !== undefined && type !== "image" && type !== "segmentation") {
+        throw invalidArgument(`${where}: volumes[${i}].type must be "image" or "segmentation"; got ${describe(type)}`);
+      }
+      return { name: checkInstanceName(name, `${where}: volumes[${i}].name`), type: type as LayerType | undefined };
+    });
+    const opts = checkOptions(options, { serverUrl: str, viewerBase: str, positionZyx: checkedByCaller, signal: abortSignal }, where);
+    const position =
+      opts.positionZyx === undefined ? undefined : checkTriple(opts.positionZyx, `${where}: positionZyx`, -(2 ** 31), 2 ** 31 - 1, false);
+    const signal = opts.signal;
+    const uuid = await this.uuid({ signal });
+    const version = this.at(uuid);
+    const infos = await Promise.all(wanted.map((w) => version.volume(w.name).info({ signal })));
+    const layers = infos.map((info, i) => {
+      const type = layerTypeFor(info.typeName);
+      if (type === undefined) {
+        throw invalidArgument(
+          `${where}: volume "${info.name}" is a ${info.typeName}, which neuroglancer's dvid:// source cannot show (it shows uint8blk as image and labelblk, labelarray, labelmap as segmentation)`,
+        );
+      }
+      const asked = wanted[i].type;
+      if (asked !== undefined && asked !== type) {
+        throw invalidArgument(`${where}: volumes[${i}].type is "${asked}" but "${info.name}" is a ${info.typeName}, which neuroglancer shows as ${type}`);
+      }
+      return { name: wanted[i].name, type };
+    });
+    const first = infos[0];
+    const ext = first.extentsZyx;
+    const centreXyz: [number, number, number] | undefined = position
+      ? [position[2], position[1], position[0]]
+      : ext
+        ? boxCentre([ext[2][0], ext[1][0], ext[0][0]], [ext[2][1] - 1, ext[1][1] - 1, ext[0][1] - 1])
+        : undefined;
+    const v = first.voxelSizeZyx;
+    const voxelSize: [number, number, number] | undefined = v.every((n) => Math.trunc(n) >= 1) ? [v[2], v[1], v[0]] : undefined;
+    try {
+      return neuroglancerUrl({
+        serverUrl: opts.serverUrl ?? this.#ctx.transport.writer,
+        uuid,
+        layers,
+        ...(centreXyz ? { position: centreXyz } : {}),
+        ...(voxelSize ? { voxelSize } : {}),
+        ...(opts.viewerBase !== undefined ? { viewerBase: opts.viewerBase } : {}),
+      });
+    } catch (err) {
+      // The builder names the bad option (serverUrl, viewerBase) and what it expects.
+      if (err instanceof TypeError) throw invalidArgument(`${where}: ${err.message.replace(/^neuroglancerUrl: /, "")}`);
+      throw err;
+    }
   }
 
   /** The same repo at another version reference. */

@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import http, { type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { CONSOLE_DIR, NEUROGLANCER_DIR, serveConsole, type ServeConsoleOptions } from "../../console/index.js";
 import { createTempDir, removeTempDir } from "../helpers/temp-dir.js";
 
@@ -220,6 +221,41 @@ describe("serveConsole", () => {
       }
       const ng = await ask(real.port, "/ng/", "HEAD");
       expect(ng.status).toBe(readFileSafe(join(NEUROGLANCER_DIR, "index.html")) ? 200 : 503);
+    } finally {
+      await new Promise<void>((resolve) => real.server.close(() => resolve()));
+    }
+  });
+});
+
+describe("the link builder the page shares with the volume-client", () => {
+  const builder = fileURLToPath(new URL("../../volume-client/wire/neuroglancer-url.js", import.meta.url));
+
+  it("serves /console/neuroglancer-url.js from volume-client/wire, also beside another console folder", async () => {
+    const real = await start();
+    try {
+      for (const p of [real.port, port]) {
+        const a = await ask(p, "/console/neuroglancer-url.js");
+        expect([a.status, a.headers["content-type"], a.body]).toEqual([200, "text/javascript; charset=utf-8", readFileSync(builder, "utf8")]);
+      }
+    } finally {
+      await new Promise<void>((resolve) => real.server.close(() => resolve()));
+    }
+  });
+
+  it("answers every relative import of every console module, following them from main.js", async () => {
+    const real = await start();
+    try {
+      const seen = new Set<string>();
+      const queue = ["main.js"];
+      while (queue.length > 0) {
+        const name = queue.shift()!;
+        if (seen.has(name)) continue;
+        seen.add(name);
+        const a = await ask(real.port, `/console/${name}`);
+        expect([name, a.status]).toEqual([name, 200]);
+        for (const m of a.body.matchAll(/(?:from|import)\s*\(?\s*"\.\/([^"]+)"/g)) queue.push(m[1]!);
+      }
+      expect(seen).toContain("neuroglancer-url.js");
     } finally {
       await new Promise<void>((resolve) => real.server.close(() => resolve()));
     }

@@ -1,4 +1,5 @@
-// Types of neuroglancer-url.js (plain JS because the console page loads it as is in the browser).
+// Types of neuroglancer-url.js (plain JS because the console page loads it as is in the browser,
+// served by console/serve-console.ts at /console/neuroglancer-url.js).
 
 export type LayerType = "image" | "segmentation";
 

@@ -1,6 +1,8 @@
-// Links into neuroglancer and into the console: pure functions (no DOM, no node imports), shared by
-// the console page in the browser and by TypeScript (console/index.ts re-exports them, typed by
-// neuroglancer-url.d.ts beside this file).
+// Links into neuroglancer and into the console: pure functions (no DOM, no node imports), typed by
+// neuroglancer-url.d.ts beside this file. One builder for three users: the volume-client
+// (`Version.neuroglancerUrl()`), the console page in the browser (console/serve-console.ts serves
+// this file as `/console/neuroglancer-url.js`, so it stays plain JS) and console/index.ts, which
+// re-exports it for `dvidcloud view`.
 //
 // neuroglancer's dvid:// data source (neuroglancer-dvid.md, "Layer URL"): the layer source is
 // `dvid://<scheme>://<host>:<port>/<uuid>/<instance>`, the API sitting at the server root, so the
