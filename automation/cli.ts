@@ -23,7 +23,7 @@ Exit codes:
   2    bad usage or option, named in the message (INVALID_OPTION, UNKNOWN_TARGET)
   3    no such cluster (CLUSTER_NOT_FOUND, STACK_NOT_FOUND)
   4    a prerequisite is missing (PULUMI_CLI_MISSING, PULUMI_PASSPHRASE_MISSING)
-  5    status: the cluster is there but not every node is healthy
+  5    status: the cluster is there but not every node (gcp: or the load balancer) is healthy
   130  interrupted (Ctrl-C, ABORTED): the nodes started so far are stopped; on gcp
        Pulumi gets one SIGINT (a third Ctrl-C forces: then run dvidcloud repair NAME)
 `;
@@ -281,7 +281,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo, sig
   }
 
   stateDirFlag(targetFlag(program.command("status").argument("<name>", "cluster name")))
-    .description("show a cluster's endpoints and probe every node's heartbeat (with its latency)")
+    .description("show a cluster's endpoints and probe every node's heartbeat (with its latency); gcp: the load balancer's too")
     .addOption(new Option("--refresh", "refresh the state against Google Cloud first (VMs stopped, started or deleted outside Pulumi)").helpGroup(GCP_GROUP))
     .action(async (name: string, flags: Flags) => {
       checkTargetFlags("status", flags);
@@ -292,6 +292,11 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo, sig
         for (const h of s.health) {
           const detail = h.healthy ? `${(h.latencyMs ?? 0).toFixed(1)} ms` : `(${h.error ?? "no answer"})`;
           io.stdout(`  ${h.healthy ? "healthy  " : "UNHEALTHY"} ${h.url}  ${detail}\n`);
+        }
+        const lb = s.loadBalancer;
+        if (lb !== undefined) {
+          const detail = lb.healthy ? `${(lb.latencyMs ?? 0).toFixed(1)} ms` : `(${lb.error ?? "no answer"})`;
+          io.stdout(`  ${lb.healthy ? "healthy  " : "UNHEALTHY"} ${lb.url}  ${detail}  (load balancer)\n`);
         }
       }
       if (!s.healthy) exitCode = EXIT.unhealthy;

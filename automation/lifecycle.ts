@@ -143,10 +143,16 @@ export async function repair(name: string, options: TargetOptions = {}): Promise
 export interface ClusterStatus extends TargetCluster {
   /** Every node's heartbeat, probed now (`latencyMs` for the healthy ones). */
   readonly health: readonly NodeHealth[];
+  /** The load balancer's heartbeat, probed now (gcp); absent when the cluster has none (local). */
+  readonly loadBalancer?: NodeHealth;
+  /** Every node answers its heartbeat, and so does the load balancer, if there is one. */
   readonly healthy: boolean;
 }
 
-/** The named cluster with a fresh heartbeat of every node; `CLUSTER_NOT_FOUND` when there is none. */
+/**
+ * The named cluster with a fresh heartbeat of every node and, on gcp, of the load balancer;
+ * `CLUSTER_NOT_FOUND` when there is none.
+ */
 export async function status(name: string, options: StatusOptions = {}): Promise<ClusterStatus> {
   const where = "status()";
   const opts = resolveTargetOptions(options, where, ["refresh"]);
@@ -154,8 +160,13 @@ export async function status(name: string, options: StatusOptions = {}): Promise
   driver.checkName(name, where);
   const found = await driver.find(name, opts);
   if (!found) throw new DvidcloudError("CLUSTER_NOT_FOUND", `no ${opts.target} cluster named "${name}" is running`);
-  const health = await Promise.all(found.endpoints.nodes.map((url) => probeHeartbeat(url, 2_000, opts.signal)));
-  return { ...found, health, healthy: health.every((h) => h.healthy) };
+  const balancer = found.endpoints.loadBalancer;
+  const [health, loadBalancer] = await Promise.all([
+    Promise.all(found.endpoints.nodes.map((url) => probeHeartbeat(url, 2_000, opts.signal))),
+    balancer === undefined ? undefined : probeHeartbeat(balancer, 2_000, opts.signal),
+  ]);
+  const healthy = health.every((h) => h.healthy) && (loadBalancer?.healthy ?? true);
+  return { ...found, health, ...(loadBalancer === undefined ? {} : { loadBalancer }), healthy };
 }
 
 /** The clusters running on a target. */

@@ -12,7 +12,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { isDvidcloudError, up, withCluster, type UpOptions } from "../../automation/index.js";
+import { isDvidcloudError, status, up, withCluster, type UpOptions } from "../../automation/index.js";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 let root: string;
@@ -250,6 +250,41 @@ describe("the load balancer and the readers on the gcp target", () => {
     expect(isDvidcloudError(missing, "REFRESH_FAILED")).toBe(true);
     expect((missing as Error).message).toContain("gcloud is not on PATH");
   }, 60_000);
+});
+
+describe("status on the gcp target", () => {
+  it("probes the load balancer's heartbeat too, marked as the load balancer, and is healthy only while it answers 200, in status() and the CLI", async () => {
+    const node = await serve(healthy);
+    let balancerUp = true;
+    const balancer = await serve(() => (balancerUp ? healthy() : { status: 502, body: "no healthy upstream" }));
+    const home = await scenario("ok", { "outputs.json": outputsFor(node.url, balancer.url), "history.json": history });
+    const { gcp } = options(home);
+    const env = { ...process.env, ...(gcp as { env: Record<string, string> }).env, PULUMI_BACKEND_URL: "" };
+    const cli = async () => {
+      const child = spawn(process.execPath, ["--import", "tsx", "automation/cli.ts", "status", "demo", "--target", "gcp"], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+      const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+      return { code, out };
+    };
+
+    const up200 = await status("demo", { target: "gcp", gcp: { env: (gcp as { env: Record<string, string> }).env } });
+    expect(up200.health.map((h) => h.url)).toEqual([node.url]);
+    expect(up200.loadBalancer).toMatchObject({ url: balancer.url, healthy: true });
+    expect(up200.healthy).toBe(true);
+    const shown = await cli();
+    expect(shown.code).toBe(0);
+    expect(shown.out).toMatch(new RegExp(`healthy {3}${balancer.url} {2}[0-9.]+ ms {2}\\(load balancer\\)`));
+
+    balancerUp = false;
+    const down502 = await status("demo", { target: "gcp", gcp: { env: (gcp as { env: Record<string, string> }).env } });
+    expect(down502.health).toEqual([expect.objectContaining({ url: node.url, healthy: true })]);
+    expect(down502.loadBalancer).toEqual({ url: balancer.url, healthy: false, error: 'GET /api/heartbeat: status 502, body "no healthy upstream"' });
+    expect(down502.healthy).toBe(false);
+    const sick = await cli();
+    expect(sick.code).toBe(5);
+    expect(sick.out).toContain(`UNHEALTHY ${balancer.url}  (GET /api/heartbeat: status 502, body "no healthy upstream")  (load balancer)`);
+  }, 90_000);
 });
 
 describe("Ctrl-C in the dvidcloud CLI on the gcp target", () => {
