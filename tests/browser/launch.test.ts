@@ -1,8 +1,20 @@
-// The browser helper: it finds Chromium without downloading anything, says why when there is none,
-// and the browser it launches renders pages and WebGL2 (which neuroglancer needs) headless.
+// The browser helper: it finds Chromium without downloading anything (DVIDCLOUD_CHROMIUM, then the
+// npm package @sparticuz/chromium that npm ci brings, then Debian's), says why when there is none,
+// and each browser it launches renders pages and WebGL2 (which neuroglancer needs) headless.
 import { describe, expect, it } from "@jest/globals";
 import sharp from "sharp";
-import { CHROMIUM_ENV, findChromium, launchBrowser, whyNoChromium } from "../helpers/browser.js";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import {
+  CHROMIUM_ENV,
+  DEBIAN_CANDIDATES,
+  NPM_CHROMIUM,
+  findChromium,
+  launchBrowser,
+  locateChromium,
+  prepareChromium,
+  whyNoChromium,
+} from "../helpers/browser.js";
 
 const missing = whyNoChromium();
 if (missing) console.info(`browser tests skipped: ${missing}`);
@@ -20,11 +32,50 @@ describe("findChromium", () => {
   });
 });
 
-describe("launchBrowser", () => {
+describe("locateChromium", () => {
+  it(`prefers the Chromium of ${NPM_CHROMIUM}, which npm ci brings, over Debian's`, () => {
+    const located = locateChromium({});
+    expect(located).toMatchObject({ source: "npm" });
+    if (!("source" in located) || located.source !== "npm") return;
+    expect(existsSync(join(located.packageDir, "bin", "chromium.br"))).toBe(true);
+  });
+
+  it("falls back to Debian's chromium when the npm package is not installed", () => {
+    expect(locateChromium({}, { npmPackageDir: undefined, debianCandidates: ["/nonexistent/chromium", process.execPath] })).toEqual({
+      source: "debian",
+      path: process.execPath,
+    });
+  });
+
+  it("says why, naming the npm package, Debian's chromium and the variable, when there is neither", () => {
+    const why = whyNoChromium({}, { npmPackageDir: undefined, debianCandidates: ["/nonexistent/chromium"] });
+    expect(why).toBe(
+      `no Chromium found: ${NPM_CHROMIUM} is not installed (npm ci brings it), and no Debian chromium (looked for /nonexistent/chromium); ` +
+        `run npm ci, or apt-get install -y chromium, or set ${CHROMIUM_ENV} to a Chromium binary`,
+    );
+    expect(whyNoChromium({}, { npmPackageDir: "/nonexistent/pkg", debianCandidates: [] })).toContain(`${NPM_CHROMIUM} in /nonexistent/pkg has no bin/chromium.br`);
+  });
+
+  it(`unpacks the npm browser into one folder of the temp dir and reuses it`, async () => {
+    const first = await prepareChromium({});
+    const second = await prepareChromium({});
+    expect(second).toEqual(first);
+    if (!("path" in first)) throw new Error(first.reason);
+    expect(existsSync(first.path)).toBe(true);
+    expect(existsSync(join(first.path, "..", ".complete"))).toBe(true);
+    expect(existsSync(join(first.path, "..", "libGLESv2.so"))).toBe(true);
+  });
+});
+
+const debian = DEBIAN_CANDIDATES.find((p) => existsSync(p));
+const browsers: [string, NodeJS.ProcessEnv][] = [[`the preferred (${findChromium() ?? "none"})`, {}]];
+if (debian) browsers.push([`Debian's (${debian})`, { [CHROMIUM_ENV]: debian }]);
+
+describe.each(browsers)("launchBrowser with %s", (_label, env) => {
   withBrowser(
     `renders a page and a WebGL2 canvas headless${missing ? ` (skipped: ${missing})` : ""}`,
     async () => {
-      const browser = await launchBrowser();
+      const browser = await launchBrowser({}, { ...process.env, ...env });
       try {
         const page = await browser.newPage({ viewport: { width: 200, height: 100 } });
         const html =
