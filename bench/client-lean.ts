@@ -5,8 +5,7 @@
 // met or missed with its figures; all ratios come from this one run.
 import http from "node:http";
 import net from "node:net";
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { createInterface } from "node:readline";
+import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import ndarray from "ndarray";
 import { connect, type BoxZyx, type Dtype, type DvidClient, type Version } from "../volume-client/index.js";
 import { makeVolume } from "./data.js";
+import { startChildServer, type ChildServer } from "./child-server.js";
 import { createZarrVolume, zarrRead, zarrWrite } from "./zarr-baseline.js";
 import { makeDemoStack } from "../automation/index.js";
 
@@ -31,36 +31,12 @@ export interface LeanResults {
   figures: Record<string, number>;
 }
 
-interface Node {
-  url: string;
-  stop(): Promise<void>;
-}
+type Node = ChildServer;
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-async function startNode(dir: string): Promise<Node> {
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", join(root, "local-dvid/cli.ts"), "--store", dir, "--port", "0", "--parent-watch"], {
-    stdio: ["pipe", "pipe", "inherit"],
-  });
-  const line = await new Promise<string>((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout! });
-    rl.once("line", (l) => {
-      rl.close();
-      resolve(l);
-    });
-    child.once("exit", (code) => reject(new Error(`local-dvid exited with code ${code} before listening`)));
-  });
-  const { url } = JSON.parse(line) as { url: string };
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.stdin!.end();
-        setTimeout(() => child.kill("SIGTERM"), 3000).unref();
-      }),
-  };
+function startNode(dir: string): Promise<Node> {
+  return startChildServer([join(root, "local-dvid/cli.ts"), "--store", dir, "--port", "0", "--parent-watch"], "local-dvid");
 }
 
 const plainAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });

@@ -1,38 +1,15 @@
 // The limits of this machine: a plain node:http GET and POST of the same bytes on loopback into a
 // preallocated buffer (client in this process, server in another), and a buffer copy.
 import http from "node:http";
-import { spawn, type ChildProcess } from "node:child_process";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { startChildServer, type ChildServer } from "./child-server.js";
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
 
-export interface LoopbackServer {
-  url: string;
-  stop(): Promise<void>;
-}
+export type LoopbackServer = ChildServer;
 
-export async function startLoopbackServer(): Promise<LoopbackServer> {
-  const script = fileURLToPath(new URL("./loopback-server.ts", import.meta.url));
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", script], { stdio: ["pipe", "pipe", "inherit"] });
-  const line = await new Promise<string>((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout! });
-    rl.once("line", (l) => {
-      rl.close();
-      resolve(l);
-    });
-    child.once("exit", (code) => reject(new Error(`loopback server exited with code ${code} before listening`)));
-  });
-  const { url } = JSON.parse(line) as { url: string };
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.stdin!.end();
-      }),
-  };
+export function startLoopbackServer(): Promise<LoopbackServer> {
+  return startChildServer([fileURLToPath(new URL("./loopback-server.ts", import.meta.url))], "loopback server");
 }
 
 /** GET `target.length` bytes into `target` (preallocated). */

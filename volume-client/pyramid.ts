@@ -18,6 +18,7 @@ import { encodePathSegment } from "./wire/raw-url.js";
 import type { ClientContext } from "./client-context.js";
 import type { CallOptions } from "./options.js";
 import { explainMutationError } from "./locked-check.js";
+import { createInstance } from "./instance-create.js";
 import type { VolumeInfo } from "./volume-info.js";
 import type { VersionHandle } from "./version-handle.js";
 import { checkBox } from "./box-checks.js";
@@ -316,17 +317,5 @@ async function ensureInstance(
     }
     return;
   }
-  try {
-    await ctx.transport.buffer({
-      method: "POST",
-      path: `/api/repo/${uuid}/instance`,
-      route: "writer",
-      idempotent: false,
-      body: JSON.stringify(config),
-      contentType: "application/json",
-      signal,
-    });
-  } catch (err) {
-    throw await explainMutationError(ctx.transport, err, uuid, `Volume.buildPyramid() creating "${config.dataname}"`);
-  }
+  await createInstance(ctx.transport, uuid, config, signal, `Volume.buildPyramid() creating "${config.dataname}"`);
 }

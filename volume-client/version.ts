@@ -9,6 +9,7 @@ import { abortSignal, bool, checkOptions, checkedByCaller, describe, isPathSegme
 import { checkVersionRef, isFullUuid, isStableRef, resolveVersionRef } from "./version-ref.js";
 import { parseRepoInfo, type InstanceSummary, type RepoInfo, type VersionInfo } from "./repo-info.js";
 import { explainMutationError } from "./locked-check.js";
+import { createInstance } from "./instance-create.js";
 import { Volume } from "./volume.js";
 import { KeyValue } from "./key-value.js";
 import { boxCentre, layerTypeFor, neuroglancerUrl, type LayerType } from "./wire/neuroglancer-url.js";
@@ -438,19 +439,7 @@ export class Version implements VersionHandle {
 
   async #createInstance(config: Record<string, string>, signal: AbortSignal | undefined, what: string): Promise<void> {
     const uuid = await this.uuid({ signal });
-    try {
-      await this.#ctx.transport.buffer({
-        method: "POST",
-        path: `/api/repo/${uuid}/instance`,
-        route: "writer",
-        idempotent: false,
-        body: JSON.stringify(config),
-        contentType: "application/json",
-        signal,
-      });
-    } catch (err) {
-      throw await explainMutationError(this.#ctx.transport, err, uuid, `${what} of "${config.dataname}"`);
-    }
+    await createInstance(this.#ctx.transport, uuid, config, signal, `${what} of "${config.dataname}"`);
   }
 
   /** POSTs a node-level mutation; `{uuid}` in the template is this version's UUID. */
