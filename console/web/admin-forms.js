@@ -3,6 +3,7 @@
 // loads this module only in an admin console.
 import { h, replace } from "./dom.js";
 import { shortUuid, truncate } from "./format.js";
+import { lineage } from "./dag-layout.js";
 
 function field(label, control, help) {
   return h("label", { class: "field" }, h("span", { class: "field-label" }, label), control, help ? h("span", { class: "field-help" }, help) : null);
@@ -12,19 +13,6 @@ function noteField(placeholder) {
   return field("Note", h("textarea", { name: "note", rows: 2, required: true, placeholder, maxlength: 2000 }));
 }
 
-/** `uuid` and every version reached from it through `key` ("parents" or "children"). */
-function lineage(uuid, nodes, key) {
-  const byUuid = new Map(nodes.map((n) => [n.uuid, n]));
-  const seen = new Set();
-  const stack = [uuid];
-  while (stack.length > 0) {
-    const u = stack.pop();
-    if (seen.has(u)) continue;
-    seen.add(u);
-    stack.push(...(byUuid.get(u)?.[key] ?? []));
-  }
-  return seen;
-}
 
 /**
  * A form that runs `act(formData)` on submit and reports the outcome: the error in words inside

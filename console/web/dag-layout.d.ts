@@ -35,3 +35,10 @@ export interface DagLayout {
 
 export declare const MASTER: "master";
 export declare function layoutDag(dagNodes: Record<string, unknown>): DagLayout;
+
+/** `uuid` and every version reached from it through `key` (ancestors or descendants). */
+export function lineage(
+  uuid: string,
+  nodes: readonly { readonly uuid: string; readonly parents: readonly string[]; readonly children: readonly string[] }[],
+  key: "parents" | "children",
+): Set<string>;

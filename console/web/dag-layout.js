@@ -84,3 +84,20 @@ export function layoutDag(dagNodes) {
   const columns = nodes.reduce((m, n) => Math.max(m, n.column + 1), 0);
   return { nodes, edges, lanes, columns };
 }
+
+/**
+ * `uuid` and every version reached from it through `key` ("parents": its ancestors, every parent
+ * of a merge included; "children": its descendants), over nodes that carry those UUID lists.
+ */
+export function lineage(uuid, nodes, key) {
+  const byUuid = new Map(nodes.map((n) => [n.uuid, n]));
+  const seen = new Set();
+  const stack = [uuid];
+  while (stack.length > 0) {
+    const u = stack.pop();
+    if (seen.has(u)) continue;
+    seen.add(u);
+    for (const next of byUuid.get(u)?.[key] ?? []) stack.push(next);
+  }
+  return seen;
+}

@@ -3,23 +3,11 @@
 // keys; anything else by name and type.
 import { h, replace } from "./dom.js";
 import { boxSize, triple, voxelSize } from "./format.js";
+import { lineage } from "./dag-layout.js";
 import { boxCentre, layerTypeFor, neuroglancerUrl } from "./neuroglancer-url.js";
 
 const KEYS_SHOWN = 60;
 
-/** UUIDs of `uuid` and all its ancestors (every parent of a merge). */
-function ancestry(uuid, nodes) {
-  const byUuid = new Map(nodes.map((n) => [n.uuid, n]));
-  const seen = new Set();
-  const stack = [uuid];
-  while (stack.length > 0) {
-    const u = stack.pop();
-    if (seen.has(u)) continue;
-    seen.add(u);
-    for (const p of byUuid.get(u)?.parents ?? []) stack.push(p);
-  }
-  return seen;
-}
 
 function extentsOf(info) {
   const source = info?.Extents ?? info?.Extended ?? {};
@@ -55,7 +43,7 @@ function viewerLink(config, uuid, layers, extents, voxel, label, extraClass = ""
  * dropped.
  */
 export async function loadInstances(container, { api, config, repo, uuid, nodes, isCurrent }) {
-  const visible = ancestry(uuid, nodes);
+  const visible = lineage(uuid, nodes, "parents");
   const dagUuids = new Set(nodes.map((n) => n.uuid));
   const all = Object.entries(repo.DataInstances ?? {}).sort(([a], [b]) => a.localeCompare(b));
   const shown = all.filter(([, inst]) => {

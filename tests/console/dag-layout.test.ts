@@ -2,7 +2,7 @@
 // with master first, every version right of its parents, no two versions in one cell, merges
 // marked, edges for every parent link (VersionIDs mapped to UUIDs).
 import { describe, expect, it } from "@jest/globals";
-import { layoutDag } from "../../console/web/dag-layout.js";
+import { layoutDag, lineage } from "../../console/web/dag-layout.js";
 
 function node(uuid: string, versionId: number, parents: number[], children: number[], extra: Record<string, unknown> = {}) {
   return { UUID: uuid, VersionID: versionId, Parents: parents, Children: children, Branch: "", Note: "", Locked: true, ...extra };
@@ -100,5 +100,27 @@ describe("layoutDag", () => {
 
   it("refuses something that is not a DAG.Nodes object", () => {
     expect(() => layoutDag(null as never)).toThrow("layoutDag: expected the DAG.Nodes object of a repo; got null");
+  });
+});
+
+describe("lineage", () => {
+  // a -> b -> d (merge of b and c), a -> c -> d, d -> e; f unrelated.
+  const nodes = [
+    { uuid: "a", parents: [], children: ["b", "c"] },
+    { uuid: "b", parents: ["a"], children: ["d"] },
+    { uuid: "c", parents: ["a"], children: ["d"] },
+    { uuid: "d", parents: ["b", "c"], children: ["e"] },
+    { uuid: "e", parents: ["d"], children: [] },
+    { uuid: "f", parents: [], children: [] },
+  ];
+
+  it("gives a version and all its ancestors, through every parent of a merge", () => {
+    expect([...lineage("e", nodes, "parents")].sort()).toEqual(["a", "b", "c", "d", "e"]);
+    expect([...lineage("b", nodes, "parents")].sort()).toEqual(["a", "b"]);
+  });
+
+  it("gives a version and all its descendants, each once", () => {
+    expect([...lineage("a", nodes, "children")].sort()).toEqual(["a", "b", "c", "d", "e"]);
+    expect([...lineage("f", nodes, "children")]).toEqual(["f"]);
   });
 });

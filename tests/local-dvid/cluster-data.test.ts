@@ -6,19 +6,10 @@ import { mkdir, readdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { deleteLocalClusterData, listLocalStores } from "../../local-dvid/cluster-data.js";
 import { startLocalCluster, type LocalCluster } from "../../local-dvid/cluster.js";
-import { isLocalDvidError, type LocalDvidErrorCode } from "../../local-dvid/errors.js";
 import { httpGet, httpPost } from "../helpers/http.js";
 import { createTempDir, removeTempDir } from "../helpers/temp-dir.js";
+import { expectCode } from "../helpers/expect-local-error.js";
 
-async function expectCode<T>(promise: Promise<T>, code: LocalDvidErrorCode): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isLocalDvidError(err, code)) return err;
-    throw new Error(`expected a LocalDvidError ${code}; got ${String(err)}`);
-  }
-  throw new Error(`expected a LocalDvidError ${code}; got no error`);
-}
 
 /** The sizes of every file under `dir`, summed: what the listing must report. */
 async function filesBytes(dir: string): Promise<number> {

@@ -13,20 +13,11 @@ import {
   stopLocalCluster,
   type LocalCluster,
 } from "../../local-dvid/cluster.js";
-import { isLocalDvidError, type LocalDvidErrorCode } from "../../local-dvid/errors.js";
 import { deadPid, isPidGone } from "../helpers/child-process.js";
 import { httpGet, httpPost } from "../helpers/http.js";
 import { createTempDir, removeTempDir } from "../helpers/temp-dir.js";
+import { expectCode } from "../helpers/expect-local-error.js";
 
-async function expectCode<T>(promise: Promise<T>, code: LocalDvidErrorCode): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isLocalDvidError(err, code)) return err;
-    throw new Error(`expected a LocalDvidError ${code}; got ${String(err)}`);
-  }
-  throw new Error(`expected a LocalDvidError ${code}; got no error`);
-}
 
 async function waitForPidsGone(pids: readonly number[], timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

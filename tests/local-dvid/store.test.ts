@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { mkdir, readdir, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { LocalDvidError, isLocalDvidError, type LocalDvidErrorCode } from "../../local-dvid/errors.js";
+import { LocalDvidError, isLocalDvidError } from "../../local-dvid/errors.js";
 import { FsStore } from "../../local-dvid/store/fs-store.js";
 import { LockOwner } from "../../local-dvid/store/fs-key-lock.js";
 import { MemoryStore } from "../../local-dvid/store/memory-store.js";
@@ -13,6 +13,7 @@ import type { ObjectStore } from "../../local-dvid/store/object-store.js";
 import { updateWithRetry } from "../../local-dvid/store/update-with-retry.js";
 import { createTempDir, removeTempDir } from "../helpers/temp-dir.js";
 import { deadPid, helperScript, killChild, spawnTsx, type TsxChild } from "../helpers/child-process.js";
+import { expectCode } from "../helpers/expect-local-error.js";
 
 /** The state letter of a process (/proc/<pid>/stat field 3): "T" when stopped. */
 function processState(pid: number): string {
@@ -20,17 +21,6 @@ function processState(pid: number): string {
   return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
 }
 
-async function expectCode(promise: Promise<unknown>, code: LocalDvidErrorCode): Promise<void> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (err) {
-    caught = err;
-  }
-  if (!isLocalDvidError(caught, code)) {
-    throw new Error(`expected a LocalDvidError ${code}; got ${caught === undefined ? "no error" : String(caught)}`);
-  }
-}
 
 const bytes = (text: string): Buffer => Buffer.from(text, "utf8");
 
