@@ -81,7 +81,7 @@ export function checkArrayDtype(got: Dtype, expected: Dtype, what: string): void
  * volume's dtype is known) and returns its C-order bytes. Needs no request: a bad array is
  * refused before any is sent.
  */
-export function toContiguous(input: unknown, expected: Dtype | undefined, what: string): ContiguousArray {
+export function toContiguous(input: unknown, expected: Dtype | undefined, what: string, inPlaceOnly = false): ContiguousArray {
   if (input === null || typeof input !== "object") {
     throw invalidArgument(`${what} must be an ndarray or { data, shape }; got ${describe(input)}`);
   }
@@ -94,7 +94,7 @@ export function toContiguous(input: unknown, expected: Dtype | undefined, what: 
   if (isNdarrayLike(input)) {
     const data = checkDtype(input.data, expected, what);
     const shape = checkShape(input.shape, what);
-    return fromView(data, shape, input.stride, input.offset, what);
+    return fromView(data, shape, input.stride, input.offset, what, inPlaceOnly);
   }
   const o = input as Record<string, unknown>;
   if (!("data" in o) || !("shape" in o)) {
@@ -112,7 +112,8 @@ export function toContiguous(input: unknown, expected: Dtype | undefined, what: 
   return { dtype: dtypeOfArray(data)!, shapeZyx: shape, bytes: bytesOf(data), shared: true };
 }
 
-function fromView(data: VoxelArray, shape: Zyx, stride: number[], offset: number, what: string): ContiguousArray {
+/** With `inPlaceOnly`, a view that is not C-contiguous is not copied: it comes back `shared: false` with no bytes. */
+function fromView(data: VoxelArray, shape: Zyx, stride: number[], offset: number, what: string, inPlaceOnly: boolean): ContiguousArray {
   if (stride.length !== 3 || !stride.every((s) => Number.isInteger(s)) || !Number.isInteger(offset)) {
     throw new VolumeClientError("SHAPE_MISMATCH", `${what} has an invalid stride ${describe(stride)}`);
   }
@@ -135,6 +136,7 @@ function fromView(data: VoxelArray, shape: Zyx, stride: number[], offset: number
   const contiguous = stride.every((s, a) => shape[a] === 1 || s === cStride[a]);
   const dtype = dtypeOfArray(data)!;
   if (contiguous) return { dtype, shapeZyx: shape, bytes: bytesOf(data.subarray(offset, offset + size)), shared: true };
+  if (inPlaceOnly) return { dtype, shapeZyx: shape, bytes: new Uint8Array(0), shared: false };
 
   const out = DTYPES[dtype].alloc(size);
   const [nz, ny, nx] = shape;
@@ -158,4 +160,28 @@ function fromView(data: VoxelArray, shape: Zyx, stride: number[], offset: number
     }
   }
   return { dtype, shapeZyx: shape, bytes: bytesOf(out), shared: false };
+}
+
+/**
+ * Validates the `out` array of a read: a volume dtype (also the volume's, when the handle already
+ * knows it), exactly the box's shape, C-order contiguous so the read fills its memory in place.
+ * Returns the bytes the read fills. Needs no request.
+ */
+export function checkOutArray(out: unknown, box: readonly (readonly [number, number])[], expected: Dtype | undefined): ContiguousArray {
+  const what = "Volume.read(): out";
+  const array = toContiguous(out, expected, what, true);
+  const want = box.map(([a, b]) => b - a);
+  if (array.shapeZyx.some((n, a) => n !== want[a])) {
+    throw new VolumeClientError(
+      "SHAPE_MISMATCH",
+      `${what} has shape ${describe(array.shapeZyx)} but the box needs ${describe(want)} ([nz, ny, nx])`,
+    );
+  }
+  if (!array.shared) {
+    const o = out as { stride?: unknown };
+    throw invalidArgument(
+      `${what} must be C-order contiguous (strides ${describe([want[1] * want[2], want[2], 1])}) so the read can fill it in place; got stride ${describe(o.stride)}`,
+    );
+  }
+  return array;
 }

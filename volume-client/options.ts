@@ -1,6 +1,7 @@
 // The options of every entry point, with their defaults, and their validation with the
 // checking kit (checks.ts): once, on input; an unknown or ill-typed key fails with the key named.
-import { abortSignal, bool, checkOptions, fn, intIn, nonEmptyStr, oneOf, type Check } from "./checks.js";
+import { abortSignal, bool, checkedByCaller, checkOptions, fn, intIn, nonEmptyStr, oneOf, type Check } from "./checks.js";
+import type { WritableArray } from "./array-input.js";
 import { invalidArgument } from "./errors.js";
 
 /** An access token: printable ASCII without spaces (it goes into a header); never shown in the error. */
@@ -96,10 +97,19 @@ export interface ReadOptions {
    * a label volume fails with INVALID_ARGUMENT. Default: the client's ("auto").
    */
   readonly wireCompression?: WireCompression;
+  /**
+   * Read into this array instead of a fresh one, and return it (numpy's `out=`). It must hold
+   * the volume's dtype, have the box's shape `[nz, ny, nx]` and be C-order contiguous (an
+   * ndarray view with C strides, or `{ data, shape }`); anything else is refused before any
+   * request. Reusing one array across reads saves the first-touch page faults of a fresh
+   * array's memory, which on these machines cost more CPU than receiving the bytes (README
+   * "Performance"). If the read fails, the array's contents are unspecified. Default: none.
+   */
+  readonly out?: WritableArray;
 }
 
 /** Options of `Volume.write()`. */
-export interface WriteOptions extends ReadOptions {
+export interface WriteOptions extends Omit<ReadOptions, "out"> {
   /**
    * Accept a box that is not on block boundaries. DVID itself only stores whole blocks
    * (dvid-api.md §4.3, §7.1), so the edge blocks are patched: server-side when the server
@@ -160,14 +170,15 @@ const CONNECT_CHECKS: Record<keyof ConnectOptions, Check> = {
   nonAlignedWrites: bool,
   wireCompression: oneOf(WIRE_COMPRESSIONS),
 };
-const READ_CHECKS: Record<keyof ReadOptions, Check> = {
+const TRANSFER_CHECKS = {
   chunkBytes: CONNECT_CHECKS.chunkBytes,
   concurrency: CONNECT_CHECKS.concurrency,
   onProgress: fn,
   signal: abortSignal,
   wireCompression: CONNECT_CHECKS.wireCompression,
-};
-const WRITE_CHECKS: Record<keyof WriteOptions, Check> = { ...READ_CHECKS, nonAlignedWrites: bool };
+} satisfies Record<keyof ReadOptions & keyof WriteOptions, Check>;
+const READ_CHECKS: Record<keyof ReadOptions, Check> = { ...TRANSFER_CHECKS, out: checkedByCaller };
+const WRITE_CHECKS: Record<keyof WriteOptions, Check> = { ...TRANSFER_CHECKS, nonAlignedWrites: bool };
 const CALL_CHECKS: Record<keyof CallOptions, Check> = { signal: abortSignal };
 
 export function resolveClientOptions(given: ConnectOptions | undefined): ResolvedClientOptions {

@@ -21,7 +21,7 @@ import {
 import { checkBox, checkBoxSize, checkOffset, formatBox } from "./box-checks.js";
 import { alignBoxIn, countBlocks, planChunks, shellBoxes, type Chunk } from "./chunk-plan.js";
 import { ScatterSink, copyRegion } from "./voxel-copy.js";
-import { checkArrayDtype, toContiguous, type VoxelNdArray, type WritableArray } from "./array-input.js";
+import { checkArrayDtype, checkOutArray, toContiguous, type VoxelNdArray, type WritableArray } from "./array-input.js";
 import { linkedController, runBounded, throwIfAborted } from "./abort.js";
 import { processBlockLocks } from "./block-locks.js";
 import { explainMutationError } from "./locked-check.js";
@@ -80,17 +80,19 @@ export class Volume<D extends Dtype = Dtype> {
   async read(boxZyx: BoxZyx, options?: ReadOptions): Promise<VoxelNdArray<D>> {
     const box = checkBox(boxZyx, "Volume.read(): box");
     const opts = checkReadOptions(options, "Volume.read()");
+    const given = opts.out === undefined ? undefined : checkOutArray(opts.out, box, this.#expectedDtype);
     throwIfAborted(opts.signal, "Volume.read()");
     const meta = await this.#metadata(opts.signal);
     const info = DTYPES[meta.dtype];
     const bytes = checkBoxSize(box, info.bytesPerVoxel, "Volume.read(): box");
+    if (given) checkArrayDtype(given.dtype, meta.dtype, "Volume.read(): out");
     const lz4 = this.#useLz4(meta, opts.wireCompression, "Volume.read()");
     const uuid = await this.version.uuid({ signal: opts.signal });
 
     // One output buffer, filled in place by every sub-request. Its memory is first touched by
     // those copies: zero-filling it first would touch every page twice (ARCHITECTURE.md
     // "Facts measured"). Every byte is overwritten before the array is returned.
-    const out = Buffer.allocUnsafeSlow(bytes);
+    const out = given ? given.bytes : Buffer.allocUnsafeSlow(bytes);
     const chunks = planChunks(box, meta.blockSizeZyx, info.bytesPerVoxel, opts.chunkBytes ?? this.#ctx.options.chunkBytes);
     const progress = this.#progress(box, meta.blockSizeZyx, info.bytesPerVoxel, opts.onProgress);
     const { controller, dispose } = linkedController(opts.signal);
@@ -108,6 +110,7 @@ export class Volume<D extends Dtype = Dtype> {
       dispose();
     }
     const shape = [box[0][1] - box[0][0], box[1][1] - box[1][0], box[2][1] - box[2][0]];
+    if (opts.out !== undefined && "stride" in opts.out) return opts.out as VoxelNdArray<D>;
     const data = info.view(out.buffer, out.byteOffset, bytes / info.bytesPerVoxel) as TypedArrayFor<D> & ndarray.Data;
     return ndarray(data, shape) as VoxelNdArray<D>;
   }
