@@ -360,11 +360,22 @@ function ratiosAndTargets(loads: Workload[], lifecycle: Awaited<ReturnType<typeo
   }
   const checks: TargetCheck[] = [];
   const ratio = (op: Row["op"], dtype: Dtype) => find("dvidcloud-3node", op, dtype)?.vsZarrita ?? NaN;
+  const vsLoopback = (op: Row["op"], dtype: Dtype) => find("dvidcloud-3node", op, dtype)?.vsLoopback ?? NaN;
+  const atLeast = (target: string, value: number, want: number, unit = "x") =>
+    checks.push({ target, value, goal: `>= ${want.toFixed(1)}${unit}`, met: value >= want });
   for (const w of loads) {
-    checks.push({ target: `3-node whole read ${w.dtype} vs zarrita`, value: ratio("read", w.dtype), goal: ">= 2.0x", met: ratio("read", w.dtype) >= 2 });
-    checks.push({ target: `3-node whole write ${w.dtype} vs zarrita`, value: ratio("write", w.dtype), goal: ">= 1.5x", met: ratio("write", w.dtype) >= 1.5 });
-    checks.push({ target: `3-node unaligned region read ${w.dtype} vs zarrita`, value: ratio("read-region", w.dtype), goal: ">= 1.5x", met: ratio("read-region", w.dtype) >= 1.5 });
-    checks.push({ target: `3-node non-aligned region write ${w.dtype} vs zarrita`, value: ratio("write-region-nonaligned", w.dtype), goal: ">= 1.0x", met: ratio("write-region-nonaligned", w.dtype) >= 1 });
+    // Issue 10: uint8 reads >= 2.0x and writes >= 1.5x zarrita; uint64 reads and writes >= 1.0x
+    // zarrita and >= 0.5x the loopback GET/POST of the same run (the older 2.0x/1.5x uint64
+    // targets are retired); non-aligned uint64 region writes >= 1.0x zarrita.
+    const wide = w.dtype !== "uint8";
+    atLeast(`3-node whole read ${w.dtype} vs zarrita`, ratio("read", w.dtype), wide ? 1 : 2);
+    atLeast(`3-node whole write ${w.dtype} vs zarrita`, ratio("write", w.dtype), wide ? 1 : 1.5);
+    if (wide) {
+      atLeast(`3-node whole read ${w.dtype} vs the loopback GET`, vsLoopback("read", w.dtype), 0.5);
+      atLeast(`3-node whole write ${w.dtype} vs the loopback POST`, vsLoopback("write", w.dtype), 0.5);
+    }
+    atLeast(`3-node unaligned region read ${w.dtype} vs zarrita`, ratio("read-region", w.dtype), 1.5);
+    atLeast(`3-node non-aligned region write ${w.dtype} vs zarrita`, ratio("write-region-nonaligned", w.dtype), 1);
   }
   const deep = find("dvidcloud-3node", "read-10-versions-deep", "uint8");
   const written = find("dvidcloud-3node", "read-at-written-version", "uint8");
