@@ -98,7 +98,7 @@ const describeBox = (box: BoxZyx) => `${shapeOf(box).join("x")}${box[0][0] || bo
 // ---------------------------------------------------------------------------------------------
 // Results
 
-type Op = "write" | "read" | "read-region" | "write-region-nonaligned" | "read-10-versions-deep" | "read-at-written-version";
+type Op = "write" | "read" | "read-into-reused" | "read-region" | "write-region-nonaligned" | "read-10-versions-deep" | "read-at-written-version";
 
 interface Row {
   system: string;
@@ -191,6 +191,11 @@ async function benchCluster(label: string, cluster: Cluster, loads: Workload[], 
     record(label, "write", w.dtype, describeBox(w.whole), wholeBytes, await repeat(() => vol.write([0, 0, 0], nd as never), { reps: opts.reps }));
     let last: VoxelArray | undefined;
     record(label, "read", w.dtype, describeBox(w.whole), wholeBytes, await repeat(async () => (last = (await vol.read(w.whole)).data as VoxelArray), { reps: opts.reps, after: () => check(last!, w.whole, whole, w.whole, `${label} read`) }));
+    // The same read into one array reused across repetitions (`read(box, { out })`): what the
+    // client costs without the first touch of a fresh array's memory. Not a target (zarrita.js
+    // has no such option); it says where the fresh-array read's time goes.
+    const reused = ndarray(DTYPES[w.dtype].alloc(whole.length) as never, [...shapeOf(w.whole)]);
+    record(label, "read-into-reused", w.dtype, describeBox(w.whole), wholeBytes, await repeat(async () => (last = (await vol.read(w.whole, { out: reused as never })).data as VoxelArray), { reps: opts.reps, after: () => check(last!, w.whole, whole, w.whole, `${label} read into a reused array`) }));
     record(label, "read-region", w.dtype, describeBox(w.region), regionBytes, await repeat(async () => (last = (await vol.read(w.region)).data as VoxelArray), { reps: opts.reps, after: () => check(last!, w.region, whole, w.whole, `${label} region read`) }));
     const rnd = ndarray(region as never, [...shapeOf(w.region)]);
     const offset: Zyx = [w.region[0][0], w.region[1][0], w.region[2][0]];
@@ -351,7 +356,7 @@ function ratiosAndTargets(loads: Workload[], lifecycle: Awaited<ReturnType<typeo
   const post = find("loopback", "loopback-post", "bytes");
   for (const r of rows) {
     if (r.system.startsWith("dvidcloud") || r.system === "zarrita") {
-      const zOp = r.op === "read-10-versions-deep" || r.op === "read-at-written-version" ? "read" : r.op;
+      const zOp = r.op === "read-10-versions-deep" || r.op === "read-at-written-version" || r.op === "read-into-reused" ? "read" : r.op;
       const z = find("zarrita", zOp, r.dtype);
       if (z) r.vsZarrita = r.mbps.median / z.mbps.median;
       const limit = r.op.startsWith("write") ? post : get;
