@@ -33,73 +33,53 @@ function copyBytes(dst: Uint8Array, at: number, src: Uint8Array, from: number, n
   }
 }
 
-function read32(src: Uint8Array, i: number): number {
-  return (src[i] | (src[i + 1] << 8) | (src[i + 2] << 16) | (src[i + 3] << 24)) >>> 0;
-}
-
 function hash(v: number): number {
   return Math.imul(v, 2654435761) >>> (32 - HASH_LOG);
 }
 
-/** Compresses `src` into a new raw LZ4 block (greedy single-probe matcher, like LZ4's fast mode). */
-export function lz4CompressBlock(src: Uint8Array): Uint8Array {
+/** Positions + 1 by hash (0: empty), shared by every call (the codec is synchronous). */
+const table = new Int32Array(1 << HASH_LOG);
+
+/** A DataView over `a`'s bytes: one unaligned 32-bit load instead of four byte loads. */
+function viewOf(a: Uint8Array): DataView {
+  return new DataView(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/**
+ * Compresses `src` into a raw LZ4 block (greedy single-probe matcher, like LZ4's fast mode).
+ * The block is written to a new array, or to `into` when given (at least
+ * `lz4CompressBound(src.length)` long; the result is then a view of its start).
+ */
+export function lz4CompressBlock(src: Uint8Array, into?: Uint8Array): Uint8Array {
   const n = src.length;
-  const out = new Uint8Array(lz4CompressBound(n));
+  const bound = lz4CompressBound(n);
+  if (into !== undefined && into.length < bound) {
+    throw new RangeError(`into must hold at least lz4CompressBound(${n}) = ${bound} bytes; got ${into.length}`);
+  }
+  const out = into ?? new Uint8Array(bound);
   let op = 0;
   let anchor = 0;
 
-  const writeLength = (len: number): void => {
-    while (len >= 255) {
-      out[op++] = 255;
-      len -= 255;
-    }
-    out[op++] = len;
-  };
-  const emitSequence = (literalEnd: number, matchLength: number, offset: number): void => {
-    const literalLength = literalEnd - anchor;
-    const tokenPos = op++;
-    let token = 0;
-    if (literalLength >= 15) {
-      token = 15 << 4;
-      writeLength(literalLength - 15);
-    } else {
-      token = literalLength << 4;
-    }
-    copyBytes(out, op, src, anchor, literalLength);
-    op += literalLength;
-    if (matchLength > 0) {
-      out[op++] = offset & 0xff;
-      out[op++] = offset >>> 8;
-      const ml = matchLength - MIN_MATCH;
-      if (ml >= 15) {
-        token |= 15;
-        writeLength(ml - 15);
-      } else {
-        token |= ml;
-      }
-    }
-    out[tokenPos] = token;
-  };
-
   if (n >= MF_LIMIT + 1) {
-    // Positions + 1, so 0 means "empty slot".
-    const table = new Int32Array(1 << HASH_LOG);
+    table.fill(0);
+    const sv = viewOf(src);
     const matchLimit = n - LAST_LITERALS; // a match may not extend past here
     const lastMatchStart = n - MF_LIMIT; // nor start at or after here
     let ip = 0;
     let searchCount = 1 << SKIP_TRIGGER;
     while (ip < lastMatchStart) {
-      const seq = read32(src, ip);
+      const seq = sv.getInt32(ip, true);
       const h = hash(seq);
       const candidate = table[h] - 1;
       table[h] = ip + 1;
-      if (candidate < 0 || ip - candidate > MAX_OFFSET || read32(src, candidate) !== seq) {
+      if (candidate < 0 || ip - candidate > MAX_OFFSET || sv.getInt32(candidate, true) !== seq) {
         // Incompressible stretches are skipped faster the longer they last (LZ4's acceleration).
         ip += searchCount++ >> SKIP_TRIGGER;
         continue;
       }
       searchCount = 1 << SKIP_TRIGGER;
-      // Extend the match backwards over pending literals, then forwards.
+      // Extend the match backwards over pending literals, then forwards: eight, then four
+      // bytes at a time (unaligned loads), then the rest byte by byte.
       let start = ip;
       let ref = candidate;
       while (start > anchor && ref > 0 && src[start - 1] === src[ref - 1]) {
@@ -108,8 +88,15 @@ export function lz4CompressBlock(src: Uint8Array): Uint8Array {
       }
       let end = ip + MIN_MATCH;
       let refEnd = candidate + MIN_MATCH;
-      // Four bytes at a time, then the rest byte by byte.
-      while (end + 4 <= matchLimit && read32(src, end) === read32(src, refEnd)) {
+      while (
+        end + 8 <= matchLimit &&
+        sv.getInt32(end, true) === sv.getInt32(refEnd, true) &&
+        sv.getInt32(end + 4, true) === sv.getInt32(refEnd + 4, true)
+      ) {
+        end += 8;
+        refEnd += 8;
+      }
+      if (end + 4 <= matchLimit && sv.getInt32(end, true) === sv.getInt32(refEnd, true)) {
         end += 4;
         refEnd += 4;
       }
@@ -117,22 +104,52 @@ export function lz4CompressBlock(src: Uint8Array): Uint8Array {
         end++;
         refEnd++;
       }
-      emitSequence(start, end - start, start - ref);
+
+      // The sequence: token, literals, offset, match length.
+      const literalLength = start - anchor;
+      const tokenPos = op++;
+      let token: number;
+      if (literalLength >= 15) {
+        token = 15 << 4;
+        let len = literalLength - 15;
+        for (; len >= 255; len -= 255) out[op++] = 255;
+        out[op++] = len;
+      } else {
+        token = literalLength << 4;
+      }
+      copyBytes(out, op, src, anchor, literalLength);
+      op += literalLength;
+      const offset = start - ref;
+      out[op++] = offset & 0xff;
+      out[op++] = offset >>> 8;
+      const ml = end - start - MIN_MATCH;
+      if (ml >= 15) {
+        token |= 15;
+        let len = ml - 15;
+        for (; len >= 255; len -= 255) out[op++] = 255;
+        out[op++] = len;
+      } else {
+        token |= ml;
+      }
+      out[tokenPos] = token;
+
       anchor = end;
       ip = end;
       // Prime the table with a position inside the match so that runs keep matching.
-      if (ip - 2 >= 0 && ip - 2 < lastMatchStart) table[hash(read32(src, ip - 2))] = ip - 2 + 1;
+      if (ip - 2 < lastMatchStart) table[hash(sv.getInt32(ip - 2, true))] = ip - 2 + 1;
     }
   }
   // Last literals.
   const literalLength = n - anchor;
   if (literalLength >= 15) {
     out[op++] = 15 << 4;
-    writeLength(literalLength - 15);
+    let len = literalLength - 15;
+    for (; len >= 255; len -= 255) out[op++] = 255;
+    out[op++] = len;
   } else {
     out[op++] = literalLength << 4;
   }
-  out.set(src.subarray(anchor, n), op);
+  copyBytes(out, op, src, anchor, literalLength);
   op += literalLength;
   return out.subarray(0, op);
 }
