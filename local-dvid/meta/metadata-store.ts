@@ -50,11 +50,13 @@ export class MetadataStore {
   /** node UUID -> root UUID. Never changes once written (no HTTP call deletes nodes), so safe to cache. */
   readonly #uuidRoots = new Map<string, string>();
   /**
-   * The last parsed version of each repo with the bytes it came from. The repo is still read on
-   * every request (another node may have changed it); only the JSON parse is skipped when the
-   * bytes are the same, which matters once a repo has many versions and log entries.
+   * The last parsed version of each repo with the bytes and the generation it came from. Every
+   * request still checks that the repo is current (another node may have changed it): by its
+   * generation where the store tells it apart (ObjectStore.generationOf; a generation is never
+   * reused for other bytes of a key), else by reading it; the JSON parse is skipped when it is
+   * unchanged, which matters once a repo has many versions and log entries.
    */
-  readonly #parsed = new Map<string, { data: Buffer; repo: RepoMeta }>();
+  readonly #parsed = new Map<string, { data: Buffer; generation: number; repo: RepoMeta }>();
 
   /**
    * Writes and commits of versions, ordered through each version's gate object: a write either
@@ -165,12 +167,20 @@ export class MetadataStore {
 
   /** The current repo, shared between requests: callers must not modify it (updateRepo parses its own). */
   async #readRepoShared(root: string): Promise<RepoMeta | undefined> {
-    const obj = await this.#store.get(repoKey(root));
-    if (!obj) return undefined;
+    const key = repoKey(root);
     const cached = this.#parsed.get(root);
-    if (cached && cached.data.equals(obj.data)) return cached.repo;
+    // A one-block GET at a known version reads nothing else of the metadata: checking the
+    // generation (a 24-byte header on FsStore) instead of reading the whole repo object is most
+    // of what a repo with many versions costs such a request.
+    if (cached && this.#store.generationOf && (await this.#store.generationOf(key)) === cached.generation) return cached.repo;
+    const obj = await this.#store.get(key);
+    if (!obj) return undefined;
+    if (cached && cached.data.equals(obj.data)) {
+      this.#parsed.set(root, { ...cached, generation: obj.generation });
+      return cached.repo;
+    }
     const repo = parseRepo(obj.data);
-    this.#parsed.set(root, { data: obj.data, repo });
+    this.#parsed.set(root, { data: obj.data, generation: obj.generation, repo });
     return repo;
   }
 

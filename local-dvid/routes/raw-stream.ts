@@ -1,7 +1,8 @@
 // Answering a raw GET as it is read: 200 with Content-Length up front, then the box run by run
 // (voxels/volume-read.ts boxRuns, normally one z block layer each), reading the next run while
-// the previous one is sent.
+// the previous one is sent. A box of one run is read first and answered in one write.
 import type { ServerResponse } from "node:http";
+import { floorDiv } from "../../volume-client/wire/block-grid.js";
 import type { RawBox } from "../../volume-client/wire/raw-url.js";
 import type { BlockLookup } from "../voxels/block-lookup.js";
 import { boxRuns, readRun } from "../voxels/volume-read.js";
@@ -28,7 +29,12 @@ function send(res: ServerResponse, bytes: Buffer): Promise<void> {
 export async function streamBox(res: ServerResponse, io: BlockIo<BlockLookup>, box: RawBox, headOnly: boolean): Promise<void> {
   const { layout, pool } = io;
   const bpv = layout.bytesPerVoxel;
-  res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": boxBytes(box, bpv) });
+  const bytes = boxBytes(box, bpv);
+  const BZ = layout.blockSizeXyz[2];
+  if (!headOnly && bytes <= MAX_RUN_BYTES && floorDiv(box.z0, BZ) === floorDiv(box.z0 + box.nz - 1, BZ)) {
+    return sendOneRun(res, io, box, bytes);
+  }
+  res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": bytes });
   if (headOnly) {
     res.end();
     return;
@@ -74,4 +80,29 @@ export async function streamBox(res: ServerResponse, io: BlockIo<BlockLookup>, b
       for (const b of buffers) if (b) pool.release(b);
     }
   }
+}
+
+/**
+ * A box of one run (within one z block layer, as most small reads are): read whole, then answered
+ * with one write of header and body. Nothing is sent before the read succeeded, so a failed read
+ * is an error answer, not a cut one.
+ */
+async function sendOneRun(res: ServerResponse, io: BlockIo<BlockLookup>, box: RawBox, bytes: number): Promise<void> {
+  const { pool } = io;
+  const buf = pool.acquire(bytes);
+  const run = { x0: box.x0, x1: box.x0 + box.nx, y0: box.y0, y1: box.y0 + box.ny, z0: box.z0, z1: box.z0 + box.nz };
+  try {
+    await readRun(io, run, buf, 0);
+  } catch (err) {
+    pool.release(buf);
+    throw err;
+  }
+  if (res.destroyed) {
+    pool.release(buf);
+    return;
+  }
+  res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": bytes });
+  // 'finish' comes once the whole answer is with the kernel: only then may the buffer be reused.
+  // After a cut connection it never comes, and the buffer is left to the garbage collector.
+  res.end(buf.subarray(0, bytes), () => pool.release(buf));
 }

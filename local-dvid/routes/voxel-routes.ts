@@ -1,6 +1,6 @@
 // Instance endpoints of the block-based voxel types (imageblk types and labelblk), dvid-api.md
 // §4.2-4.7: info, metadata, extents, resolution, raw/isotropic 3-D and 2-D, label(s).
-import { isAlignedSpan } from "../../volume-client/wire/block-grid.js";
+import { blockSpan, isAlignedSpan } from "../../volume-client/wire/block-grid.js";
 import { isQueryFlagOn, NONALIGNED_QUERY } from "../../volume-client/wire/extensions.js";
 import { goPoint, goQuote } from "../../volume-client/wire/go-format.js";
 import { isInt32 } from "../../volume-client/wire/int32.js";
@@ -41,11 +41,15 @@ function accepted<T>(result: Parsed<T>): T {
   return result.value;
 }
 
-/** What a read (or a patch) at the request's version works with: every block of its ancestry. */
-async function lookupIo(r: InstanceRequest, layout: VoxelLayout): Promise<BlockIo<BlockLookup>> {
+/**
+ * What a read (or a patch) at the request's version works with: every block of its ancestry.
+ * `box`, when given, is all the read will touch (BlockLookup.create asks less for one block).
+ */
+async function lookupIo(r: InstanceRequest, layout: VoxelLayout, box?: RawBox): Promise<BlockIo<BlockLookup>> {
   const { app } = r.ctx;
   const refs = versionRefs(r.repo, r.node, r.inst);
-  const blocks = await BlockLookup.create(app.store, app.blockIndex, r.inst.dataUUID, layout.blockBytes, refs);
+  const count = box === undefined ? undefined : boxBlockCount(box, layout.blockSizeXyz);
+  const blocks = await BlockLookup.create(app.store, app.blockIndex, r.inst.dataUUID, layout.blockBytes, refs, count);
   return { blocks, layout, pool: app.pool };
 }
 
@@ -219,12 +223,21 @@ async function getRaw(r: InstanceRequest, type: VoxelTypeInfo): Promise<void> {
     throw badRequest("labelblk volumes are not encoded as JPEG; omit the format for raw labels, or use ?compression=googlegzip");
   }
   const compression = labelCompression(r, type);
-  const io = await lookupIo(r, layout);
+  const io = await lookupIo(r, layout, box);
   if (compression === undefined) return streamBox(ctx.res, io, box, ctx.method === "HEAD");
   if (compression === "google" || compression === "googlegzip") {
     return sendSegmentationBox(ctx.res, io, box, compression === "googlegzip");
   }
   return sendCompressedBox(ctx.res, io, box, bytes, compression);
+}
+
+/** How many blocks `box` touches. */
+function boxBlockCount(box: RawBox, blockSizeXyz: readonly number[]): number {
+  const span = (v0: number, n: number, b: number): number => {
+    const [b0, b1] = blockSpan(v0, v0 + n, b);
+    return b1 - b0;
+  };
+  return span(box.x0, box.nx, blockSizeXyz[0]) * span(box.y0, box.ny, blockSizeXyz[1]) * span(box.z0, box.nz, blockSizeXyz[2]);
 }
 
 function isAligned(box: RawBox, blockSizeXyz: readonly number[]): boolean {

@@ -47,12 +47,12 @@
 // visible (the page cache belongs to the kernel), only a machine crash can, and local-dvid is a
 // development and test bed where throughput matters more. `{ fsync: true }` syncs the temp file
 // before the rename and the directory after it.
-import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, read as fsRead, readSync, readv as fsReadv, readvSync, writeSync } from "node:fs";
 import { mkdir, open, opendir, readdir, rename, unlink, type FileHandle } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { LocalDvidError } from "../errors.js";
 import { checkBoolean, checkMs, checkOptionKeys, checkPath } from "../option-checks.js";
-import type { ByteRange, DeleteOptions, ObjectStore, PutOptions, SliceInfo, StagedObject, StoredObject } from "./object-store.js";
+import type { ByteRange, DeleteOptions, ObjectStore, PutOptions, ReadOptions, SliceInfo, StagedObject, StoredObject } from "./object-store.js";
 import { notStaged } from "./staging.js";
 import { unlessMissing } from "./missing-path.js";
 import { checkGenerationOption, checkPrecondition } from "./preconditions.js";
@@ -122,20 +122,20 @@ export class FsStore implements ObjectStore {
   async get(key: string): Promise<StoredObject | undefined> {
     const path = this.#pathOf(key);
     return this.#track(async () => {
-      const fh = await openIfExists(path);
-      if (fh === undefined) return undefined;
+      const fd = openSyncIfExists(path);
+      if (fd === undefined) return undefined;
       try {
-        const { size } = await fh.stat();
+        const { size } = fstatSync(fd);
         if (size < HEADER_BYTES) throw corrupt(key, `${size} bytes, shorter than the ${HEADER_BYTES}-byte header`);
         const buffer = Buffer.allocUnsafe(size);
-        const got = await readFully(fh, buffer, 0, size, 0);
+        const got = await readFullyAt(fd, buffer, 0, size, 0, SYNC_READ_BYTES);
         const { generation, length } = parseHeader(key, buffer);
         if (got !== size || length !== size - HEADER_BYTES) {
           throw corrupt(key, `header says ${length} bytes of data; the file holds ${got - HEADER_BYTES}`);
         }
         return { data: buffer.subarray(HEADER_BYTES), generation };
       } finally {
-        await fh.close();
+        closeSync(fd);
       }
     });
   }
@@ -144,16 +144,17 @@ export class FsStore implements ObjectStore {
     return (await this.readSlice(key, target, targetOffset))?.size;
   }
 
-  async readSlice(key: string, target: Uint8Array, targetOffset: number, range?: ByteRange): Promise<SliceInfo | undefined> {
+  async readSlice(key: string, target: Uint8Array, targetOffset: number, range?: ByteRange, options?: ReadOptions): Promise<SliceInfo | undefined> {
     const path = this.#pathOf(key);
+    const syncBytes = options?.alone === true ? ALONE_SYNC_READ_BYTES : SYNC_READ_BYTES;
     if (range !== undefined) checkRange(key, Number.MAX_SAFE_INTEGER, range); // the shape; the size is known below
     return this.#track(async () => {
-      const fh = await openIfExists(path);
-      if (fh === undefined) return undefined;
+      const fd = openSyncIfExists(path);
+      if (fd === undefined) return undefined;
       try {
         // The header and the bytes are read from one open file: a rename that replaces the
         // object meanwhile cannot pair one version's generation with another's bytes.
-        const { size: fileSize } = await fh.stat();
+        const { size: fileSize } = fstatSync(fd);
         if (fileSize < HEADER_BYTES) throw corrupt(key, `${fileSize} bytes, shorter than the ${HEADER_BYTES}-byte header`);
         const size = fileSize - HEADER_BYTES;
         const { start, length } = checkRange(key, size, range);
@@ -162,15 +163,15 @@ export class FsStore implements ObjectStore {
         const body = new Uint8Array(target.buffer, target.byteOffset + targetOffset, length);
         if (start === 0) {
           // One preadv(2): the header, then the bytes straight into the caller's memory.
-          let got = (await fh.readv([header, body], 0)).bytesRead;
-          if (got < HEADER_BYTES) got += await readFully(fh, header, got, HEADER_BYTES - got, got);
+          let got = await readvAt(fd, [header, body], 0, HEADER_BYTES + length, syncBytes);
+          if (got < HEADER_BYTES) got += await readFullyAt(fd, header, got, HEADER_BYTES - got, got, syncBytes);
           if (got >= HEADER_BYTES && got < HEADER_BYTES + length) {
-            got += await readFully(fh, body, got - HEADER_BYTES, HEADER_BYTES + length - got, got);
+            got += await readFullyAt(fd, body, got - HEADER_BYTES, HEADER_BYTES + length - got, got, syncBytes);
           }
           if (got !== HEADER_BYTES + length) throw corrupt(key, `fewer than ${length} bytes could be read`);
         } else {
-          if ((await readFully(fh, header, 0, HEADER_BYTES, 0)) !== HEADER_BYTES) throw corrupt(key, "the header could not be read whole");
-          if ((await readFully(fh, body, 0, length, HEADER_BYTES + start)) !== length) {
+          if ((await readFullyAt(fd, header, 0, HEADER_BYTES, 0, syncBytes)) !== HEADER_BYTES) throw corrupt(key, "the header could not be read whole");
+          if ((await readFullyAt(fd, body, 0, length, HEADER_BYTES + start, syncBytes)) !== length) {
             throw corrupt(key, `fewer than ${length} bytes at offset ${start}`);
           }
         }
@@ -178,7 +179,23 @@ export class FsStore implements ObjectStore {
         if (parsed.length !== size) throw corrupt(key, `header says ${parsed.length} bytes of data; the file holds ${size}`);
         return { size, generation: parsed.generation };
       } finally {
-        await fh.close();
+        closeSync(fd);
+      }
+    });
+  }
+
+  async generationOf(key: string): Promise<number | undefined> {
+    const path = this.#pathOf(key);
+    return this.#track(async () => {
+      const fd = openSyncIfExists(path);
+      if (fd === undefined) return undefined;
+      try {
+        const header = Buffer.allocUnsafe(HEADER_BYTES);
+        const got = await readFullyAt(fd, header, 0, HEADER_BYTES, 0, SYNC_READ_BYTES);
+        if (got !== HEADER_BYTES) throw corrupt(key, `${got} bytes, shorter than the ${HEADER_BYTES}-byte header`);
+        return parseHeader(key, header).generation;
+      } finally {
+        closeSync(fd);
       }
     });
   }
@@ -451,10 +468,54 @@ async function readGeneration(key: string, path: string): Promise<number> {
   }
 }
 
-async function readFully(fh: FileHandle, into: Uint8Array, offset: number, length: number, position: number): Promise<number> {
+/**
+ * Reads of objects open their file, stat it and close it on the calling thread, and read at
+ * most SYNC_READ_BYTES there too; only larger reads go through libuv's thread pool. Opening,
+ * stat and close of a file in the dentry and inode caches take microseconds, and so does a
+ * small read from the page cache, while each trip through the thread pool costs tens to
+ * hundreds of microseconds of latency (a wake-up of a pool thread and one of the event loop):
+ * four trips per read (open, stat, read, close) were most of a one-block GET's time. The bytes
+ * of a large read may have to come from the disk, so those stay off the event loop.
+ */
+const SYNC_READ_BYTES = 64 * 1024;
+/**
+ * The same for a read the caller waits for alone (ReadOptions.alone): a 64^3 block of uint64
+ * (2 MiB) is copied from the page cache in about the time of one trip through the pool, and
+ * with nothing to overlap, the trip is all the thread pool would add.
+ */
+const ALONE_SYNC_READ_BYTES = 4 * 1024 * 1024;
+
+/** The file opened read-only, or undefined when its path does not exist (as unlessMissing). */
+function openSyncIfExists(path: string): number | undefined {
+  try {
+    return openSync(path, "r");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw err;
+  }
+}
+
+/** One pread(2) of up to `length` bytes (fewer at the end of the file); on this thread up to `syncBytes`. */
+function readAt(fd: number, into: Uint8Array, offset: number, length: number, position: number, syncBytes: number): Promise<number> | number {
+  if (length <= syncBytes) return readSync(fd, into, offset, length, position);
+  return new Promise((resolve, reject) => {
+    fsRead(fd, into, offset, length, position, (err, bytesRead) => (err ? reject(err) : resolve(bytesRead)));
+  });
+}
+
+/** One preadv(2) into `buffers` (`total` bytes in all); on this thread up to `syncBytes`. */
+function readvAt(fd: number, buffers: Uint8Array[], position: number, total: number, syncBytes: number): Promise<number> | number {
+  if (total <= syncBytes) return readvSync(fd, buffers, position);
+  return new Promise((resolve, reject) => {
+    fsReadv(fd, buffers, position, (err, bytesRead) => (err ? reject(err) : resolve(bytesRead)));
+  });
+}
+
+async function readFullyAt(fd: number, into: Uint8Array, offset: number, length: number, position: number, syncBytes: number): Promise<number> {
   let done = 0;
   while (done < length) {
-    const { bytesRead } = await fh.read(into, offset + done, length - done, position + done);
+    const bytesRead = await readAt(fd, into, offset + done, length - done, position + done, syncBytes);
     if (bytesRead === 0) break;
     done += bytesRead;
   }

@@ -35,6 +35,17 @@ export interface ByteRange {
   readonly length: number;
 }
 
+/** How the caller of `readSlice` waits for it. */
+export interface ReadOptions {
+  /**
+   * The caller has no other read to overlap this one with (the one block of a one-block GET):
+   * a store may then read on the calling thread where that is faster than handing the read to
+   * other threads (FsStore: a block in the page cache is copied in microseconds, a trip through
+   * libuv's thread pool costs a hundred). Default false.
+   */
+  readonly alone?: boolean;
+}
+
 /** What `readSlice` found. */
 export interface SliceInfo {
   /** The whole object's size in bytes (not the slice's). */
@@ -72,7 +83,13 @@ export interface ObjectStore {
    * compare-and-swap. Throws OBJECT_TOO_LARGE when the bytes do not fit in the room left in
    * `target`, INVALID_OPTION when the range runs past the end of the object.
    */
-  readSlice(key: string, target: Uint8Array, targetOffset: number, range?: ByteRange): Promise<SliceInfo | undefined>;
+  readSlice(key: string, target: Uint8Array, targetOffset: number, range?: ByteRange, options?: ReadOptions): Promise<SliceInfo | undefined>;
+  /**
+   * The object's current generation, without its bytes (GCS: a metadata get), or undefined when
+   * the key does not exist: a cheap check whether a copy read earlier is still current. Optional;
+   * callers without it use `get`.
+   */
+  generationOf?(key: string): Promise<number | undefined>;
   /**
    * Stores `data` under `key` atomically: a reader sees the old object or the new one, never a
    * torn mix, even if the writing process is killed midway. Returns the new generation.

@@ -15,7 +15,7 @@
 import { LocalDvidError, isLocalDvidError } from "../errors.js";
 import { blockPrefix } from "../meta/store-layout.js";
 import type { VersionRef } from "../meta/version-ref.js";
-import type { ByteRange, ObjectStore, SliceInfo } from "../store/object-store.js";
+import type { ByteRange, ObjectStore, ReadOptions, SliceInfo } from "../store/object-store.js";
 
 const MAX_CACHED_VERSIONS = 256;
 const EMPTY: ReadonlySet<string> = new Set();
@@ -90,19 +90,28 @@ export class BlockLookup {
     this.#sets = sets;
   }
 
+  /**
+   * `blocks` is how many blocks the caller will read, when it knows: a read of at most one block
+   * does not ask whether an unlocked version holds any (see below).
+   */
   static async create(
     store: ObjectStore,
     index: LockedBlockIndex,
     dataUUID: string,
     blockBytes: number,
     ancestry: readonly VersionRef[],
+    blocks = Number.POSITIVE_INFINITY,
   ): Promise<BlockLookup> {
     // An unlocked version that holds no block of the instance at all (the usual new leaf of a
     // deep history) is seen at once, so its blocks are not probed one by one. The answer holds
-    // for this request only: a block written meanwhile is seen by the next request.
+    // for this request only: a block written meanwhile is seen by the next request. For one
+    // block the question costs as much as the probe it could save (and more on a filesystem: a
+    // directory read against one failed open), so it is not asked.
+    const probeEach = blocks <= 1;
     const sets = await Promise.all(
       ancestry.map(async (v) => {
         if (v.cacheable) return index.blocksOf(store, dataUUID, v);
+        if (probeEach) return undefined;
         return (await store.hasPrefix(blockPrefix(dataUUID, v.uuid))) ? undefined : EMPTY;
       }),
     );
@@ -112,13 +121,14 @@ export class BlockLookup {
   /**
    * Reads the block visible at this version into `target` at `offset`; false when no version in
    * the ancestry has it (the caller zero-fills). `from` skips the first ancestry entries. With
-   * `range`, only those bytes of the block are read (e.g. the planes a thin box needs).
+   * `range`, only those bytes of the block are read (e.g. the planes a thin box needs);
+   * `options` go to the store (ReadOptions).
    */
-  async readInto(name: string, target: Uint8Array, offset: number, from = 0, range?: ByteRange): Promise<boolean> {
+  async readInto(name: string, target: Uint8Array, offset: number, from = 0, range?: ByteRange, options?: ReadOptions): Promise<boolean> {
     for (let i = from; i < this.#prefixes.length; i++) {
       const set = this.#sets[i];
       if (set && !set.has(name)) continue;
-      const found = await this.#readChecked(this.#prefixes[i] + name, target, offset, range);
+      const found = await this.#readChecked(this.#prefixes[i] + name, target, offset, range, options);
       if (found !== undefined) return true;
     }
     return false;
@@ -129,13 +139,19 @@ export class BlockLookup {
    * its generation, for a compare-and-swap patch; undefined when that version has no own copy.
    */
   async readOwn(name: string, target: Uint8Array): Promise<number | undefined> {
-    return (await this.#readChecked(this.#prefixes[0] + name, target, 0, undefined))?.generation;
+    return (await this.#readChecked(this.#prefixes[0] + name, target, 0, undefined, undefined))?.generation;
   }
 
-  async #readChecked(key: string, target: Uint8Array, offset: number, range: ByteRange | undefined): Promise<SliceInfo | undefined> {
+  async #readChecked(
+    key: string,
+    target: Uint8Array,
+    offset: number,
+    range: ByteRange | undefined,
+    options: ReadOptions | undefined,
+  ): Promise<SliceInfo | undefined> {
     let info: SliceInfo | undefined;
     try {
-      info = await this.#store.readSlice(key, target, offset, range);
+      info = await this.#store.readSlice(key, target, offset, range, options);
     } catch (err) {
       // Too large for the room, or too short for the range: not a block of this instance.
       if (isLocalDvidError(err, "OBJECT_TOO_LARGE") || (range !== undefined && isLocalDvidError(err, "INVALID_OPTION"))) {

@@ -6,6 +6,7 @@
 import { blockSpan, floorDiv } from "../../volume-client/wire/block-grid.js";
 import type { RawBox } from "../../volume-client/wire/raw-url.js";
 import { blockName } from "../meta/store-layout.js";
+import type { ReadOptions } from "../store/object-store.js";
 import type { BlockLookup } from "./block-lookup.js";
 import { copyRegion, zeroRegion } from "./copy-box.js";
 import { runWithScratch } from "./task-pool.js";
@@ -13,6 +14,7 @@ import type { Region, VoxelGrid } from "./voxel-grid.js";
 import type { BlockIo } from "./voxel-layout.js";
 
 const READ_CONCURRENCY = 16;
+const ALONE: ReadOptions = { alone: true };
 
 /**
  * The runs of a box in answer order (x fastest, then y, then z): each lies within one z block
@@ -65,6 +67,22 @@ export async function readRun(io: BlockIo<BlockLookup>, run: Region, out: Buffer
   const bz = floorDiv(run.z0, BZ);
   const dst: VoxelGrid = { data: out, byteOffset: outOffset, x0: run.x0, y0: run.y0, z0: run.z0, nx: run.x1 - run.x0, ny: run.y1 - run.y0 };
   const rowBytes = BX * bpv;
+  const by0Origin = by0 * BY;
+  if (nbx === 1 && by1 - by0 === 1 && run.x0 === bx0 * BX && run.x1 === run.x0 + BX) {
+    // The run is whole rows of one block (a one-block box, or a layer of a one-block-wide
+    // column): the bytes of the block it needs are its answer, in the same order, so they are
+    // read straight into `out`, with no scratch block and no copy.
+    const oneRow = run.z1 - run.z0 === 1;
+    if (oneRow || (run.y0 === by0Origin && run.y1 === by0Origin + BY)) {
+      const start = ((run.z0 - bz * BZ) * BY + (run.y0 - by0Origin)) * rowBytes;
+      const length = (run.z1 - run.z0) * (run.y1 - run.y0) * rowBytes;
+      // Nothing else is read meanwhile, so the store may read it on this thread (ReadOptions.alone).
+      if (!(await io.blocks.readInto(blockName(bx0, by0, bz), out, outOffset, 0, { start, length }, ALONE))) {
+        out.fill(0, outOffset, outOffset + length);
+      }
+      return;
+    }
+  }
   await runWithScratch(io.pool, nbx * (by1 - by0), READ_CONCURRENCY, layout.blockBytes, async (i, block) => {
     const bx = bx0 + (i % nbx);
     const by = by0 + Math.floor(i / nbx);
