@@ -16,6 +16,7 @@ import { AppState, type RequestContext } from "./routes/app-state.js";
 import { dispatch } from "./routes/dispatch.js";
 import { checkLimits, type Limits } from "./limits.js";
 import { closeIdleLz4Threads } from "./workers/lz4-pool.js";
+import { closeIdleStageThreads } from "./workers/stage-pool.js";
 import { checkBoolean, checkIntegerIn, checkOptionKeys, checkString, describeValue, invalidOption } from "./option-checks.js";
 import type { ObjectStore } from "./store/object-store.js";
 
@@ -170,6 +171,7 @@ export function createApp(options: LocalDvidOptions): LocalDvidApp {
       app.pool.clear();
       app.blockIndex.clear();
       await closeIdleLz4Threads();
+      await closeIdleStageThreads();
     },
   };
 }

@@ -57,10 +57,26 @@ export interface VersionWritesOptions {
 
 let counter = 0;
 
+/**
+ * This process's entry in a version's gate, shared by its concurrent writes: a client writing a
+ * volume sends several sub-requests at once, and two compare-and-swaps of the one gate object
+ * per sub-request made them queue behind each other (up to 200 ms per request, measured with
+ * 8 MiB uint64 sub-requests, 4 in flight). `active` counts the writes using it.
+ */
+interface Entry {
+  readonly id: string;
+  /** Resolves once the entry is in the gate; rejects with the refusal. */
+  entered: Promise<void>;
+  active: number;
+  inGate: boolean;
+}
+
 export class VersionWrites {
   readonly #store: ObjectStore;
   readonly #drainTimeoutMs: number;
   readonly #nonce = randomBytes(4).toString("hex");
+  /** Per version, the entry this process's new writes join (see Entry). */
+  readonly #entries = new Map<string, Entry>();
 
   constructor(store: ObjectStore, options: VersionWritesOptions = {}) {
     this.#store = store;
@@ -72,11 +88,67 @@ export class VersionWrites {
    * `lockedError()` when the version is locked or being committed; then `fn` does not run.
    * `isLockedInRepo` tells, from the repo object, whether the node is locked (asked only when a
    * committer died mid-commit).
+   *
+   * Concurrent writes of this process to one version share one entry in the gate (see Entry):
+   * the first enters by compare-and-swap, the others join it after one plain read that shows
+   * the gate still open with the entry in it, and the last to finish removes it.
    */
   async write<T>(version: string, lockedError: () => Error, isLockedInRepo: () => Promise<boolean>, fn: () => Promise<T>): Promise<T> {
+    const entry = await this.#join(version, lockedError, isLockedInRepo);
+    try {
+      return await fn();
+    } finally {
+      await this.#leave(version, entry);
+    }
+  }
+
+  /** An entry of this process in the version's gate that `write` can use: joined, or entered anew. */
+  async #join(version: string, lockedError: () => Error, isLockedInRepo: () => Promise<boolean>): Promise<Entry> {
     const key = writesKey(version);
+    const shared = this.#entries.get(version);
+    if (shared !== undefined) {
+      shared.active++;
+      let open = false;
+      try {
+        await shared.entered;
+        // A commit that began since the entry went in closed the gate: this write must not
+        // join (the commit waits for the entry, not for writes that arrive after it closed).
+        // A turn of the event loop first: the read may complete without one (FsStore reads
+        // small objects synchronously), and writes joining back to back must not starve the
+        // commit's compare-and-swap of its I/O.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        const { gate } = await this.#read(key);
+        open = gate.state === "open" && shared.id in gate.writers;
+      } catch (err) {
+        await this.#leave(version, shared);
+        throw err;
+      }
+      if (open) return shared;
+      await this.#leave(version, shared);
+      // Refused, or a gate a dead committer left closing and that may be reopened: the full
+      // entry decides, in an entry of its own.
+      return this.#enter(key, version, lockedError, isLockedInRepo, false);
+    }
+    return this.#enter(key, version, lockedError, isLockedInRepo, true);
+  }
+
+  /** A new entry in the gate by compare-and-swap; `share`: other writes may join it meanwhile. */
+  async #enter(key: string, version: string, lockedError: () => Error, isLockedInRepo: () => Promise<boolean>, share: boolean): Promise<Entry> {
+    const entry = this.#newEntry(key, version, lockedError, isLockedInRepo);
+    if (share) this.#entries.set(version, entry);
+    try {
+      await entry.entered;
+    } catch (err) {
+      await this.#leave(version, entry);
+      throw err;
+    }
+    return entry;
+  }
+
+  #newEntry(key: string, version: string, lockedError: () => Error, isLockedInRepo: () => Promise<boolean>): Entry {
     const id = `${this.#nonce}.${counter++}`;
-    await updateWithRetry(
+    const entry: Entry = { id, entered: Promise.resolve(), active: 1, inGate: false };
+    entry.entered = updateWithRetry(
       this.#store,
       key,
       async () => {
@@ -92,22 +164,27 @@ export class VersionWrites {
         return { generation, data: encode(gate), result: undefined };
       },
       { what: `the write gate of version ${version}` },
+    ).then(() => void (entry.inGate = true));
+    return entry;
+  }
+
+  /** Ends one write's use of `entry`; the last one removes the entry from the gate. */
+  async #leave(version: string, entry: Entry): Promise<void> {
+    if (--entry.active > 0) return;
+    if (this.#entries.get(version) === entry) this.#entries.delete(version);
+    if (!entry.inGate) return; // its entry failed: nothing of it is in the gate
+    const key = writesKey(version);
+    await updateWithRetry(
+      this.#store,
+      key,
+      async () => {
+        const { generation, gate } = await this.#read(key);
+        if (!(entry.id in gate.writers)) return { generation, data: undefined, result: undefined };
+        delete gate.writers[entry.id];
+        return { generation, data: encode(gate), result: undefined };
+      },
+      { what: `the write gate of version ${version}` },
     );
-    try {
-      return await fn();
-    } finally {
-      await updateWithRetry(
-        this.#store,
-        key,
-        async () => {
-          const { generation, gate } = await this.#read(key);
-          if (!(id in gate.writers)) return { generation, data: undefined, result: undefined };
-          delete gate.writers[id];
-          return { generation, data: encode(gate), result: undefined };
-        },
-        { what: `the write gate of version ${version}` },
-      );
-    }
   }
 
   /**

@@ -8,9 +8,8 @@ import type { IncomingMessage } from "node:http";
 import type { RawBox } from "../../volume-client/wire/raw-url.js";
 import { badRequest, bodyAborted } from "../http/errors.js";
 import type { StagedObject } from "../store/object-store.js";
-import { stageObject } from "../store/staging.js";
 import type { OwnBlocks } from "../voxels/block-lookup.js";
-import { discardStaged, writeAlignedLayer } from "../voxels/volume-write.js";
+import { discardStaged, stageAlignedLayer } from "../voxels/volume-write.js";
 import { boxBytes } from "../voxels/voxel-grid.js";
 import type { BlockIo } from "../voxels/voxel-layout.js";
 
@@ -28,9 +27,6 @@ export async function receiveAndStageAligned(req: IncomingMessage, io: BlockIo<O
   const layerCount = box.nz / blockZ;
   const layerBytes = box.nx * box.ny * blockZ * layout.bytesPerVoxel;
   const staged: StagedObject[] = [];
-  const sink = async (key: string, data: Buffer): Promise<void> => {
-    staged.push(await stageObject(io.blocks.store, key, data));
-  };
   const pending = new Set<Promise<void>>();
   const held = new Set<Buffer>();
   const acquire = (): Buffer => {
@@ -40,6 +36,11 @@ export async function receiveAndStageAligned(req: IncomingMessage, io: BlockIo<O
   };
   const release = (b: Buffer): void => {
     if (held.delete(b)) pool.release(b);
+  };
+  // A layer staged in a worker thread comes back as a new view of its memory (stage-pool.ts).
+  const giveBack = (sent: Buffer, back: Buffer | undefined): void => {
+    held.delete(sent);
+    if (back !== undefined) pool.release(back);
   };
   let layer: Buffer | undefined = layerCount > 0 ? acquire() : undefined;
   let filled = 0;
@@ -54,15 +55,16 @@ export async function receiveAndStageAligned(req: IncomingMessage, io: BlockIo<O
         reject(failure);
       };
       const stageLayer = (buf: Buffer, zs: number): void => {
-        const p: Promise<void> = writeAlignedLayer(io, buf, box, zs, sink).then(
-          () => {
+        const p: Promise<void> = stageAlignedLayer(io, buf, box, zs).then(
+          (done) => {
             pending.delete(p);
-            release(buf);
+            staged.push(...done.staged);
+            giveBack(buf, done.layer);
             if (req.isPaused() && pending.size < 2 && failure === undefined) req.resume();
           },
-          (err) => {
+          (err: Error & { layer?: Buffer }) => {
             pending.delete(p);
-            release(buf);
+            giveBack(buf, err.layer);
             fail(err);
           },
         );

@@ -15,7 +15,10 @@
 import { blockSpan, floorDiv } from "../../volume-client/wire/block-grid.js";
 import type { RawBox } from "../../volume-client/wire/raw-url.js";
 import { blockName } from "../meta/store-layout.js";
+import { FsStore } from "../store/fs-store.js";
 import type { StagedObject } from "../store/object-store.js";
+import { stageObject } from "../store/staging.js";
+import { movableLayer, stageLayerInThread, type StageBlock } from "../workers/stage-pool.js";
 import { updateWithRetry } from "../store/update-with-retry.js";
 import type { BlockLookup, OwnBlocks } from "./block-lookup.js";
 import { copyRegion } from "./copy-box.js";
@@ -61,6 +64,62 @@ export async function writeAlignedLayer(io: BlockIo<OwnBlocks>, layer: Buffer, b
     }
     await put(io.blocks.key(blockName(bx, by, bz)), data);
   });
+}
+
+/** Layers below this are staged on the event loop: a thread round trip costs more than they do. */
+const THREAD_LAYER_BYTES = 1 << 20;
+
+/**
+ * Stages every block of the z block layer from `zs` of an aligned box (see writeAlignedLayer for
+ * `layer`); resolves to the staged blocks and the layer, which must be used instead of the one
+ * passed in (on a filesystem store the layer moves to a worker thread and back,
+ * workers/stage-pool.ts). On failure nothing of the layer stays staged; the error carries the
+ * layer to give back as `layer` unless the thread died with it.
+ */
+export async function stageAlignedLayer(io: BlockIo<OwnBlocks>, layer: Buffer, box: RawBox, zs: number): Promise<{ layer: Buffer; staged: StagedObject[] }> {
+  const { layout } = io;
+  const store = io.blocks.store;
+  if (!(store instanceof FsStore) || layer.length < THREAD_LAYER_BYTES || !movableLayer(layer)) {
+    const staged: StagedObject[] = [];
+    try {
+      await writeAlignedLayer(io, layer, box, zs, async (key, data) => void staged.push(await stageObject(store, key, data)));
+    } catch (err) {
+      await discardStaged(staged);
+      throw Object.assign(err as Error, { layer });
+    }
+    return { layer, staged };
+  }
+  const [BX, BY, BZ] = layout.blockSizeXyz;
+  const nbx = box.nx / BX;
+  const nby = box.ny / BY;
+  const bz = floorDiv(zs, BZ);
+  const blocks: StageBlock[] = [];
+  const staged: StagedObject[] = [];
+  let fsync = false;
+  for (let i = 0; i < nbx * nby; i++) {
+    const x0 = box.x0 + (i % nbx) * BX;
+    const y0 = box.y0 + Math.floor(i / nbx) * BY;
+    const file = store.prepareStage(io.blocks.key(blockName(floorDiv(x0, BX), floorDiv(y0, BY), bz)), layout.blockBytes);
+    // A copy of its own: a view of Node's shared 8 KiB pool would be cloned whole into the message.
+    blocks.push({ x0, y0, path: file.path, header: new Uint8Array(file.header) });
+    fsync = file.fsync;
+    staged.push(file.staged);
+  }
+  const geometry = {
+    x0: box.x0,
+    y0: box.y0,
+    z0: zs,
+    nx: box.nx,
+    ny: box.ny,
+    bx: BX,
+    by: BY,
+    bz: BZ,
+    bpv: layout.bytesPerVoxel,
+    blockBytes: layout.blockBytes,
+    contiguous: nbx === 1 && nby === 1,
+    fsync,
+  };
+  return { layer: await stageLayerInThread(layer, geometry, blocks), staged };
 }
 
 /** Writes a block-aligned box whose voxels are all in `body`. */

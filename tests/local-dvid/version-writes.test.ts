@@ -76,6 +76,32 @@ describe.each([
     await store.close();
   });
 
+  it("lets concurrent writes of one process share one entry in the gate, removed when the last of them ends", async () => {
+    const store = makeStore();
+    const gate = new VersionWrites(store);
+    let finish!: () => void;
+    const finishing = new Promise<void>((resolve) => (finish = resolve));
+    let inside = 0;
+    let allInside!: () => void;
+    const entered = new Promise<void>((resolve) => (allInside = resolve));
+    const writes = Array.from({ length: 3 }, () =>
+      gate.write("v1", locked, notLockedInRepo, async () => {
+        if (++inside === 3) allInside();
+        await finishing;
+      }),
+    );
+    await entered;
+    const during = JSON.parse((await store.get(writesKey("v1")))!.data.toString()) as { writers: Record<string, string> };
+    expect(Object.keys(during.writers)).toHaveLength(1);
+    finish();
+    await Promise.all(writes);
+    expect(JSON.parse((await store.get(writesKey("v1")))!.data.toString())).toEqual({ state: "open", writers: {} });
+    // A commit now finds no writer, and the next write gets the locked refusal.
+    await gate.commit("v1", locked, async () => undefined);
+    expect(await refusal(gate.write("v1", locked, notLockedInRepo, async () => undefined))).toBe("locked");
+    await store.close();
+  });
+
   it("does not wait for a writer whose process is dead, and reopens a gate whose committer died before locking the node", async () => {
     const store = makeStore();
     const gate = new VersionWrites(store);

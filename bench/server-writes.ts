@@ -1,0 +1,143 @@
+// local-dvid's write path alone (issue 10): whole and non-aligned region writes through the
+// volume-client into ONE local-dvid child process on a temp FsStore, interleaved per repetition
+// with zarrita.js writing the same data and a plain loopback POST of the same bytes, so the
+// ratios printed come from one run. Not part of `npm run bench`.
+//
+//   npx tsx bench/server-writes.ts [--reps N] [--only uint8|uint64] [--node-arg=--cpu-prof ...]
+//                                  [--strace FILE] [--skip-zarr] [--skip-dvid-region]
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import ndarray from "ndarray";
+import { connect, type BoxZyx, type Dtype, type Zyx } from "../volume-client/index.js";
+import { makeVolume, shapeOf } from "./data.js";
+import { loopbackPost } from "./loopback.js";
+import { median, mbPerSecond } from "./stats.js";
+import { createZarrVolume, zarrWrite } from "./zarr-baseline.js";
+
+const args = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const reps = Number(flag("--reps") ?? 5);
+const only = flag("--only");
+const stracePath = flag("--strace");
+const nodeArgs = args.filter((a) => a.startsWith("--node-arg=")).map((a) => a.slice("--node-arg=".length));
+const skipZarr = args.includes("--skip-zarr");
+const opsArg = flag("--ops"); // comma list of whole,region
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const cube = (n: number): BoxZyx => [[0, n], [0, n], [0, n]];
+const at = (o: Zyx, n: number): BoxZyx => [[o[0], o[0] + n], [o[1], o[1] + n], [o[2], o[2] + n]];
+const REGION: Zyx = [5, 17, 31];
+const loads: { dtype: Dtype; whole: BoxZyx; region: BoxZyx }[] = [
+  { dtype: "uint8" as Dtype, whole: cube(512), region: at(REGION, 256) },
+  { dtype: "uint64" as Dtype, whole: cube(256), region: at(REGION, 128) },
+].filter((w) => only === undefined || w.dtype === only);
+
+async function startNode(dir: string | undefined): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
+  const cmd =
+    dir === undefined
+      ? ["--import", "tsx", join(root, "bench/loopback-server.ts")]
+      : [...nodeArgs, "--import", "tsx", join(root, "local-dvid/cli.ts"), "--store", dir, "--port", "0", "--parent-watch"];
+  const child = stracePath && dir !== undefined
+    ? spawn("strace", ["-f", "-c", "-o", stracePath, process.execPath, ...cmd], { stdio: ["pipe", "pipe", "inherit"] })
+    : spawn(process.execPath, cmd, { stdio: ["pipe", "pipe", "inherit"] });
+  const line = await new Promise<string>((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout! });
+    rl.once("line", (l) => (rl.close(), resolve(l)));
+    child.once("exit", (code) => reject(new Error(`local-dvid exited with ${code}`)));
+  });
+  const { url } = JSON.parse(line) as { url: string };
+  return {
+    url,
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.stdin!.end();
+        setTimeout(() => child.kill("SIGTERM"), 5000).unref();
+      }),
+  };
+}
+
+/** CPU ms (user + system, all threads) of process `pid` so far. */
+function procCpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return ((Number(f[11]) + (process.env.SW_USER_ONLY ? 0 : Number(f[12]))) * 1000) / 100; // utime, stime in clock ticks (100 Hz)
+}
+
+async function main(): Promise<void> {
+  const scratch = await mkdtemp(join(tmpdir(), "server-writes-"));
+  const node = await startNode(join(scratch, "store"));
+  const loop = await startNode(undefined);
+  try {
+    const client = connect(node.url);
+    const repo = await client.createRepo({ alias: "sw" });
+    const out: string[] = [];
+    for (const w of loads) {
+      const whole = makeVolume(w.dtype, w.whole, 1);
+      const region = makeVolume(w.dtype, w.region, 2);
+      const vol = await repo.createVolume(`v-${w.dtype}`, w.dtype, { blockSizeZyx: [64, 64, 64] });
+      const z = await createZarrVolume(join(scratch, `${w.dtype}.zarr`), w.dtype, shapeOf(w.whole), [64, 64, 64]);
+      const wholeNd = ndarray(whole as never, [...shapeOf(w.whole)]);
+      const regionNd = ndarray(region as never, [...shapeOf(w.region)]);
+      const wholeBytes = (whole as Uint8Array).byteLength;
+      const regionBytes = (region as Uint8Array).byteLength;
+      const postBody = Buffer.alloc(wholeBytes, 3);
+      const ops: [string, number, () => Promise<unknown>][] = [];
+      const want = (o: string) => opsArg === undefined || opsArg.split(",").includes(o);
+      if (want("whole")) {
+        ops.push(["loopback-post", wholeBytes, () => loopbackPost(loop.url, postBody)]);
+        if (!skipZarr) ops.push(["zarrita-write", wholeBytes, () => zarrWrite(z, w.whole, whole)]);
+        ops.push(["dvid-write", wholeBytes, () => vol.write([0, 0, 0], wholeNd as never)]);
+      }
+      if (want("region")) {
+        if (!skipZarr) ops.push(["zarrita-region", regionBytes, () => zarrWrite(z, w.region, region)]);
+        ops.push(["dvid-region", regionBytes, () => vol.write(REGION, regionNd as never, { nonAlignedWrites: true })]);
+      }
+      const samples = new Map<string, number[]>(ops.map(([n]) => [n, []]));
+      const cpu = new Map<string, { client: number; server: number }>(ops.map(([n]) => [n, { client: 0, server: 0 }]));
+      const serverPid = stracePath ? undefined : node.child.pid!;
+      for (let i = 0; i <= reps; i++) {
+        for (const [name, , fn] of i % 2 ? [...ops].reverse() : ops) {
+          const pid = name.startsWith("dvid") ? serverPid : name.startsWith("loopback") ? loop.child.pid : undefined;
+          const s0 = pid ? procCpuMs(pid) : 0;
+          const c0 = process.cpuUsage();
+          const t0 = performance.now();
+          await fn();
+          const dt = performance.now() - t0;
+          const c = process.cpuUsage(c0);
+          const s1 = pid ? procCpuMs(pid) : 0;
+          if (i > 0) {
+            samples.get(name)!.push(dt);
+            cpu.get(name)!.client += (c.user + c.system) / 1000 / reps;
+            cpu.get(name)!.server += (s1 - s0) / reps;
+          }
+        }
+      }
+      const mb = new Map(ops.map(([n, bytes]) => [n, mbPerSecond(bytes, median(samples.get(n)!))]));
+      for (const [n] of ops) {
+        const { client, server } = cpu.get(n)!;
+        out.push(`${w.dtype.padEnd(7)} ${n.padEnd(15)} ${mb.get(n)!.toFixed(0).padStart(6)} MB/s  (${samples.get(n)!.map((s) => s.toFixed(0)).join(" ")} ms) cpu: client ${client.toFixed(0)} ms, server ${server.toFixed(0)} ms`);
+      }
+      const r = (a: string, b: string) => (mb.has(a) && mb.has(b) ? (mb.get(a)! / mb.get(b)!).toFixed(2) + "x" : "-");
+      out.push(`${w.dtype.padEnd(7)} ratios: write/zarrita ${r("dvid-write", "zarrita-write")}  write/post ${r("dvid-write", "loopback-post")}  region/zarrita ${r("dvid-region", "zarrita-region")}`);
+      console.log(out.slice(-ops.length - 1).join("\n"));
+      await rm(z.dir, { recursive: true, force: true });
+    }
+    console.log("\n" + out.join("\n"));
+  } finally {
+    await node.stop();
+    await loop.stop();
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+await main();
