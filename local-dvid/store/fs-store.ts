@@ -84,6 +84,9 @@ const OPTION_KEYS = ["fsync", "lockTimeoutMs"] as const;
 
 let tempCounter = 0;
 
+/** How many objects' files generationOf keeps open at most. */
+const MAX_WATCHED = 32;
+
 /**
  * Puts up to this size are written on the calling thread when their key's lock is free at once
  * (#mutateNow): about a millisecond for 2 MiB in the page cache.
@@ -113,6 +116,8 @@ export class FsStore implements ObjectStore {
   /** Per key, the tail of the chain of mutations queued in this process. */
   readonly #tails = new Map<string, Promise<void>>();
   readonly #inFlight = new Set<Promise<unknown>>();
+  /** Per object path generationOf was asked about: its file, held open, and the generation in it. */
+  readonly #watched = new Map<string, { fd: number; generation: number }>();
   #closed = false;
 
   constructor(rootDir: string, options: FsStoreOptions = {}) {
@@ -190,18 +195,44 @@ export class FsStore implements ObjectStore {
     });
   }
 
+  /**
+   * The file of an object asked about is kept open (for the most recent MAX_WATCHED keys): while
+   * it still has a name (fstat's nlink), it is still the object, with the generation read from
+   * it before. An object file is never written once renamed into place, and every put, publish
+   * and delete, by any process, renames another file over it or unlinks it, which leaves the
+   * open one nameless. One fstat(2) instead of open, read and close: what a node checks its
+   * repo with on every request (meta/metadata-store.ts).
+   */
   async generationOf(key: string): Promise<number | undefined> {
     const path = this.#pathOf(key);
     return this.#track(async () => {
+      const known = this.#watched.get(path);
+      if (known !== undefined) {
+        if (fstatSync(known.fd).nlink > 0) return known.generation;
+        this.#watched.delete(path);
+        closeSync(known.fd);
+      }
       const fd = openSyncIfExists(path);
       if (fd === undefined) return undefined;
+      let kept = false;
       try {
         const header = Buffer.allocUnsafe(HEADER_BYTES);
         const got = await readFullyAt(fd, header, 0, HEADER_BYTES, 0, SYNC_READ_BYTES);
         if (got !== HEADER_BYTES) throw corrupt(key, `${got} bytes, shorter than the ${HEADER_BYTES}-byte header`);
-        return parseHeader(key, header).generation;
+        const { generation } = parseHeader(key, header);
+        // A close() that began meanwhile has closed the others already: keep nothing then.
+        if (!this.#closed && !this.#watched.has(path)) {
+          if (this.#watched.size >= MAX_WATCHED) {
+            const [oldest, entry] = this.#watched.entries().next().value as [string, { fd: number }];
+            this.#watched.delete(oldest);
+            closeSync(entry.fd);
+          }
+          this.#watched.set(path, { fd, generation });
+          kept = true;
+        }
+        return generation;
       } finally {
-        closeSync(fd);
+        if (!kept) closeSync(fd);
       }
     });
   }
@@ -354,6 +385,8 @@ export class FsStore implements ObjectStore {
     this.#closed = true;
     // Let started operations finish, so no lock or temp file is left behind by a close.
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+    for (const { fd } of this.#watched.values()) closeSync(fd);
+    this.#watched.clear();
     await this.#locks.dispose();
   }
 

@@ -5,7 +5,7 @@
 // answer, which is sent in one write after the read. Each must give the same answers as before,
 // across processes too. Counted and compared, never timed.
 import { afterAll, afterEach, describe, expect, it } from "@jest/globals";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startLocalDvid, type RunningLocalDvid } from "../../local-dvid/server.js";
@@ -82,6 +82,29 @@ describe("FsStore reads", () => {
     expect(now?.data.toString()).toBe("42");
     expect(await store.generationOf("meta/counter")).toBe(now?.generation);
     expect(now!.generation).toBeGreaterThan(first);
+  });
+
+  it("tell the generation right through replacements, deletes and re-creations by another store, for more keys than it keeps open, and close the files it kept on close", async () => {
+    const fds = async (): Promise<number> => (await readdir("/proc/self/fd")).length;
+    const before = await fds();
+    const store = await fsStore();
+    const other = new FsStore(store.rootDir);
+    const keys = Array.from({ length: 40 }, (_, i) => `repos/r${i}.json`);
+    for (const key of keys) await other.put(key, Buffer.from("v1"));
+    for (let round = 0; round < 3; round++) {
+      for (const [i, key] of keys.entries()) {
+        // Asked before and after each change the other store makes.
+        expect(await store.generationOf(key)).toBe((await other.get(key))?.generation);
+        if (i % 3 === 0) await other.put(key, Buffer.from(`v${round + 2}`));
+        else if (i % 3 === 1 && round === 1) await other.delete(key);
+        else if (i % 3 === 1 && round === 2) await other.put(key, Buffer.from("again"));
+        expect(await store.generationOf(key)).toBe((await other.get(key))?.generation);
+      }
+    }
+    await other.close();
+    stores.splice(stores.indexOf(store), 1);
+    await store.close();
+    expect(await fds()).toBe(before);
   });
 
   it("report a file shorter than the object header as CORRUPT_OBJECT from get, readSlice and generationOf", async () => {
