@@ -23,6 +23,7 @@ import type { ScatterSink } from "./voxel-copy.js";
 import { explainUnresolvedRef } from "./version-ref.js";
 import { BodyOverflow, ReceiveError, VoxelReceiver, type ReceiveTarget } from "./http-receive.js";
 import { lz4CompressBound, lz4DecompressBlock } from "./wire/lz4.js";
+import { ScratchPool } from "./scratch.js";
 
 type HttpMethod = "GET" | "POST" | "DELETE" | "HEAD";
 
@@ -85,6 +86,8 @@ export class Transport {
   readonly #got: Got;
   readonly #agents: { http: http.Agent; https: https.Agent };
   readonly #receiver = new VoxelReceiver();
+  /** Reused buffers of the lz4 path (decoded sub-boxes, gathered and compressed writes). */
+  readonly scratch = new ScratchPool();
   readonly #downUntil = new Map<string, number>();
   #turn = 0;
   /** Requests sent (attempts), for diagnostics and tests. */
@@ -117,6 +120,7 @@ export class Transport {
 
   close(): void {
     this.#receiver.close();
+    this.scratch.clear();
     this.#agents.http.destroy();
     this.#agents.https.destroy();
   }
@@ -169,12 +173,13 @@ export class Transport {
       const collector = await this.#receive(spec, node, sink, decode);
       if (collector) {
         // A sub-box that is one contiguous range of the output is decoded in place; others
-        // through one temporary array.
+        // through a reused scratch array (fresh memory per sub-request costs more than the codec).
         const direct = sink.contiguous ? sink.window(sink.expectedBytes) : undefined;
-        let decoded: Uint8Array;
+        const scratch = direct ? undefined : this.scratch.take(sink.expectedBytes);
         try {
-          decoded = lz4DecompressBlock(collector.bytes(), sink.expectedBytes, direct);
+          lz4DecompressBlock(collector.bytes(), sink.expectedBytes, direct ?? scratch);
         } catch (cause) {
+          this.scratch.give(scratch);
           throw new VolumeClientError(
             "RESPONSE_LENGTH",
             `${spec.method} ${node}${spec.path} sent an lz4 body of ${collector.received} bytes that does not decode to the ${sink.expectedBytes} bytes the shape needs: ${(cause as Error).message}`,
@@ -182,7 +187,10 @@ export class Transport {
           );
         }
         if (direct) sink.advance(direct.length);
-        else sink.push(decoded);
+        else {
+          sink.push(scratch!);
+          this.scratch.give(scratch);
+        }
         return;
       }
       if (sink.received !== sink.expectedBytes) {

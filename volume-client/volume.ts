@@ -6,7 +6,7 @@ import { DTYPES, type Dtype, type TypedArrayFor } from "./wire/dtype.js";
 import { boxFromOffsetShape, type BoxZyx, type Zyx } from "./wire/geometry.js";
 import { alignBoxOut, blockRange, isBlockAligned } from "./wire/block-grid.js";
 import { NONALIGNED_QUERY, NONALIGNED_RAW_POST } from "./wire/extensions.js";
-import { lz4CompressBlock } from "./wire/lz4.js";
+import { lz4CompressBlock, lz4CompressBound } from "./wire/lz4.js";
 import { encodePathSegment, rawVolumePath } from "./wire/raw-url.js";
 import {
   checkCallOptions,
@@ -27,6 +27,7 @@ import { processBlockLocks } from "./block-locks.js";
 import { explainMutationError } from "./locked-check.js";
 import { parseVolumeInfo, type VolumeInfo } from "./volume-info.js";
 import type { ClientContext } from "./client-context.js";
+import type { ScratchPool } from "./scratch.js";
 import type { VersionHandle } from "./version-handle.js";
 import { buildPyramid, type BuildPyramidOptions, type PyramidLevel } from "./pyramid.js";
 
@@ -183,8 +184,8 @@ export class Volume<D extends Dtype = Dtype> {
     const release = await processBlockLocks.acquire(this.#blockKeys(uuid, chunk.alignedBox, block), signal);
     try {
       if (whole || mode === "server-patch") {
-        const raw = gather(source, box, chunk.box, bpv);
-        const body = lz4 ? lz4CompressBlock(Array.isArray(raw) ? Buffer.concat(raw) : (raw as Uint8Array)) : raw;
+        // lz4: the chunk's bytes gathered and compressed into reused scratch arrays.
+        const body = lz4 ? compressChunk(transport.scratch, source, box, chunk.box, bpv) : gather(source, box, chunk.box, bpv);
         const query: Record<string, string> = lz4 ? { ...LZ4_QUERY } : {};
         // local-dvid's extension: patch the blocks server-side, compare-and-swap per block.
         if (!whole) query[NONALIGNED_QUERY] = "true";
@@ -197,6 +198,8 @@ export class Volume<D extends Dtype = Dtype> {
           body,
           contentType: "application/octet-stream",
           signal,
+        }).finally(() => {
+          if (lz4) transport.scratch.give(body as Uint8Array);
         });
         return;
       }
@@ -303,6 +306,30 @@ function sameBox(a: BoxZyx, b: BoxZyx): boolean {
 
 /** Pieces of at least this many bytes are sent as they lie in the caller's array; smaller ones are gathered into one copy. */
 const MIN_PIECE_BYTES = 64 * 1024;
+
+/**
+ * The LZ4 block of the voxels of `sub` (inside `box`, whose C-order bytes are `source`), in an
+ * array from `scratch` (give it back once sent). A sub-box that is not one contiguous range of
+ * `source` is gathered into another scratch array first, given back here.
+ */
+function compressChunk(scratch: ScratchPool, source: Uint8Array, box: BoxZyx, sub: BoxZyx, bpv: number): Uint8Array {
+  const bytes = boxVoxels(sub) * bpv;
+  const contiguous = sub[2][0] === box[2][0] && sub[2][1] === box[2][1] && sub[1][0] === box[1][0] && sub[1][1] === box[1][1];
+  let plain: Uint8Array | undefined;
+  let src: Uint8Array;
+  if (contiguous) {
+    const start = (sub[0][0] - box[0][0]) * (box[1][1] - box[1][0]) * (box[2][1] - box[2][0]) * bpv;
+    src = source.subarray(start, start + bytes);
+  } else {
+    src = plain = scratch.take(bytes);
+    copyRegion(plain, sub, source, box, sub, bpv);
+  }
+  try {
+    return lz4CompressBlock(src, scratch.take(lz4CompressBound(bytes)));
+  } finally {
+    scratch.give(plain);
+  }
+}
 
 /**
  * The bytes of `sub` out of `source` (C order over `box`), in order: a view when `sub` is a run

@@ -82,9 +82,13 @@ export async function receiveCompressedLabels(
     }
   }
   const data = await readBody(ctx.req, max, "lz4-compressed labels", hint);
+  // Decoded into a pooled buffer: fresh memory per request costs more than decoding.
+  const target = pool.acquire(expected);
   try {
-    return (await lz4Decompress(data, expected)).out;
+    return (await lz4Decompress(data, expected, target)).out;
   } catch (err) {
+    const back = (err as { into?: Buffer }).into ?? (target.byteLength === expected ? target : undefined);
+    if (back) pool.release(back);
     throw badRequest(`could not decode lz4-compressed labels into ${expected} bytes: ${(err as Error).message}`, err);
   }
 }

@@ -18,6 +18,7 @@ const MAX_THREADS = Math.max(1, Math.min(2, availableParallelism() - 1));
 interface Reply {
   id: number;
   input: ArrayBuffer;
+  into?: ArrayBuffer;
   out?: ArrayBuffer;
   outOffset?: number;
   outLength?: number;
@@ -86,22 +87,37 @@ async function run(
   op: "compress" | "decompress",
   input: Buffer,
   outputLength: number,
+  into?: Buffer,
 ): Promise<{ input: Buffer; out: Buffer }> {
   const id = nextId++;
   // Read before the move: a moved (detached) view reports offset and length 0.
   const { byteOffset, byteLength } = input;
-  const job = { id, op, input: input.buffer, inputOffset: byteOffset, inputLength: byteLength, outputLength };
+  const job: Record<string, unknown> = { id, op, input: input.buffer, inputOffset: byteOffset, inputLength: byteLength, outputLength };
+  const transfer = [input.buffer as ArrayBuffer];
+  const intoOffset = into?.byteOffset ?? 0;
+  if (into) {
+    Object.assign(job, { into: into.buffer, intoOffset });
+    transfer.push(into.buffer as ArrayBuffer);
+  }
   const reply = await new Promise<Reply>((resolve, reject) => {
-    leastBusy().post(job, [input.buffer as ArrayBuffer], { resolve, reject });
+    leastBusy().post(job, transfer, { resolve, reject });
   });
   const back = Buffer.from(reply.input, byteOffset, byteLength);
-  if (reply.error !== undefined) throw Object.assign(new RangeError(reply.error), { input: back });
+  if (reply.error !== undefined) {
+    const intoBack = reply.into ? Buffer.from(reply.into, intoOffset, outputLength) : undefined;
+    throw Object.assign(new RangeError(reply.error), { input: back, into: intoBack });
+  }
   return { input: back, out: Buffer.from(reply.out as ArrayBuffer, reply.outOffset, reply.outLength) };
 }
 
 /** Whether `buf`'s memory can be moved to a thread: its own ArrayBuffer, not Node's shared small-buffer pool. */
 function movable(buf: Buffer): boolean {
-  return buf.byteLength >= INLINE_BELOW && buf.buffer instanceof ArrayBuffer && buf.buffer.byteLength < buf.byteLength * 2 + (1 << 20);
+  return buf.byteLength >= INLINE_BELOW && ownsMemory(buf);
+}
+
+/** Whether `buf` is (most of) its own ArrayBuffer, so that moving that buffer moves little else. */
+function ownsMemory(buf: Buffer): boolean {
+  return buf.buffer instanceof ArrayBuffer && buf.buffer.byteLength < buf.byteLength * 2 + (1 << 20);
 }
 
 /**
@@ -118,21 +134,27 @@ export async function lz4Compress(src: Buffer): Promise<{ input: Buffer; out: Bu
 
 /**
  * Decodes one raw LZ4 block into exactly `size` bytes (RangeError when it is malformed or
- * another size). `src` is moved to a thread and given back, as for lz4Compress.
+ * another size). `src` is moved to a thread and given back, as for lz4Compress. With `into`
+ * (exactly `size` bytes, e.g. a pooled buffer: fresh memory costs more than decoding) the bytes
+ * are decoded there; it moves too, and `out` is the view of it to use afterwards (on an error,
+ * the RangeError's `into`).
  */
-export async function lz4Decompress(src: Buffer, size: number): Promise<{ input: Buffer; out: Buffer }> {
-  if (!movable(src) && size < INLINE_BELOW) {
-    const out = lz4DecompressBlock(src, size);
+export async function lz4Decompress(src: Buffer, size: number, into?: Buffer): Promise<{ input: Buffer; out: Buffer }> {
+  if (into !== undefined && into.length !== size) {
+    throw new RangeError(`into must be exactly ${size} bytes long; got ${into.length}`);
+  }
+  if (size < INLINE_BELOW || (into !== undefined && !ownsMemory(into))) {
+    const out = lz4DecompressBlock(src, size, into);
     return { input: src, out: Buffer.from(out.buffer, out.byteOffset, out.byteLength) };
   }
   if (!movable(src)) {
     // A small body that inflates to a large volume: copy it (it is small) so that it can move.
     const copy = Buffer.from(new ArrayBuffer(src.byteLength));
     src.copy(copy);
-    const done = await run("decompress", copy, size);
+    const done = await run("decompress", copy, size, into);
     return { input: src, out: done.out };
   }
-  return run("decompress", src, size);
+  return run("decompress", src, size, into);
 }
 
 /**

@@ -15,11 +15,13 @@ parentPort.on("message", (job) => {
       const out = lz4CompressBlock(input);
       parentPort.postMessage({ id, input: job.input, out: out.buffer, outOffset: out.byteOffset, outLength: out.byteLength }, [job.input, out.buffer]);
     } else {
-      const out = lz4DecompressBlock(input, job.outputLength);
+      // Into the caller's (pooled) buffer when it sent one, else a new one.
+      const into = job.into ? new Uint8Array(job.into, job.intoOffset, job.outputLength) : undefined;
+      const out = lz4DecompressBlock(input, job.outputLength, into);
       parentPort.postMessage({ id, input: job.input, out: out.buffer, outOffset: out.byteOffset, outLength: out.byteLength }, [job.input, out.buffer]);
     }
   } catch (err) {
-    const transfer = job.input instanceof ArrayBuffer ? [job.input] : [];
-    parentPort.postMessage({ id, input: job.input, error: String(err?.message ?? err) }, transfer);
+    const transfer = [job.input, job.into].filter((b) => b instanceof ArrayBuffer);
+    parentPort.postMessage({ id, input: job.input, into: job.into, error: String(err?.message ?? err) }, transfer);
   }
 });

@@ -1,0 +1,50 @@
+// lz4 label bodies large enough (≥ 4 MiB) to be coded in local-dvid's worker threads, decoded into
+// the server's pooled buffers: what was written reads back, a malformed body is refused without
+// disturbing the next writes, and a buffer reused from an earlier request carries nothing over.
+import { beforeAll, describe, expect, it } from "@jest/globals";
+import { lz4CompressBlock, lz4DecompressBlock } from "../../volume-client/wire/lz4.js";
+import { expectDvidError, newInstance, newRepo, rawPath, request, useCluster } from "./server-helpers.js";
+
+const c = useCluster(1);
+let repo: string;
+const SIZE = [128, 128, 64]; // x, y, z: 8 MiB of uint64
+const BYTES = 128 * 128 * 64 * 8;
+
+beforeAll(async () => {
+  repo = await newRepo(c.url);
+  await newInstance(c.url, repo, "labelblk", "big", { BlockSize: "32,32,32" });
+});
+
+/** Segmentation-like uint64 labels: boxes of `cell` voxels, ids depending on `seed`. */
+function labels(seed: number, cell: number): Buffer {
+  const a = new BigUint64Array(BYTES / 8);
+  let i = 0;
+  for (let z = 0; z < SIZE[2]; z++)
+    for (let y = 0; y < SIZE[1]; y++)
+      for (let x = 0; x < SIZE[0]; x++) a[i++] = BigInt(seed) * 1_000_000n + BigInt(((z / cell) | 0) * 10_000 + ((y / cell) | 0) * 100 + ((x / cell) | 0));
+  return Buffer.from(a.buffer);
+}
+
+const path = () => rawPath(repo, "big", SIZE, [0, 0, 0]);
+
+describe("large lz4 label bodies (worker threads, pooled buffers)", () => {
+  it("stores what each of several 8 MiB lz4 POSTs carried, refusing a malformed one in between, and serves it back as lz4", async () => {
+    for (const [seed, cell] of [[1, 5], [2, 16], [3, 1]] as const) {
+      const data = labels(seed, cell);
+      const post = await request(`${c.url}${path()}?compression=lz4`, { method: "POST", body: Buffer.from(lz4CompressBlock(data)) });
+      expect(post.status).toBe(200);
+
+      // A block cut short, of a body large enough to go to a thread: refused, nothing written.
+      const good = lz4CompressBlock(labels(seed + 10, 3));
+      const bad = await request(`${c.url}${path()}?compression=lz4`, { method: "POST", body: Buffer.from(good.subarray(0, good.length - 100)) });
+      expectDvidError(bad, 400, "could not decode lz4-compressed labels");
+
+      const plain = await request(`${c.url}${path()}`);
+      expect(plain.status).toBe(200);
+      expect(Buffer.compare(plain.body, data)).toBe(0);
+      const packed = await request(`${c.url}${path()}?compression=lz4`);
+      expect(packed.status).toBe(200);
+      expect(Buffer.compare(Buffer.from(lz4DecompressBlock(packed.body, BYTES)), data)).toBe(0);
+    }
+  }, 120_000);
+});
