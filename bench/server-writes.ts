@@ -102,6 +102,11 @@ async function main(): Promise<void> {
         if (!skipZarr) ops.push(["zarrita-region", regionBytes, () => zarrWrite(z, w.region, region)]);
         ops.push(["dvid-region", regionBytes, () => vol.write(REGION, regionNd as never, { nonAlignedWrites: true })]);
       }
+      if (!want("whole")) {
+        // Region writes patch what a whole write left (zarrita cannot patch a chunk never written).
+        if (!skipZarr) await zarrWrite(z, w.whole, whole);
+        await vol.write([0, 0, 0], wholeNd as never);
+      }
       const samples = new Map<string, number[]>(ops.map(([n]) => [n, []]));
       const cpu = new Map<string, { client: number; server: number }>(ops.map(([n]) => [n, { client: 0, server: 0 }]));
       const serverPid = stracePath ? undefined : node.child.pid!;

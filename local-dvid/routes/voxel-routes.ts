@@ -308,7 +308,7 @@ async function postRaw(r: InstanceRequest, type: VoxelTypeInfo): Promise<void> {
       if (!aligned && !nonaligned) throw alignmentError();
       await inVersionWriteGate(r, async () => {
         if (aligned) await writeAligned(own(), body, box);
-        else await writePatched(await lookupIo(r, layout), body, box);
+        else body = await patchAndKeep(await lookupIo(r, layout), body, box, (b) => (pooled &&= b));
         await extents();
       });
     } finally {
@@ -317,6 +317,22 @@ async function postRaw(r: InstanceRequest, type: VoxelTypeInfo): Promise<void> {
   }
   await bumpEpochAfterAdminWrite(r);
   sendEmpty(ctx.res);
+}
+
+/**
+ * writePatched, telling `keep` which buffer holds the body afterwards (it may move to a worker
+ * thread and come back as a new view; undefined when the thread died with it), so that the
+ * pooled body goes back to the pool.
+ */
+async function patchAndKeep(io: BlockIo<BlockLookup>, body: Buffer, box: RawBox, keep: (b: Buffer | undefined) => void): Promise<Buffer> {
+  try {
+    const back = await writePatched(io, body, box);
+    keep(back);
+    return back;
+  } catch (err) {
+    if (body.buffer.byteLength === 0) keep((err as { body?: Buffer }).body); // moved, and back or lost
+    throw err;
+  }
 }
 
 /**

@@ -47,7 +47,7 @@
 // visible (the page cache belongs to the kernel), only a machine crash can, and local-dvid is a
 // development and test bed where throughput matters more. `{ fsync: true }` syncs the temp file
 // before the rename and the directory after it.
-import { close, closeSync, fstatSync, fsyncSync, mkdirSync, openSync, read as fsRead, readSync, readv as fsReadv, readvSync, renameSync, unlinkSync, writeSync, writevSync } from "node:fs";
+import { close, close as fsClose, closeSync, fstat as fsFstat, fstatSync, open as fsOpen, fsyncSync, mkdirSync, openSync, read as fsRead, readSync, readv as fsReadv, readvSync, renameSync, unlinkSync, writeSync, writevSync } from "node:fs";
 import { mkdir, open, opendir, readdir, rename, unlink, type FileHandle } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { LocalDvidError } from "../errors.js";
@@ -133,20 +133,21 @@ export class FsStore implements ObjectStore {
   async get(key: string): Promise<StoredObject | undefined> {
     const path = this.#pathOf(key);
     return this.#track(async () => {
-      const fd = openSyncIfExists(path);
+      const here = onThisThread();
+      const fd = here ? openSyncIfExists(path) : await openAsyncIfExists(path);
       if (fd === undefined) return undefined;
       try {
-        const { size } = fstatSync(fd);
+        const size = here ? fstatSync(fd).size : await sizeAsync(fd);
         if (size < HEADER_BYTES) throw corrupt(key, `${size} bytes, shorter than the ${HEADER_BYTES}-byte header`);
         const buffer = Buffer.allocUnsafe(size);
-        const got = await readFullyAt(fd, buffer, 0, size, 0, SYNC_READ_BYTES);
+        const got = await readFullyAt(fd, buffer, 0, size, 0, here ? SYNC_READ_BYTES : 0);
         const { generation, length } = parseHeader(key, buffer);
         if (got !== size || length !== size - HEADER_BYTES) {
           throw corrupt(key, `header says ${length} bytes of data; the file holds ${got - HEADER_BYTES}`);
         }
         return { data: buffer.subarray(HEADER_BYTES), generation };
       } finally {
-        closeSync(fd);
+        await closeOn(here, fd);
       }
     });
   }
@@ -157,15 +158,16 @@ export class FsStore implements ObjectStore {
 
   async readSlice(key: string, target: Uint8Array, targetOffset: number, range?: ByteRange, options?: ReadOptions): Promise<SliceInfo | undefined> {
     const path = this.#pathOf(key);
-    const syncBytes = options?.alone === true ? ALONE_SYNC_READ_BYTES : SYNC_READ_BYTES;
     if (range !== undefined) checkRange(key, Number.MAX_SAFE_INTEGER, range); // the shape; the size is known below
     return this.#track(async () => {
-      const fd = openSyncIfExists(path);
+      const here = onThisThread();
+      const syncBytes = !here ? 0 : options?.alone === true ? ALONE_SYNC_READ_BYTES : SYNC_READ_BYTES;
+      const fd = here ? openSyncIfExists(path) : await openAsyncIfExists(path);
       if (fd === undefined) return undefined;
       try {
         // The header and the bytes are read from one open file: a rename that replaces the
         // object meanwhile cannot pair one version's generation with another's bytes.
-        const { size: fileSize } = fstatSync(fd);
+        const fileSize = here ? fstatSync(fd).size : await sizeAsync(fd);
         if (fileSize < HEADER_BYTES) throw corrupt(key, `${fileSize} bytes, shorter than the ${HEADER_BYTES}-byte header`);
         const size = fileSize - HEADER_BYTES;
         const { start, length } = checkRange(key, size, range);
@@ -190,7 +192,7 @@ export class FsStore implements ObjectStore {
         if (parsed.length !== size) throw corrupt(key, `header says ${parsed.length} bytes of data; the file holds ${size}`);
         return { size, generation: parsed.generation };
       } finally {
-        closeSync(fd);
+        await closeOn(here, fd);
       }
     });
   }
@@ -275,11 +277,12 @@ export class FsStore implements ObjectStore {
 
   /**
    * `stage` for a writer that writes the staged file itself (workers/stage-pool.ts, off the event
-   * loop): the temp file to create ("wx", creating its directory if missing), the header to write
-   * before the `length` bytes, whether to fsync it, and the StagedObject that publishes or
-   * discards it. Nothing is written here.
+   * loop): the temp file to create ("wx", creating its directory if missing), the object's own
+   * file (`target`, for a writer that reads it first), the header to write before the `length`
+   * bytes, whether to fsync it, and the StagedObject that publishes or discards it. Nothing is
+   * written here.
    */
-  prepareStage(key: string, length: number): { path: string; header: Buffer; fsync: boolean; staged: StagedObject } {
+  prepareStage(key: string, length: number): { path: string; target: string; header: Buffer; fsync: boolean; staged: StagedObject } {
     const path = this.#pathOf(key);
     const temp = `${path}${DIR_SUFFIX}tmp.${process.pid}.${tempCounter++}`;
     let state: "staged" | "published" | "discarded" = "staged";
@@ -304,7 +307,7 @@ export class FsStore implements ObjectStore {
         await unlink(temp).catch(() => undefined);
       },
     };
-    return { path: temp, header: encodeHeader(0, length), fsync: this.#fsync, staged };
+    return { path: temp, target: path, header: encodeHeader(0, length), fsync: this.#fsync, staged };
   }
 
   async delete(key: string, options: DeleteOptions = {}): Promise<boolean> {
@@ -658,6 +661,41 @@ const SYNC_READ_BYTES = 64 * 1024;
  * with nothing to overlap, the trip is all the thread pool would add.
  */
 const ALONE_SYNC_READ_BYTES = 4 * 1024 * 1024;
+
+/**
+ * How long reads may run on the calling thread in one turn of the event loop (ms). A one-block
+ * GET takes a small fraction of it; a request that reads thousands of small objects one after
+ * another (a labels call over 20,000 blocks) would otherwise never let the event loop run, and a
+ * heartbeat sent meanwhile would wait for all of it. Past the budget, reads go through the
+ * thread pool (each completion a new turn) until the turn ends.
+ */
+const SYNC_TURN_MS = 2;
+let turnStarted: number | undefined;
+
+/** Whether a read may still run on the calling thread in this turn of the event loop. */
+function onThisThread(): boolean {
+  const now = performance.now();
+  if (turnStarted === undefined) {
+    turnStarted = now;
+    // Runs once this turn's I/O callbacks and the microtasks they started are done.
+    setImmediate(() => (turnStarted = undefined));
+    return true;
+  }
+  return now - turnStarted < SYNC_TURN_MS;
+}
+
+function openAsyncIfExists(path: string): Promise<number | undefined> {
+  return unlessMissing(new Promise<number>((resolve, reject) => fsOpen(path, "r", (err, fd) => (err ? reject(err) : resolve(fd)))));
+}
+
+function sizeAsync(fd: number): Promise<number> {
+  return new Promise((resolve, reject) => fsFstat(fd, (err, stats) => (err ? reject(err) : resolve(stats.size))));
+}
+
+function closeOn(here: boolean, fd: number): Promise<void> | void {
+  if (here) return closeSync(fd);
+  return new Promise((resolve, reject) => fsClose(fd, (err) => (err ? reject(err) : resolve())));
+}
 
 /** The file opened read-only, or undefined when its path does not exist (as unlessMissing). */
 function openSyncIfExists(path: string): number | undefined {

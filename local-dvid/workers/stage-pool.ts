@@ -3,7 +3,10 @@
 // the event loop about 40% of an aligned write's CPU otherwise, and each block's
 // open/writev/close went through three trips of libuv's thread pool and a FileHandle for the
 // garbage collector (profile of a 256^3 uint64 POST: about 700 ms of event-loop time per 128 MiB,
-// 180 MB/s at most). The thread does them with plain synchronous calls.
+// 180 MB/s at most). The thread does them with plain synchronous calls. Non-aligned writes
+// (volume-write.ts, writePatched) send it their blocks too: it reads each partly covered block
+// from the version's own object, patches it and writes its staged file; the event loop only
+// publishes them, by compare-and-swap on the generation the thread read.
 //
 // No copies: the layer's memory is moved to the thread (ArrayBuffer transfer) and back, so a
 // pooled layer returns to its pool whole. One thread (the machines have 2 cores, and the client
@@ -42,7 +45,9 @@ export interface StageBlock {
 
 interface Reply {
   id: number;
-  layer: ArrayBuffer;
+  layer?: ArrayBuffer;
+  body?: ArrayBuffer;
+  results?: (number | "missing" | "other")[];
   error?: { message: string; code?: string };
 }
 
@@ -80,7 +85,7 @@ function settle(): void {
 }
 
 /** Whether `buf`'s memory can be moved to the thread: its own ArrayBuffer, not Node's shared small-buffer pool. */
-export function movableLayer(buf: Buffer): boolean {
+export function movableBuffer(buf: Buffer): boolean {
   return buf.buffer instanceof ArrayBuffer && buf.byteOffset === 0 && buf.buffer.byteLength < buf.byteLength * 2 + (1 << 20);
 }
 
@@ -90,21 +95,76 @@ export function movableLayer(buf: Buffer): boolean {
  * layer stays behind and the error carries the layer as `layer`.
  */
 export async function stageLayerInThread(layer: Buffer, g: LayerGeometry, blocks: readonly StageBlock[]): Promise<Buffer> {
-  const id = nextId++;
   const { byteOffset, byteLength } = layer;
-  const job = { id, layer: layer.buffer, layerOffset: byteOffset, layerLength: byteLength, g, blocks };
-  const w = thread();
-  clearTimeout(idle);
-  const reply = await new Promise<Reply>((resolve, reject) => {
-    pending.set(id, { resolve, reject });
-    w.ref();
-    w.postMessage(job, [layer.buffer as ArrayBuffer]);
-  });
-  const back = Buffer.from(reply.layer, byteOffset, byteLength);
+  const reply = await post({ layer: layer.buffer, layerOffset: byteOffset, layerLength: byteLength, g, blocks }, layer);
+  const back = Buffer.from(reply.layer as ArrayBuffer, byteOffset, byteLength);
   if (reply.error !== undefined) {
     throw Object.assign(new Error(reply.error.message), { code: reply.error.code, layer: back });
   }
   return back;
+}
+
+/** Where a non-aligned write's body sits and how blocks are cut. */
+export interface PatchGeometry {
+  readonly x0: number;
+  readonly y0: number;
+  readonly z0: number;
+  readonly nx: number;
+  readonly ny: number;
+  readonly bx: number;
+  readonly by: number;
+  readonly bpv: number;
+  readonly blockBytes: number;
+  readonly fsync: boolean;
+}
+
+/** One block of a non-aligned write: its first voxel, the region the body covers, and its files. */
+export interface PatchBlock {
+  readonly x0: number;
+  readonly y0: number;
+  readonly z0: number;
+  readonly region: { x0: number; x1: number; y0: number; y1: number; z0: number; z1: number };
+  /** The body covers the whole block: nothing is read. */
+  readonly full: boolean;
+  /** The version's own object of the block (read when not full). */
+  readonly objectPath: string;
+  /** The staged file to write. */
+  readonly path: string;
+  readonly header: Uint8Array;
+}
+
+/**
+ * Writes the staged file of each block of a non-aligned write in the thread: full blocks cut from
+ * `body`, partly covered ones read from the version's own object and patched. Resolves to the
+ * body (a new view: the one passed in is detached meanwhile) and, per block, the generation the
+ * block was read at (0 for a full block), or "missing" / "other" when the thread left that block
+ * to the caller (no own object, or not a plain one of the block's size): no file is staged for
+ * those. On failure no staged file stays and the error carries the body as `body`.
+ */
+export async function patchBlocksInThread(
+  body: Buffer,
+  g: PatchGeometry,
+  blocks: readonly PatchBlock[],
+): Promise<{ body: Buffer; results: (number | "missing" | "other")[] }> {
+  const { byteOffset, byteLength } = body;
+  const reply = await post({ op: "patch", body: body.buffer, bodyOffset: byteOffset, bodyLength: byteLength, g, blocks }, body);
+  const back = Buffer.from(reply.body as ArrayBuffer, byteOffset, byteLength);
+  if (reply.error !== undefined) {
+    throw Object.assign(new Error(reply.error.message), { code: reply.error.code, body: back });
+  }
+  return { body: back, results: reply.results as (number | "missing" | "other")[] };
+}
+
+/** Sends `job` (its memory `moved` transferred) to the thread and waits for its reply. */
+async function post(job: Record<string, unknown>, moved: Buffer): Promise<Reply> {
+  const id = nextId++;
+  const w = thread();
+  clearTimeout(idle);
+  return new Promise<Reply>((resolve, reject) => {
+    pending.set(id, { resolve, reject });
+    w.ref();
+    w.postMessage({ ...job, id }, [moved.buffer as ArrayBuffer]);
+  });
 }
 
 /** Ends the thread if it has no job (an app's close calls it; a later job starts a new one). */

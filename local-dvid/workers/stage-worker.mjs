@@ -2,7 +2,7 @@
 // blocks and writes each block's staged file (FsStore.prepareStage) with plain synchronous
 // system calls, off the event loop. Plain JavaScript so that it starts the same under tsx, jest
 // and plain node; the block copy is voxels/copy-box.ts, loaded through tsx's scoped loader.
-import { closeSync, fsyncSync, mkdirSync, openSync, unlinkSync, writeSync, writevSync } from "node:fs";
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, unlinkSync, writeSync, writevSync } from "node:fs";
 import { dirname } from "node:path";
 import { parentPort } from "node:worker_threads";
 import { tsImport } from "tsx/esm/api";
@@ -46,7 +46,96 @@ function writeStaged(block, data, fsync) {
   closeSync(fd);
 }
 
+const HEADER_BYTES = 24;
+const MAGIC = 0x4f56444c; // "LDVO", as store/fs-store.ts
+const FORMAT_VERSION = 1;
+
+/**
+ * The stored object at `path` read into `into` (exactly its length) with its generation, as
+ * FsStore.readSlice does from one open file; "missing" when there is none; "other" when it is not
+ * a well-formed object of that length (the event loop's path then reports it).
+ */
+function readObject(path, into) {
+  let fd;
+  try {
+    fd = openSync(path, "r");
+  } catch (err) {
+    if (err.code === "ENOENT") return "missing";
+    throw err;
+  }
+  try {
+    if (fstatSync(fd).size !== HEADER_BYTES + into.length) return "other";
+    const header = Buffer.allocUnsafe(HEADER_BYTES);
+    if (readSync(fd, header, 0, HEADER_BYTES, 0) !== HEADER_BYTES) return "other";
+    if (header.readUInt32LE(0) !== MAGIC || header.readUInt32LE(4) !== FORMAT_VERSION) return "other";
+    const length = header.readUInt32LE(16) + header.readUInt32LE(20) * 0x1_0000_0000;
+    if (length !== into.length) return "other";
+    let got = 0;
+    while (got < into.length) {
+      const n = readSync(fd, into, got, into.length - got, HEADER_BYTES + got);
+      if (n === 0) return "other";
+      got += n;
+    }
+    return header.readUInt32LE(8) + header.readUInt32LE(12) * 0x1_0000_0000;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * A non-aligned write's blocks (volume-write.ts, writePatched): each fully covered block is cut
+ * from the body, each partly covered one read from the version's own object and patched, and
+ * written as a staged file. Per block: the generation it was read at (0: full), or "missing" /
+ * "other" when the event loop must do it (no own object yet, or not a plain one).
+ */
+function patchBlocks(job) {
+  const { g } = job;
+  const body = Buffer.from(job.body, job.bodyOffset, job.bodyLength);
+  const src = { data: body, byteOffset: 0, x0: g.x0, y0: g.y0, z0: g.z0, nx: g.nx, ny: g.ny };
+  if (scratch.length < g.blockBytes) scratch = Buffer.allocUnsafeSlow(g.blockBytes);
+  const data = scratch.subarray(0, g.blockBytes);
+  const results = [];
+  const written = [];
+  try {
+    for (const block of job.blocks) {
+      const r = block.region;
+      let generation = 0;
+      if (!block.full) {
+        generation = readObject(block.objectPath, data);
+        if (typeof generation === "string") {
+          results.push(generation);
+          continue;
+        }
+      }
+      copyRegion({ data, byteOffset: 0, x0: block.x0, y0: block.y0, z0: block.z0, nx: g.bx, ny: g.by }, src, r, g.bpv);
+      writeStaged(block, data, g.fsync);
+      written.push(block.path);
+      results.push(generation);
+    }
+  } catch (err) {
+    for (const path of written) {
+      try {
+        unlinkSync(path);
+      } catch {
+        // already gone
+      }
+    }
+    return { error: { message: err.message, code: err.code } };
+  }
+  return { results };
+}
+
 parentPort.on("message", (job) => {
+  if (job.op === "patch") {
+    let reply;
+    try {
+      reply = patchBlocks(job);
+    } catch (err) {
+      reply = { error: { message: err.message, code: err.code } };
+    }
+    parentPort.postMessage({ id: job.id, body: job.body, ...reply }, [job.body]);
+    return;
+  }
   const { id, g } = job;
   const layer = Buffer.from(job.layer, job.layerOffset, job.layerLength);
   const src = { data: layer, byteOffset: 0, x0: g.x0, y0: g.y0, z0: g.z0, nx: g.nx, ny: g.ny };

@@ -83,3 +83,84 @@ describe("aligned POSTs with layers of 1 MiB and more on the filesystem store", 
     expect(got.body.equals(body)).toBe(true);
   });
 });
+
+/** The bytes of `size` voxels at `offset` of a reference volume `ref` (x fastest) that starts at the origin with size `refSize`. */
+function cut(ref: Buffer, refSize: [number, number, number], offset: [number, number, number], size: [number, number, number], bpv: number): Buffer {
+  const out = Buffer.alloc(size[0] * size[1] * size[2] * bpv);
+  for (let z = 0; z < size[2]; z++)
+    for (let y = 0; y < size[1]; y++) {
+      const s = (((offset[2] + z) * refSize[1] + offset[1] + y) * refSize[0] + offset[0]) * bpv;
+      ref.copy(out, (z * size[1] + y) * size[0] * bpv, s, s + size[0] * bpv);
+    }
+  return out;
+}
+
+/** Writes `data` (box `size` at `offset`) into the reference volume. */
+function paste(ref: Buffer, refSize: [number, number, number], offset: [number, number, number], size: [number, number, number], data: Buffer, bpv: number): void {
+  for (let z = 0; z < size[2]; z++)
+    for (let y = 0; y < size[1]; y++) {
+      const d = (((offset[2] + z) * refSize[1] + offset[1] + y) * refSize[0] + offset[0]) * bpv;
+      data.copy(ref, d, (z * size[1] + y) * size[0] * bpv, (z * size[1] + y + 1) * size[0] * bpv);
+    }
+}
+
+describe("non-aligned POSTs of 64 KiB and more on the filesystem store", () => {
+  const bpv = 8;
+  const all: [number, number, number] = [96, 96, 96];
+  const patch = async (url: string, uuid: string, name: string, size: [number, number, number], offset: [number, number, number], body: Buffer) =>
+    request(`${url}${rawPath(uuid, name, size, offset)}?nonaligned=true`, { method: "POST", body });
+
+  it("patch blocks the version has, blocks it inherits and blocks never written, and read back every voxel", async () => {
+    await newInstance(c.url, repo, "uint64blk", "patched", { BlockSize: "32,32,32" });
+    const ref = Buffer.alloc(all[0] * all[1] * all[2] * bpv);
+    const first = pattern(64 * 64 * 64 * bpv, 7);
+    expect((await request(`${c.url}${rawPath(repo, "patched", [64, 64, 64], [0, 0, 0])}`, { method: "POST", body: first })).status).toBe(200);
+    paste(ref, all, [0, 0, 0], [64, 64, 64], first, bpv);
+    // A child version: its first patch finds every block at the parent only.
+    expect((await request(`${c.url}/api/node/${repo}/commit`, { method: "POST", body: { note: "parent" } })).status).toBe(200);
+    const branch = await request(`${c.url}/api/node/${repo}/newversion`, { method: "POST", body: {} });
+    const child = branch.json<{ child: string }>().child;
+    const writes: { size: [number, number, number]; offset: [number, number, number] }[] = [
+      { size: [50, 40, 45], offset: [5, 17, 31] }, // inherited blocks and blocks never written
+      { size: [40, 50, 33], offset: [20, 3, 9] }, // now the child's own blocks, some again inherited
+      { size: [64, 64, 64], offset: [32, 32, 32] }, // whole blocks among them
+    ];
+    for (const [i, w] of writes.entries()) {
+      const body = pattern(w.size[0] * w.size[1] * w.size[2] * bpv, 20 + i);
+      expect(body.length).toBeGreaterThanOrEqual(64 * 1024);
+      const post = await patch(c.url, child, "patched", w.size, w.offset, body);
+      expect(post.status).toBe(200);
+      paste(ref, all, w.offset, w.size, body, bpv);
+    }
+    const got = await request(`${c.url}${rawPath(child, "patched", all, [0, 0, 0])}`);
+    expect(got.body.equals(ref)).toBe(true);
+    // The parent still reads as it was.
+    const parent = await request(`${c.url}${rawPath(repo, "patched", [64, 64, 64], [0, 0, 0])}`);
+    expect(parent.body.equals(first)).toBe(true);
+    expect(tempFiles(dir)).toEqual([]);
+  });
+
+  it("keep the voxels of two nodes that patch disjoint halves of the same blocks at once", async () => {
+    const two = await startCluster(2, { store: c.store });
+    try {
+      const [a, b] = two.urls;
+      const uuid = await newRepo(a);
+      await newInstance(a, uuid, "uint64blk", "halves", { BlockSize: "32,32,32" });
+      // x 3..33 and 33..63: both halves patch the blocks at x 0..31 and 32..63 (and 2×2 in y, z).
+      const size: [number, number, number] = [30, 60, 60];
+      const ref = Buffer.alloc(all[0] * all[1] * all[2] * bpv);
+      for (let round = 0; round < 4; round++) {
+        const left = pattern(size[0] * size[1] * size[2] * bpv, 40 + round);
+        const right = pattern(size[0] * size[1] * size[2] * bpv, 50 + round);
+        const [ra, rb] = await Promise.all([patch(a, uuid, "halves", size, [3, 2, 1], left), patch(b, uuid, "halves", size, [33, 2, 1], right)]);
+        expect([ra.status, rb.status]).toEqual([200, 200]);
+        paste(ref, all, [3, 2, 1], size, left, bpv);
+        paste(ref, all, [33, 2, 1], size, right, bpv);
+        const got = await request(`${a}${rawPath(uuid, "halves", [64, 64, 64], [0, 0, 0])}`);
+        expect(got.body.equals(cut(ref, all, [0, 0, 0], [64, 64, 64], bpv))).toBe(true);
+      }
+    } finally {
+      await two.close();
+    }
+  });
+});
