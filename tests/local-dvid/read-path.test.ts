@@ -66,6 +66,26 @@ describe("FsStore reads", () => {
     }
   });
 
+  it("let the event loop run during a long run of small reads one after another (reads on the calling thread have a budget per turn)", async () => {
+    const store = await fsStore();
+    for (let i = 0; i < 20; i++) await store.put(`small/${i}`, pattern(16, i));
+    let turns = 0;
+    let stop = false;
+    const tick = (): void => {
+      turns++;
+      if (!stop) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const target = Buffer.alloc(16);
+    for (let i = 0; i < 4000; i++) {
+      expect(await store.readSlice(`small/${i % 20}`, target, 0)).toBeDefined();
+      expect(await store.get(`small/${i % 20}`)).toBeDefined();
+    }
+    const during = turns;
+    stop = true;
+    expect(during).toBeGreaterThan(0);
+  });
+
   it("tell an object's generation without its bytes: the last put's, undefined for a missing key, and the new one after another process replaced it", async () => {
     const store = await fsStore();
     expect(await store.generationOf("meta/counter")).toBeUndefined();
