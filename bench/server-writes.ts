@@ -138,6 +138,11 @@ async function main(): Promise<void> {
       await rm(z.dir, { recursive: true, force: true });
     }
     console.log("\n" + out.join("\n"));
+    if (process.env.SW_THREADS) {
+      // Per-thread CPU of the server since it started (ticks of 10 ms: user, system).
+      const { execFileSync } = await import("node:child_process");
+      console.log(execFileSync("/tmp/swtools/threads.sh", [String(node.child.pid)], { encoding: "utf8" }));
+    }
   } finally {
     await node.stop();
     await loop.stop();

@@ -31,9 +31,12 @@
 // compare-and-swap is atomic with respect to every other put/delete from any process. Readers take
 // no lock (rename makes them safe).
 //
-// Staging. `stage` writes the temp file (header with generation 0) and returns; `publish` takes
-// the key's lock, checks ifGenerationMatch, writes the generation into the temp file's header and
-// renames it into place: a put split in two, with nothing visible in between. A staged file of a
+// Staging. `stage` writes the temp file (header with the clock's generation at staging) and
+// returns; `publish` takes the key's lock, checks ifGenerationMatch and renames the temp file into
+// place: a put split in two, with nothing visible in between. The staged generation stands when
+// it is above the current object's (then it is above every generation the key had, as below);
+// otherwise, or when no object exists (a key deleted meanwhile may have had higher ones), publish
+// first writes max(current + 1, clock) into the temp file's header. A staged file of a
 // killed process is a temp file of a dead pid, removed by list() like any other.
 //
 // Generations. new = max(current + 1, wall clock in microseconds). The +1 makes generations grow
@@ -285,15 +288,22 @@ export class FsStore implements ObjectStore {
   prepareStage(key: string, length: number): { path: string; target: string; header: Buffer; fsync: boolean; staged: StagedObject } {
     const path = this.#pathOf(key);
     const temp = `${path}${DIR_SUFFIX}tmp.${process.pid}.${tempCounter++}`;
+    const stagedGeneration = nowMicros();
+    /** The generation the publish gives the object; writes it into the header when the staged one does not do. */
+    const generationFor = (current: number): number => {
+      if (current !== 0 && stagedGeneration > current) return stagedGeneration;
+      const next = Math.max(current + 1, nowMicros());
+      this.#setGenerationSync(temp, next);
+      return next;
+    };
     let state: "staged" | "published" | "discarded" = "staged";
     const staged: StagedObject = {
       publish: async (options: PutOptions = {}): Promise<number> => {
         if (state !== "staged") throw notStaged(key, state === "published");
         const generation =
-          this.#publishNow(key, temp, options.ifGenerationMatch) ??
+          this.#publishNow(key, temp, options.ifGenerationMatch, generationFor) ??
           (await this.#mutate(key, options.ifGenerationMatch, async (target, current) => {
-            const next = Math.max(current + 1, nowMicros());
-            await this.#setGeneration(temp, next);
+            const next = generationFor(current);
             await rename(temp, target);
             if (this.#fsync) await syncDir(join(target, ".."));
             return next;
@@ -307,7 +317,7 @@ export class FsStore implements ObjectStore {
         await unlink(temp).catch(() => undefined);
       },
     };
-    return { path: temp, target: path, header: encodeHeader(0, length), fsync: this.#fsync, staged };
+    return { path: temp, target: path, header: encodeHeader(stagedGeneration, length), fsync: this.#fsync, staged };
   }
 
   async delete(key: string, options: DeleteOptions = {}): Promise<boolean> {
@@ -437,12 +447,8 @@ export class FsStore implements ObjectStore {
    * Writes the generation into the header of a staged temp file (see stage). Synchronously: 8
    * bytes into a file in the page cache take microseconds, while three more trips through libuv's
    * thread pool (4 threads, shared by every put) cost aligned writes about a quarter of their
-   * throughput.
+   * throughput. Most publishes skip it (see Staging above).
    */
-  async #setGeneration(temp: string, generation: number): Promise<void> {
-    this.#setGenerationSync(temp, generation);
-  }
-
   #setGenerationSync(temp: string, generation: number): void {
     const fd = openSync(temp, "r+");
     try {
@@ -456,13 +462,12 @@ export class FsStore implements ObjectStore {
   }
 
   /**
-   * A staged file's publish done at once on the calling thread (see #mutateNow): write the new
-   * generation into the temp file's header and rename it into place.
+   * A staged file's publish done at once on the calling thread (see #mutateNow): the generation
+   * settled (see Staging above) and the temp file renamed into place.
    */
-  #publishNow(key: string, temp: string, expected: number | undefined): number | undefined {
+  #publishNow(key: string, temp: string, expected: number | undefined, generationFor: (current: number) => number): number | undefined {
     return this.#mutateNow(key, expected, (path, current) => {
-      const next = Math.max(current + 1, nowMicros());
-      this.#setGenerationSync(temp, next);
+      const next = generationFor(current);
       renameSync(temp, path);
       if (this.#fsync) syncDirSync(join(path, ".."));
       return next;

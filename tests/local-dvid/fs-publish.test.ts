@@ -41,4 +41,32 @@ describe("FsStore publish of a staged object", () => {
     await a.close();
     await b.close();
   });
+
+  it("gives a published object a generation above every one its key had: over a newer put, and after a delete", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "local-dvid-publish-"));
+    tempDirs.push(dir);
+    const store = new FsStore(dir);
+    await store.put("k/warm", Buffer.from("w"));
+    // Staged first, then the key is written twice: the publish must still come out above both.
+    const staged = await store.stage("k/a", Buffer.from("staged"));
+    await store.put("k/a", Buffer.from("one"));
+    const newer = await store.put("k/a", Buffer.from("two"));
+    const g = await staged.publish();
+    expect(g).toBeGreaterThan(newer);
+    expect(await store.get("k/a")).toEqual({ data: Buffer.from("staged"), generation: g });
+    // Staged, then the key written and deleted: the new object is above what the deleted one had.
+    const again = await store.stage("k/b", Buffer.from("staged"));
+    const gone = await store.put("k/b", Buffer.from("soon deleted"));
+    expect(await store.delete("k/b")).toBe(true);
+    const g2 = await again.publish();
+    expect(g2).toBeGreaterThan(gone);
+    expect(await store.get("k/b")).toEqual({ data: Buffer.from("staged"), generation: g2 });
+    // Staged over an existing older object: the publish is above it too.
+    const old = await store.put("k/c", Buffer.from("old"));
+    const third = await store.stage("k/c", Buffer.from("new"));
+    const g3 = await third.publish();
+    expect(g3).toBeGreaterThan(old);
+    expect((await store.get("k/c"))?.generation).toBe(g3);
+    await store.close();
+  });
 });
