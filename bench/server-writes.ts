@@ -139,9 +139,12 @@ async function main(): Promise<void> {
     }
     console.log("\n" + out.join("\n"));
     if (process.env.SW_THREADS) {
-      // Per-thread CPU of the server since it started (ticks of 10 ms: user, system).
-      const { execFileSync } = await import("node:child_process");
-      console.log(execFileSync("/tmp/swtools/threads.sh", [String(node.child.pid)], { encoding: "utf8" }));
+      // Per-thread CPU of the server since it started: thread id, user ms, system ms.
+      const { readdirSync } = await import("node:fs");
+      for (const tid of readdirSync(`/proc/${node.child.pid}/task`)) {
+        const f = readFileSync(`/proc/${node.child.pid}/task/${tid}/stat`, "utf8").split(") ")[1].split(" ");
+        console.log(`thread ${tid}: user ${Number(f[11]) * 10} ms, system ${Number(f[12]) * 10} ms`);
+      }
     }
   } finally {
     await node.stop();
