@@ -5,15 +5,21 @@
 import { parentPort } from "node:worker_threads";
 import { tsImport } from "tsx/esm/api";
 
-const { lz4CompressBlock, lz4DecompressBlock } = await tsImport("../../volume-client/wire/lz4.ts", import.meta.url);
+const { lz4CompressBlock, lz4CompressBound, lz4DecompressBlock } = await tsImport("../../volume-client/wire/lz4.ts", import.meta.url);
+let scratch = new Uint8Array(0);
 
 parentPort.on("message", (job) => {
   const { id, op } = job;
   try {
     const input = new Uint8Array(job.input, job.inputOffset, job.inputLength);
     if (op === "compress") {
-      const out = lz4CompressBlock(input);
-      parentPort.postMessage({ id, input: job.input, out: out.buffer, outOffset: out.byteOffset, outLength: out.byteLength }, [job.input, out.buffer]);
+      // Into this thread's reused scratch (the bound is about the input's size), then a copy of
+      // just the block to send: moving an input-sized array per job to the main thread would
+      // charge it that much external memory, and garbage collections with it.
+      const bound = lz4CompressBound(input.length);
+      if (scratch.length < bound) scratch = new Uint8Array(bound);
+      const out = lz4CompressBlock(input, scratch).slice();
+      parentPort.postMessage({ id, input: job.input, out: out.buffer, outOffset: 0, outLength: out.byteLength }, [job.input, out.buffer]);
     } else {
       // Into the caller's (pooled) buffer when it sent one, else a new one.
       const into = job.into ? new Uint8Array(job.into, job.intoOffset, job.outputLength) : undefined;
