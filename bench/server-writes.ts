@@ -40,11 +40,15 @@ const loads: { dtype: Dtype; whole: BoxZyx; region: BoxZyx }[] = [
   { dtype: "uint64" as Dtype, whole: cube(256), region: at(REGION, 128) },
 ].filter((w) => only === undefined || w.dtype === only);
 
-async function startNode(dir: string | undefined): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
+// SW_BASE_ROOT=<another checkout>: also times that checkout's local-dvid ("base-…" rows), with
+// the same client, in the same run: before/after figures of a server change.
+const baseRoot = process.env.SW_BASE_ROOT;
+
+async function startNode(dir: string | undefined, serverRoot = root): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
   const cmd =
     dir === undefined
       ? ["--import", "tsx", join(root, "bench/loopback-server.ts")]
-      : [...nodeArgs, "--import", "tsx", join(root, "local-dvid/cli.ts"), "--store", dir, "--port", "0", "--parent-watch"];
+      : [...nodeArgs, "--import", "tsx", join(serverRoot, "local-dvid/cli.ts"), "--store", dir, "--port", "0", "--parent-watch"];
   const child = stracePath && dir !== undefined
     ? spawn("strace", ["-f", "-c", "-o", stracePath, process.execPath, ...cmd], { stdio: ["pipe", "pipe", "inherit"] })
     : spawn(process.execPath, cmd, { stdio: ["pipe", "pipe", "inherit"] });
@@ -77,14 +81,17 @@ async function main(): Promise<void> {
   const scratch = await mkdtemp(join(tmpdir(), "server-writes-"));
   const node = await startNode(join(scratch, "store"));
   const loop = await startNode(undefined);
+  const base = baseRoot === undefined ? undefined : await startNode(join(scratch, "base-store"), baseRoot);
   try {
     const client = connect(node.url);
     const repo = await client.createRepo({ alias: "sw" });
+    const baseRepo = base === undefined ? undefined : await connect(base.url).createRepo({ alias: "sw" });
     const out: string[] = [];
     for (const w of loads) {
       const whole = makeVolume(w.dtype, w.whole, 1);
       const region = makeVolume(w.dtype, w.region, 2);
       const vol = await repo.createVolume(`v-${w.dtype}`, w.dtype, { blockSizeZyx: [64, 64, 64] });
+      const baseVol = baseRepo === undefined ? undefined : await baseRepo.createVolume(`v-${w.dtype}`, w.dtype, { blockSizeZyx: [64, 64, 64] });
       const z = await createZarrVolume(join(scratch, `${w.dtype}.zarr`), w.dtype, shapeOf(w.whole), [64, 64, 64]);
       const wholeNd = ndarray(whole as never, [...shapeOf(w.whole)]);
       const regionNd = ndarray(region as never, [...shapeOf(w.region)]);
@@ -97,22 +104,25 @@ async function main(): Promise<void> {
         ops.push(["loopback-post", wholeBytes, () => loopbackPost(loop.url, postBody)]);
         if (!skipZarr) ops.push(["zarrita-write", wholeBytes, () => zarrWrite(z, w.whole, whole)]);
         ops.push(["dvid-write", wholeBytes, () => vol.write([0, 0, 0], wholeNd as never)]);
+        if (baseVol) ops.push(["base-write", wholeBytes, () => baseVol.write([0, 0, 0], wholeNd as never)]);
       }
       if (want("region")) {
         if (!skipZarr) ops.push(["zarrita-region", regionBytes, () => zarrWrite(z, w.region, region)]);
         ops.push(["dvid-region", regionBytes, () => vol.write(REGION, regionNd as never, { nonAlignedWrites: true })]);
+        if (baseVol) ops.push(["base-region", regionBytes, () => baseVol.write(REGION, regionNd as never, { nonAlignedWrites: true })]);
       }
       if (!want("whole")) {
         // Region writes patch what a whole write left (zarrita cannot patch a chunk never written).
         if (!skipZarr) await zarrWrite(z, w.whole, whole);
         await vol.write([0, 0, 0], wholeNd as never);
+        await baseVol?.write([0, 0, 0], wholeNd as never);
       }
       const samples = new Map<string, number[]>(ops.map(([n]) => [n, []]));
       const cpu = new Map<string, { client: number; server: number }>(ops.map(([n]) => [n, { client: 0, server: 0 }]));
       const serverPid = stracePath ? undefined : node.child.pid!;
       for (let i = 0; i <= reps; i++) {
         for (const [name, , fn] of i % 2 ? [...ops].reverse() : ops) {
-          const pid = name.startsWith("dvid") ? serverPid : name.startsWith("loopback") ? loop.child.pid : undefined;
+          const pid = name.startsWith("dvid") ? serverPid : name.startsWith("base") ? base?.child.pid : name.startsWith("loopback") ? loop.child.pid : undefined;
           const s0 = pid ? procCpuMs(pid) : 0;
           const c0 = process.cpuUsage();
           const t0 = performance.now();
@@ -134,7 +144,8 @@ async function main(): Promise<void> {
       }
       const r = (a: string, b: string) => (mb.has(a) && mb.has(b) ? (mb.get(a)! / mb.get(b)!).toFixed(2) + "x" : "-");
       out.push(`${w.dtype.padEnd(7)} ratios: write/zarrita ${r("dvid-write", "zarrita-write")}  write/post ${r("dvid-write", "loopback-post")}  region/zarrita ${r("dvid-region", "zarrita-region")}`);
-      console.log(out.slice(-ops.length - 1).join("\n"));
+      if (baseVol) out.push(`${w.dtype.padEnd(7)} base:   write/zarrita ${r("base-write", "zarrita-write")}  write/post ${r("base-write", "loopback-post")}  region/zarrita ${r("base-region", "zarrita-region")}`);
+      console.log(out.slice(-ops.length - (baseVol ? 2 : 1)).join("\n"));
       await rm(z.dir, { recursive: true, force: true });
     }
     console.log("\n" + out.join("\n"));
@@ -149,6 +160,7 @@ async function main(): Promise<void> {
   } finally {
     await node.stop();
     await loop.stop();
+    await base?.stop();
     await rm(scratch, { recursive: true, force: true });
   }
 }
