@@ -8,7 +8,7 @@
 // while idle and end after IDLE_MS without work.
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { lz4CompressBlock, lz4DecompressBlock } from "../../volume-client/wire/lz4.js";
+import { lz4CompressBlock, lz4CompressBound, lz4DecompressBlock } from "../../volume-client/wire/lz4.js";
 
 /**
  * Inputs below this are coded on the event loop (about 5-10 ms per 8 MiB, the client's default
@@ -116,6 +116,9 @@ async function run(
   return { input: back, out: Buffer.from(reply.out as ArrayBuffer, reply.outOffset, reply.outLength) };
 }
 
+/** The inline compressor's output array, reused (coding is synchronous). */
+let scratch = new Uint8Array(0);
+
 /** Whether `buf`'s memory can be moved to a thread: its own ArrayBuffer, not Node's shared small-buffer pool. */
 function movable(buf: Buffer): boolean {
   return buf.byteLength >= INLINE_BELOW && ownsMemory(buf);
@@ -132,8 +135,11 @@ function ownsMemory(buf: Buffer): boolean {
  */
 export async function lz4Compress(src: Buffer): Promise<{ input: Buffer; out: Buffer }> {
   if (!movable(src)) {
-    const out = lz4CompressBlock(src);
-    return { input: src, out: Buffer.from(out.buffer, out.byteOffset, out.byteLength) };
+    // Into a reused scratch, then a copy of just the block: a fresh input-sized array per call
+    // would charge V8 that much external memory, and garbage collections with it.
+    const bound = lz4CompressBound(src.length);
+    if (scratch.length < bound) scratch = new Uint8Array(bound);
+    return { input: src, out: Buffer.from(lz4CompressBlock(src, scratch)) };
   }
   return run("compress", src, 0);
 }
