@@ -24,6 +24,22 @@ describe("ScratchPool", () => {
     pool.clear();
     expect(pool.take(900).buffer).not.toBe(a.buffer);
   });
+
+  it("keeps at most 96 MiB of idle buffers, dropping the longest idle first", () => {
+    const pool = new ScratchPool();
+    const MiB = 1 << 20;
+    const bufs = Array.from({ length: 5 }, () => pool.take(32 * MiB));
+    for (const b of bufs) pool.give(b);
+    expect(pool.idleBytes).toBe(96 * MiB);
+    // The first given back was dropped; the last three are reused.
+    const again = [pool.take(32 * MiB), pool.take(32 * MiB), pool.take(32 * MiB)].map((b) => b.buffer);
+    expect(again).not.toContain(bufs[0].buffer);
+    expect(again).not.toContain(bufs[1].buffer);
+    expect(new Set(again)).toEqual(new Set(bufs.slice(2).map((b) => b.buffer)));
+    expect(pool.idleBytes).toBe(0);
+    pool.give(pool.take(97 * MiB));
+    expect(pool.idleBytes).toBe(0);
+  });
 });
 
 let cluster: TestCluster;
