@@ -9,7 +9,8 @@ import type { RawBox } from "../../volume-client/wire/raw-url.js";
 import { badRequest, bodyAborted } from "../http/errors.js";
 import type { StagedObject } from "../store/object-store.js";
 import type { OwnBlocks } from "../voxels/block-lookup.js";
-import { discardStaged, stageAlignedLayer } from "../voxels/volume-write.js";
+import { discardStaged, stageAlignedLayer, stagesInThread } from "../voxels/volume-write.js";
+import { acquireSharedLayer, releaseSharedLayer } from "../workers/stage-pool.js";
 import { boxBytes } from "../voxels/voxel-grid.js";
 import type { BlockIo } from "../voxels/voxel-layout.js";
 
@@ -29,18 +30,21 @@ export async function receiveAndStageAligned(req: IncomingMessage, io: BlockIo<O
   const staged: StagedObject[] = [];
   const pending = new Set<Promise<void>>();
   const held = new Set<Buffer>();
+  // Layers staged in the worker thread are in memory shared with it (stage-pool.ts).
+  const shared = stagesInThread(io, layerBytes);
   const acquire = (): Buffer => {
-    const b = pool.acquire(layerBytes);
+    const b = shared ? acquireSharedLayer(layerBytes) : pool.acquire(layerBytes);
     held.add(b);
     return b;
   };
+  const giveBackOne = (b: Buffer): void => (shared ? releaseSharedLayer(b) : pool.release(b));
   const release = (b: Buffer): void => {
-    if (held.delete(b)) pool.release(b);
+    if (held.delete(b)) giveBackOne(b);
   };
-  // A layer staged in a worker thread comes back as a new view of its memory (stage-pool.ts).
+  // A layer moved to a worker thread comes back as a new view of its memory (stage-pool.ts).
   const giveBack = (sent: Buffer, back: Buffer | undefined): void => {
     held.delete(sent);
-    if (back !== undefined) pool.release(back);
+    if (back !== undefined) giveBackOne(back);
   };
   let layer: Buffer | undefined = layerCount > 0 ? acquire() : undefined;
   let filled = 0;

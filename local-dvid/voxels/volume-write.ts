@@ -71,6 +71,14 @@ export async function writeAlignedLayer(io: BlockIo<OwnBlocks>, layer: Buffer, b
 const THREAD_LAYER_BYTES = 1 << 20;
 
 /**
+ * Whether stageAlignedLayer stages layers of `layerBytes` in the worker thread: then the layer is
+ * best in shared memory (acquireSharedLayer, workers/stage-pool.ts), which nothing has to move.
+ */
+export function stagesInThread(io: BlockIo<OwnBlocks>, layerBytes: number): boolean {
+  return io.blocks.store instanceof FsStore && layerBytes >= THREAD_LAYER_BYTES;
+}
+
+/**
  * Stages every block of the z block layer from `zs` of an aligned box (see writeAlignedLayer for
  * `layer`); resolves to the staged blocks and the layer, which must be used instead of the one
  * passed in (on a filesystem store the layer moves to a worker thread and back,
@@ -80,7 +88,7 @@ const THREAD_LAYER_BYTES = 1 << 20;
 export async function stageAlignedLayer(io: BlockIo<OwnBlocks>, layer: Buffer, box: RawBox, zs: number): Promise<{ layer: Buffer; staged: StagedObject[] }> {
   const { layout } = io;
   const store = io.blocks.store;
-  if (!(store instanceof FsStore) || layer.length < THREAD_LAYER_BYTES || !movableBuffer(layer)) {
+  if (!stagesInThread(io, layer.length) || !(layer.buffer instanceof SharedArrayBuffer || movableBuffer(layer))) {
     const staged: StagedObject[] = [];
     try {
       await writeAlignedLayer(io, layer, box, zs, async (key, data) => void staged.push(await stageObject(store, key, data)));
@@ -90,6 +98,7 @@ export async function stageAlignedLayer(io: BlockIo<OwnBlocks>, layer: Buffer, b
     }
     return { layer, staged };
   }
+  const fs = store as FsStore;
   const [BX, BY, BZ] = layout.blockSizeXyz;
   const nbx = box.nx / BX;
   const nby = box.ny / BY;
@@ -100,7 +109,7 @@ export async function stageAlignedLayer(io: BlockIo<OwnBlocks>, layer: Buffer, b
   for (let i = 0; i < nbx * nby; i++) {
     const x0 = box.x0 + (i % nbx) * BX;
     const y0 = box.y0 + Math.floor(i / nbx) * BY;
-    const file = store.prepareStage(io.blocks.key(blockName(floorDiv(x0, BX), floorDiv(y0, BY), bz)), layout.blockBytes);
+    const file = fs.prepareStage(io.blocks.key(blockName(floorDiv(x0, BX), floorDiv(y0, BY), bz)), layout.blockBytes);
     // A copy of its own: a view of Node's shared 8 KiB pool would be cloned whole into the message.
     blocks.push({ x0, y0, path: file.path, header: new Uint8Array(file.header) });
     fsync = file.fsync;

@@ -166,5 +166,7 @@ parentPort.on("message", (job) => {
       }
     }
   }
-  parentPort.postMessage({ id, layer: job.layer, error }, [job.layer]);
+  // A shared layer (stage-pool.ts, sharedLayer) stays where it is; a moved one goes back.
+  const shared = job.layer instanceof SharedArrayBuffer;
+  parentPort.postMessage({ id, layer: shared ? undefined : job.layer, error }, shared ? [] : [job.layer]);
 });

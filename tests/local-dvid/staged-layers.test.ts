@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FsStore } from "../../local-dvid/store/fs-store.js";
+import { acquireSharedLayer, releaseSharedLayer } from "../../local-dvid/workers/stage-pool.js";
 import { newInstance, newRepo, pattern, rawPath, request, startCluster, type Cluster } from "./server-helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "local-dvid-staged-layers-"));
@@ -162,5 +163,24 @@ describe("non-aligned POSTs of 64 KiB and more on the filesystem store", () => {
     } finally {
       await two.close();
     }
+  });
+});
+
+describe("shared layers of the staging thread", () => {
+  it("reuse a released layer of the same size, in memory shared with the thread, and never hand out one of another size", () => {
+    const a = acquireSharedLayer(3 << 20);
+    expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(a.length).toBe(3 << 20);
+    releaseSharedLayer(a);
+    const other = acquireSharedLayer(2 << 20);
+    expect(other.buffer).not.toBe(a.buffer);
+    expect(other.length).toBe(2 << 20);
+    const again = acquireSharedLayer(3 << 20);
+    expect(again.buffer).toBe(a.buffer);
+    releaseSharedLayer(again);
+    releaseSharedLayer(other);
+    // A buffer that is not shared is not kept.
+    releaseSharedLayer(Buffer.alloc(3 << 20));
+    expect(acquireSharedLayer(3 << 20).buffer).toBe(a.buffer);
   });
 });
