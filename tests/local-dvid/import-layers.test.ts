@@ -35,7 +35,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   store: [],
   types: [],
   meta: ["store", "types"],
-  voxels: ["meta", "store", "types"],
+  voxels: ["meta", "store", "types", "workers"],
   http: [],
   routes: ["http", "meta", "voxels", "store", "types", "workers"],
   // Worker threads (CPU-heavy codecs off the event loop): only the wire contract below them.
