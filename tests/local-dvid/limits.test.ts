@@ -161,7 +161,7 @@ describe("compressed bodies", () => {
   });
 
   it("round-trips gzip and lz4 label volumes larger than the inline threshold through the worker paths", async () => {
-    // 64x64x64 uint64 = 2 MiB; with 4 MiB bodies allowed. lz4 above 4 MiB uses a worker thread.
+    // 64x64x64 uint64 = 2 MiB; with 4 MiB bodies allowed. lz4 of 16 MiB and more uses a worker thread.
     const big = await startLocalDvid({ store, port: 0, limits: { maxBodyBytes: 64 << 20, maxResponseBytes: 64 << 20 } });
     try {
       const size = [128, 128, 64];
