@@ -2,16 +2,26 @@
 // listens, and stops when its stdin closes (or on SIGTERM 3 s later). Client and server in
 // separate processes, as a real cluster would be, so neither's CPU hides in the other's figures.
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 
 export interface ChildServer {
   url: string;
+  /** The child's pid (of the wrapper, with `wrap`). */
+  pid: number;
   stop(): Promise<void>;
 }
 
+export interface ChildServerOptions {
+  /** A command the node process runs under, e.g. `["strace", "-f", "-c", "-o", file]`. */
+  readonly wrap?: readonly string[];
+}
+
 /** Starts `node --import tsx <args…>` and resolves once it prints the URL it listens on. */
-export async function startChildServer(args: readonly string[], what: string): Promise<ChildServer> {
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", ...args], { stdio: ["pipe", "pipe", "inherit"] });
+export async function startChildServer(args: readonly string[], what: string, options: ChildServerOptions = {}): Promise<ChildServer> {
+  const nodeArgs = ["--import", "tsx", ...args];
+  const [cmd, ...cmdArgs] = options.wrap?.length ? [...options.wrap, process.execPath, ...nodeArgs] : [process.execPath, ...nodeArgs];
+  const child: ChildProcess = spawn(cmd, cmdArgs, { stdio: ["pipe", "pipe", "inherit"] });
   const line = await new Promise<string>((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
     rl.once("line", (l) => {
@@ -23,6 +33,7 @@ export async function startChildServer(args: readonly string[], what: string): P
   const { url } = JSON.parse(line) as { url: string };
   return {
     url,
+    pid: child.pid!,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -31,4 +42,10 @@ export async function startChildServer(args: readonly string[], what: string): P
         setTimeout(() => child.kill("SIGTERM"), 3000).unref();
       }),
   };
+}
+
+/** User + system CPU time of process `pid` so far, in ms (/proc/<pid>/stat, 100 Hz clock ticks). */
+export function processCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }

@@ -3,7 +3,6 @@
 // FsStore), and the lz4 label transfer. Runnable alone (`npx tsx bench/client-lean.ts [--quick]`)
 // or from bench/run.ts (`benchClientLean()`). Every target of the issue it covers is printed as
 // met or missed with its figures; all ratios come from this one run.
-import http from "node:http";
 import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -13,6 +12,7 @@ import ndarray from "ndarray";
 import { connect, type BoxZyx, type Dtype, type DvidClient, type Version } from "../volume-client/index.js";
 import { makeVolume } from "./data.js";
 import { startChildServer, type ChildServer } from "./child-server.js";
+import { closeIdleSockets, plainGet } from "./loopback.js";
 import { startThrottleProcess, type ThrottleProcess } from "./throttle-proxy.js";
 import { createZarrVolume, zarrRead, zarrWrite } from "./zarr-baseline.js";
 import { makeDemoStack } from "../automation/index.js";
@@ -37,24 +37,6 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 
 function startNode(dir: string): Promise<Node> {
   return startChildServer([join(root, "local-dvid/cli.ts"), "--store", dir, "--port", "0", "--parent-watch"], "local-dvid");
-}
-
-const plainAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
-
-/** The reference: a plain node:http GET of `url` into `target` (preallocated, reused). */
-function plainGet(url: string, target: Uint8Array): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, { agent: plainAgent }, (res) => {
-      let at = 0;
-      res.on("data", (chunk: Buffer) => {
-        target.set(chunk, at);
-        at += chunk.length;
-      });
-      res.on("end", () => (res.statusCode === 200 ? resolve(at) : reject(new Error(`status ${res.statusCode}`))));
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-  });
 }
 
 const rawUrl = (node: string, uuid: string, name: string, box: BoxZyx, query = "") =>
@@ -122,7 +104,7 @@ export async function benchClientLean(options: { quick?: boolean; labels?: boole
     if (options.labels !== false) await benchLabels(node.url, repo, quick, figures, target, log);
   } finally {
     client.close();
-    plainAgent.destroy();
+    closeIdleSockets();
     await node.stop();
     await rm(dir, { recursive: true, force: true });
   }

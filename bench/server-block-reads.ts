@@ -7,7 +7,6 @@
 // --only-server N skips zarrita and sends N GETs (for profiles and strace).
 // Each round also times GETs of 256 KiB from bench/loopback-server.ts, a node:http server that
 // answers from one preallocated buffer: the floor of any server on this machine.
-import http from "node:http";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,9 +15,8 @@ import { parseArgs } from "node:util";
 import ndarray from "ndarray";
 import { connect, type BoxZyx } from "../volume-client/index.js";
 import { makeVolume } from "./data.js";
-import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { createInterface } from "node:readline";
+import { processCpuMs, startChildServer } from "./child-server.js";
+import { closeIdleSockets, plainGet } from "./loopback.js";
 import { createZarrVolume, zarrRead, zarrWrite } from "./zarr-baseline.js";
 
 const { values } = parseArgs({
@@ -32,56 +30,10 @@ const { values } = parseArgs({
 const reads = Number(values.reads);
 const rounds = Number(values.rounds);
 const root = fileURLToPath(new URL("..", import.meta.url));
-const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
-
-function plainGet(url: string, target: Uint8Array): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, { agent }, (res) => {
-      let at = 0;
-      res.on("data", (chunk: Buffer) => {
-        target.set(chunk, at);
-        at += chunk.length;
-      });
-      res.on("end", () => (res.statusCode === 200 ? resolve(at) : reject(new Error(`status ${res.statusCode}`))));
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-  });
-}
-
-/** A server child process as bench/child-server.ts starts it, with its pid (for its CPU time). */
-async function startChild(args: string[]): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, ["--import", "tsx", ...args], { stdio: ["pipe", "pipe", "inherit"] });
-  const line = await new Promise<string>((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout! });
-    rl.once("line", (l) => {
-      rl.close();
-      resolve(l);
-    });
-    child.once("exit", (code) => reject(new Error(`${args.join(" ")} exited with code ${code}`)));
-  });
-  return {
-    url: (JSON.parse(line) as { url: string }).url,
-    pid: child.pid!,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.stdin!.end();
-      }),
-  };
-}
-
-/** User + system CPU time of a process so far, in ms (/proc/<pid>/stat, clock ticks of 10 ms). */
-function cpuMsOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
 const dir = await mkdtemp(join(tmpdir(), "dvidcloud-blockreads-"));
 const prof = values.prof ? ["--cpu-prof", "--cpu-prof-dir", values.prof] : [];
-const node = await startChild([...prof, join(root, "local-dvid/cli.ts"), "--store", join(dir, "store"), "--port", "0", "--parent-watch"]);
-const floor = await startChild([join(root, "bench/loopback-server.ts")]);
+const node = await startChildServer([...prof, join(root, "local-dvid/cli.ts"), "--store", join(dir, "store"), "--port", "0", "--parent-watch"], "local-dvid");
+const floor = await startChildServer([join(root, "bench/loopback-server.ts")], "loopback server");
 const client = connect(node.url);
 try {
   const n = 256;
@@ -114,7 +66,7 @@ try {
       let tPlain = 0;
       let tZarr = 0;
       let tFloor = 0;
-      const cpu0 = [cpuMsOf(node.pid), cpuMsOf(floor.pid)];
+      const cpu0 = [processCpuMs(node.pid), processCpuMs(floor.pid)];
       for (const b of blocks) {
         let t = performance.now();
         const got = await plainGet(url(b), buf);
@@ -131,13 +83,13 @@ try {
       const zarrRate = reads / (tZarr / 1000);
       console.log(
         `round ${r + 1}: plain GET ${plainRate.toFixed(0)} reads/s (${(tPlain / reads).toFixed(3)} ms), zarrita ${zarrRate.toFixed(0)} reads/s (${(tZarr / reads).toFixed(3)} ms), ratio ${(plainRate / zarrRate).toFixed(2)}x; floor server ${(tFloor / reads).toFixed(3)} ms (${(tZarr / tFloor).toFixed(2)}x zarrita); ` +
-          `server CPU per GET: local-dvid ${(((cpuMsOf(node.pid) - cpu0[0]) / reads) * 1000).toFixed(0)} us, floor ${(((cpuMsOf(floor.pid) - cpu0[1]) / reads) * 1000).toFixed(0)} us`,
+          `server CPU per GET: local-dvid ${(((processCpuMs(node.pid) - cpu0[0]) / reads) * 1000).toFixed(0)} us, floor ${(((processCpuMs(floor.pid) - cpu0[1]) / reads) * 1000).toFixed(0)} us`,
       );
     }
   }
 } finally {
   client.close();
-  agent.destroy();
+  closeIdleSockets();
   await node.stop();
   await floor.stop();
   await rm(dir, { recursive: true, force: true });

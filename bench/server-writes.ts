@@ -5,16 +5,15 @@
 //
 //   npx tsx bench/server-writes.ts [--reps N] [--only uint8|uint64] [--node-arg=--cpu-prof ...]
 //                                  [--strace FILE] [--skip-zarr] [--skip-dvid-region]
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import ndarray from "ndarray";
 import { connect, type BoxZyx, type Dtype, type Zyx } from "../volume-client/index.js";
 import { makeVolume, shapeOf } from "./data.js";
+import { startChildServer, type ChildServer } from "./child-server.js";
 import { loopbackPost } from "./loopback.js";
 import { median, mbPerSecond } from "./stats.js";
 import { createZarrVolume, zarrWrite } from "./zarr-baseline.js";
@@ -44,31 +43,11 @@ const loads: { dtype: Dtype; whole: BoxZyx; region: BoxZyx }[] = [
 // the same client, in the same run: before/after figures of a server change.
 const baseRoot = process.env.SW_BASE_ROOT;
 
-async function startNode(dir: string | undefined, serverRoot = root): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
-  const cmd =
-    dir === undefined
-      ? ["--import", "tsx", join(root, "bench/loopback-server.ts")]
-      : [...nodeArgs, "--import", "tsx", join(serverRoot, "local-dvid/cli.ts"), "--store", dir, "--port", "0", "--parent-watch"];
-  const child = stracePath && dir !== undefined
-    ? spawn("strace", ["-f", "-c", "-o", stracePath, process.execPath, ...cmd], { stdio: ["pipe", "pipe", "inherit"] })
-    : spawn(process.execPath, cmd, { stdio: ["pipe", "pipe", "inherit"] });
-  const line = await new Promise<string>((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout! });
-    rl.once("line", (l) => (rl.close(), resolve(l)));
-    child.once("exit", (code) => reject(new Error(`local-dvid exited with ${code}`)));
+function startNode(dir: string | undefined, serverRoot = root): Promise<ChildServer> {
+  if (dir === undefined) return startChildServer([join(root, "bench/loopback-server.ts")], "loopback server");
+  return startChildServer([...nodeArgs, join(serverRoot, "local-dvid/cli.ts"), "--store", dir, "--port", "0", "--parent-watch"], "local-dvid", {
+    wrap: stracePath ? ["strace", "-f", "-c", "-o", stracePath] : undefined,
   });
-  const { url } = JSON.parse(line) as { url: string };
-  return {
-    url,
-    child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.stdin!.end();
-        setTimeout(() => child.kill("SIGTERM"), 5000).unref();
-      }),
-  };
 }
 
 /** CPU ms (user + system, all threads) of process `pid` so far. */
@@ -119,10 +98,10 @@ async function main(): Promise<void> {
       }
       const samples = new Map<string, number[]>(ops.map(([n]) => [n, []]));
       const cpu = new Map<string, { client: number; server: number }>(ops.map(([n]) => [n, { client: 0, server: 0 }]));
-      const serverPid = stracePath ? undefined : node.child.pid!;
+      const serverPid = stracePath ? undefined : node.pid;
       for (let i = 0; i <= reps; i++) {
         for (const [name, , fn] of i % 2 ? [...ops].reverse() : ops) {
-          const pid = name.startsWith("dvid") ? serverPid : name.startsWith("base") ? base?.child.pid : name.startsWith("loopback") ? loop.child.pid : undefined;
+          const pid = name.startsWith("dvid") ? serverPid : name.startsWith("base") ? base?.pid : name.startsWith("loopback") ? loop.pid : undefined;
           const s0 = pid ? procCpuMs(pid) : 0;
           const c0 = process.cpuUsage();
           const t0 = performance.now();
@@ -152,8 +131,8 @@ async function main(): Promise<void> {
     if (process.env.SW_THREADS) {
       // Per-thread CPU of the server since it started: thread id, user ms, system ms.
       const { readdirSync } = await import("node:fs");
-      for (const tid of readdirSync(`/proc/${node.child.pid}/task`)) {
-        const f = readFileSync(`/proc/${node.child.pid}/task/${tid}/stat`, "utf8").split(") ")[1].split(" ");
+      for (const tid of readdirSync(`/proc/${node.pid}/task`)) {
+        const f = readFileSync(`/proc/${node.pid}/task/${tid}/stat`, "utf8").split(") ")[1].split(" ");
         console.log(`thread ${tid}: user ${Number(f[11]) * 10} ms, system ${Number(f[12]) * 10} ms`);
       }
     }
