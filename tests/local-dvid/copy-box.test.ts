@@ -45,6 +45,34 @@ describe("copyRegion", () => {
     expect(dst.data.equals(expected)).toBe(true);
   });
 
+  // Rows of 512 bytes (a uint64 block row of 64 voxels) up to 1 KiB take the integer loops, wider
+  // ones Buffer.copy: every width around the switch, at every alignment of source and destination.
+  const wide: [number, number, number][] = [];
+  for (const rowBytes of [504, 512, 520, 1016, 1024, 1032, 2048]) {
+    for (let srcOffset = 0; srcOffset < 8; srcOffset++) {
+      for (const dstOffset of [0, 1, 2, 4, 7]) wide.push([rowBytes, srcOffset, dstOffset]);
+    }
+  }
+  it.each(wide)("copies exactly the region: %i-byte rows, source at byte offset %i, destination at %i", (rowBytes, srcOffset, dstOffset) => {
+    const src = grid(rowBytes + 32, 5, 3, 1, [0, 0, 0], srcOffset, 6);
+    const dst = grid(rowBytes + 16, 7, 4, 1, [8, 0, 0], dstOffset, 7);
+    const region = { x0: 16, x1: 16 + rowBytes, y0: 1, y1: 5, z0: 1, z1: 3 };
+    const expected = reference(dst, src, region, 1);
+    copyRegion(dst, src, region, 1);
+    expect(dst.data.equals(expected)).toBe(true);
+  });
+
+  it.each([8, 4])("copies 512-byte uint64 rows of a 64-voxel block bit-exactly, NaN payloads included (%i-byte aligned)", (align) => {
+    // Source rows of uint64 voxels whose bits read as float64 NaNs with payloads (a float copy could canonicalize them).
+    const src = grid(128, 4, 2, 8, [0, 0, 0], align === 8 ? 0 : 4, 8);
+    for (let i = src.byteOffset; i + 8 <= src.data.length; i += 16) src.data.writeBigUInt64LE(0x7ff0_0000_dead_beefn, i);
+    const dst = grid(64, 4, 2, 8, [64, 0, 0], align === 8 ? 8 : 4, 9);
+    const region = { x0: 64, x1: 128, y0: 0, y1: 4, z0: 0, z1: 2 };
+    const expected = reference(dst, src, region, 8);
+    copyRegion(dst, src, region, 8);
+    expect(dst.data.equals(expected)).toBe(true);
+  });
+
   it("copies a region into a smaller block grid at other coordinates", () => {
     const src = grid(256, 64, 4, 1, [-64, 0, 0], 0, 3);
     const dst = grid(64, 64, 4, 1, [0, 0, 0], 0, 4);
