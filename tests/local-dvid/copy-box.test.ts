@@ -30,6 +30,8 @@ describe("copyRegion", () => {
     // name, bpv, src byteOffset, dst byteOffset, region
     ["8-byte rows (uint8, 64-voxel rows)", 1, 0, 0, { x0: 64, x1: 128, y0: 8, y1: 24, z0: 2, z1: 5 }],
     ["8-byte rows, row length not a multiple of 32 bytes (uint64, 5 voxels)", 8, 0, 0, { x0: 3, x1: 8, y0: 1, y1: 7, z0: 0, z1: 3 }],
+    ["64-byte rows of 8-byte elements, fully unrolled (uint64, 8 voxels)", 8, 0, 0, { x0: 2, x1: 10, y0: 1, y1: 7, z0: 0, z1: 3 }],
+    ["64-byte rows of 8-byte elements at a 4-byte offset (uint8, 64 voxels)", 1, 4, 0, { x0: 64, x1: 128, y0: 8, y1: 24, z0: 2, z1: 5 }],
     ["4-byte rows (uint8, 12-voxel rows)", 1, 4, 0, { x0: 4, x1: 16, y0: 0, y1: 3, z0: 1, z1: 2 }],
     ["short rows at odd offsets (uint8, 13 voxels)", 1, 3, 1, { x0: 5, x1: 18, y0: 2, y1: 9, z0: 0, z1: 4 }],
     ["long rows at odd offsets (uint8, 101 voxels)", 1, 3, 1, { x0: 5, x1: 106, y0: 2, y1: 9, z0: 0, z1: 4 }],
