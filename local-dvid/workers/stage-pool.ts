@@ -19,23 +19,27 @@ import { Worker } from "node:worker_threads";
 
 const IDLE_MS = 30_000;
 
-/** Where a layer's voxels sit and how they cut into blocks. */
-export interface LayerGeometry {
-  /** The layer's first voxel (the box's x0 and y0, the layer's z). */
+/** Where a body's voxels sit on the block grid (a layer of an aligned write, or a non-aligned body). */
+interface GridGeometry {
+  /** The body's first voxel (the box's x0 and y0; a layer's z). */
   readonly x0: number;
   readonly y0: number;
   readonly z0: number;
-  /** The layer's size in x and y (voxels); its z size is bz. */
+  /** The body's size in x and y (voxels). */
   readonly nx: number;
   readonly ny: number;
   readonly bx: number;
   readonly by: number;
-  readonly bz: number;
   readonly bpv: number;
   readonly blockBytes: number;
+  readonly fsync: boolean;
+}
+
+/** Where a layer's voxels sit and how they cut into blocks; its z size is bz. */
+export interface LayerGeometry extends GridGeometry {
+  readonly bz: number;
   /** One block fills the layer: it is stored straight from it. */
   readonly contiguous: boolean;
-  readonly fsync: boolean;
 }
 
 /** One block of the layer: its first voxel in x and y, and the staged file to write. */
@@ -109,18 +113,7 @@ export async function stageLayerInThread(layer: Buffer, g: LayerGeometry, blocks
 }
 
 /** Where a non-aligned write's body sits and how blocks are cut. */
-export interface PatchGeometry {
-  readonly x0: number;
-  readonly y0: number;
-  readonly z0: number;
-  readonly nx: number;
-  readonly ny: number;
-  readonly bx: number;
-  readonly by: number;
-  readonly bpv: number;
-  readonly blockBytes: number;
-  readonly fsync: boolean;
-}
+export type PatchGeometry = GridGeometry;
 
 /** One block of a non-aligned write: its first voxel, the region the body covers, and its files. */
 export interface PatchBlock {
