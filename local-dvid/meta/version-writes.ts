@@ -50,6 +50,12 @@ interface Gate {
   writers: Record<string, string>;
 }
 
+/** What one round of VersionWrites#update decided. */
+interface GateChange<R> {
+  readonly write: Gate | undefined;
+  readonly result: R;
+}
+
 export interface VersionWritesOptions {
   /** How long a commit waits for writes in progress before it gives up with 503 (ms). Default 60000. */
   readonly drainTimeoutMs?: number;
@@ -148,23 +154,17 @@ export class VersionWrites {
   #newEntry(key: string, version: string, lockedError: () => Error, isLockedInRepo: () => Promise<boolean>): Entry {
     const id = `${this.#nonce}.${counter++}`;
     const entry: Entry = { id, entered: Promise.resolve(), active: 1, inGate: false };
-    entry.entered = updateWithRetry(
-      this.#store,
-      key,
-      async () => {
-        const { generation, gate } = await this.#read(key);
-        if (gate.state === "locked") throw lockedError();
-        if (gate.state === "closing") {
-          if (gate.closer !== undefined && isTokenAlive(closerProcess(gate.closer))) throw lockedError();
-          if (await isLockedInRepo()) throw lockedError();
-          gate.state = "open"; // its committer died before locking the node
-          delete gate.closer;
-        }
-        gate.writers[id] = PROCESS_TOKEN;
-        return { generation, data: encode(gate), result: undefined };
-      },
-      { what: `the write gate of version ${version}` },
-    ).then(() => void (entry.inGate = true));
+    entry.entered = this.#update(key, version, async (gate) => {
+      if (gate.state === "locked") throw lockedError();
+      if (gate.state === "closing") {
+        if (gate.closer !== undefined && isTokenAlive(closerProcess(gate.closer))) throw lockedError();
+        if (await isLockedInRepo()) throw lockedError();
+        gate.state = "open"; // its committer died before locking the node
+        delete gate.closer;
+      }
+      gate.writers[id] = PROCESS_TOKEN;
+      return { write: gate, result: undefined };
+    }).then(() => void (entry.inGate = true));
     return entry;
   }
 
@@ -173,18 +173,11 @@ export class VersionWrites {
     if (--entry.active > 0) return;
     if (this.#entries.get(version) === entry) this.#entries.delete(version);
     if (!entry.inGate) return; // its entry failed: nothing of it is in the gate
-    const key = writesKey(version);
-    await updateWithRetry(
-      this.#store,
-      key,
-      async () => {
-        const { generation, gate } = await this.#read(key);
-        if (!(entry.id in gate.writers)) return { generation, data: undefined, result: undefined };
-        delete gate.writers[entry.id];
-        return { generation, data: encode(gate), result: undefined };
-      },
-      { what: `the write gate of version ${version}` },
-    );
+    await this.#update(writesKey(version), version, (gate) => {
+      if (!(entry.id in gate.writers)) return { write: undefined, result: undefined };
+      delete gate.writers[entry.id];
+      return { write: gate, result: undefined };
+    });
   }
 
   /**
@@ -208,21 +201,15 @@ export class VersionWrites {
     };
     // (1) close the gate; another live commit of the same version goes first.
     for (;;) {
-      const closed = await updateWithRetry(
-        this.#store,
-        key,
-        async () => {
-          const { generation, gate } = await this.#read(key);
-          if (gate.state === "locked") throw lockedError();
-          if (gate.state === "closing" && gate.closer !== undefined && isTokenAlive(closerProcess(gate.closer))) {
-            return { generation, data: undefined, result: false };
-          }
-          gate.state = "closing";
-          gate.closer = me;
-          return { generation, data: encode(gate), result: true };
-        },
-        { what: `the write gate of version ${version}` },
-      );
+      const closed = await this.#update(key, version, (gate) => {
+        if (gate.state === "locked") throw lockedError();
+        if (gate.state === "closing" && gate.closer !== undefined && isTokenAlive(closerProcess(gate.closer))) {
+          return { write: undefined, result: false };
+        }
+        gate.state = "closing";
+        gate.closer = me;
+        return { write: gate, result: true };
+      });
       if (closed) break;
       await wait("another commit");
     }
@@ -230,19 +217,13 @@ export class VersionWrites {
     try {
       // (2) wait for the writes that entered before the gate closed; forget dead writers.
       for (;;) {
-        const live = await updateWithRetry(
-          this.#store,
-          key,
-          async () => {
-            const { generation, gate } = await this.#read(key);
-            const dead = Object.entries(gate.writers).filter(([, owner]) => !isTokenAlive(owner));
-            const live = Object.keys(gate.writers).length - dead.length;
-            if (dead.length === 0) return { generation, data: undefined, result: live };
-            for (const [id] of dead) delete gate.writers[id];
-            return { generation, data: encode(gate), result: live };
-          },
-          { what: `the write gate of version ${version}` },
-        );
+        const live = await this.#update(key, version, (gate) => {
+          const dead = Object.entries(gate.writers).filter(([, owner]) => !isTokenAlive(owner));
+          const live = Object.keys(gate.writers).length - dead.length;
+          if (dead.length === 0) return { write: undefined, result: live };
+          for (const [id] of dead) delete gate.writers[id];
+          return { write: gate, result: live };
+        });
         if (live === 0) break;
         await wait("writes");
       }
@@ -253,28 +234,31 @@ export class VersionWrites {
       throw err;
     }
     // (4) the gate stays locked for good.
-    await updateWithRetry(
-      this.#store,
-      key,
-      async () => {
-        const { generation, gate } = await this.#read(key);
-        return { generation, data: encode({ state: "locked", writers: gate.writers }), result: undefined };
-      },
-      { what: `the write gate of version ${version}` },
-    );
+    await this.#update(key, version, (gate) => ({ write: { state: "locked", writers: gate.writers }, result: undefined }));
     return result;
   }
 
   async #reopen(key: string, me: string, version: string): Promise<void> {
-    await updateWithRetry(
+    await this.#update(key, version, (gate) => {
+      if (gate.state !== "closing" || gate.closer !== me) return { write: undefined, result: undefined };
+      gate.state = "open";
+      delete gate.closer;
+      return { write: gate, result: undefined };
+    });
+  }
+
+  /**
+   * One compare-and-swap of the version's gate (updateWithRetry): `change` decides from the gate
+   * as read, returning the gate to write (undefined: nothing to write) and the result.
+   */
+  #update<R>(key: string, version: string, change: (gate: Gate) => GateChange<R> | Promise<GateChange<R>>): Promise<R> {
+    return updateWithRetry(
       this.#store,
       key,
       async () => {
         const { generation, gate } = await this.#read(key);
-        if (gate.state !== "closing" || gate.closer !== me) return { generation, data: undefined, result: undefined };
-        gate.state = "open";
-        delete gate.closer;
-        return { generation, data: encode(gate), result: undefined };
+        const { write, result } = await change(gate);
+        return { generation, data: write === undefined ? undefined : encode(write), result };
       },
       { what: `the write gate of version ${version}` },
     );
