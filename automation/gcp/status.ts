@@ -4,9 +4,10 @@ import { COMMON_KEYS, resolveCommonOptions, type GcpCommonOptions } from "./opti
 import { preflight } from "./preflight.js";
 import { createEngineEventMapper } from "./progress.js";
 import { toDvidcloudError } from "./pulumi-errors.js";
-import { clusterNameOfStack, PULUMI_PROJECT, stackNameFor } from "./stack-naming.js";
+import { selectClusterStack } from "./stack-open.js";
+import { clusterNameOfStack, stackNameFor } from "./stack-naming.js";
 import { endpointsFromOutputs, plainOutputs, type GcpEndpoints } from "./stack-outputs.js";
-import { inlineProgram, workspaceOptions } from "./workspace.js";
+import { workspaceOptions } from "./workspace.js";
 
 export interface GcpStatus {
   readonly name: string;
@@ -63,10 +64,7 @@ export async function gcpStatus(name: string, options: GcpStatusOptions = {}): P
   const refresh = options?.refresh === true;
   const events = createEngineEventMapper(resolved.onProgress);
   try {
-    const stack = await automation.LocalWorkspace.selectStack(
-      { stackName, projectName: PULUMI_PROJECT, program: inlineProgram },
-      workspaceOptions({ ...resolved, cli }),
-    );
+    const stack = await selectClusterStack(stackName, resolved, cli);
     if (refresh) await stack.refresh({ onEvent: events.onEvent, signal: resolved.signal, color: "never" });
     const outputs = plainOutputs(await stack.outputs());
     const info = await stack.info();
