@@ -1,8 +1,8 @@
 // A minimal PNG encoder for DVID's 2-D slice GETs (dvid-api.md §4.3): DVID turns uint8 voxels
 // into 8-bit grayscale, uint16 into 16-bit grayscale (big-endian samples, so it byte-swaps the
 // little-endian voxels), 4-byte voxels into 8-bit RGBA and 8-byte voxels into 16-bit RGBA, each
-// from the voxel bytes as stored. One IDAT chunk, filter type 0 on every row, zlib from node.
-import { crc32, createDeflate, deflateSync } from "node:zlib";
+// from the voxel bytes as stored. Filter type 0 on every row, zlib from node.
+import { crc32, createDeflate } from "node:zlib";
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -38,45 +38,11 @@ function chunk(type: string, data: Buffer): Buffer {
   return out;
 }
 
-/**
- * Encodes `pixels` (row-major, `width * height` pixels of the layout's size, samples already in
- * PNG byte order, i.e. big-endian for 16-bit) as a PNG file.
- */
-export function encodePng(width: number, height: number, layout: PngLayout, pixels: Uint8Array): Buffer {
-  const channels = layout.colorType === 6 ? 4 : 1;
-  const bytesPerPixel = (channels * layout.bitDepth) / 8;
-  const rowBytes = width * bytesPerPixel;
-  if (pixels.length !== rowBytes * height) {
-    throw new RangeError(`PNG pixels must be ${rowBytes * height} bytes for ${width}x${height}; got ${pixels.length}`);
-  }
-  const raw = Buffer.allocUnsafe((rowBytes + 1) * height);
-  for (let y = 0; y < height; y++) {
-    const at = y * (rowBytes + 1);
-    raw[at] = 0; // filter: none
-    raw.set(pixels.subarray(y * rowBytes, (y + 1) * rowBytes), at + 1);
-  }
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = layout.bitDepth;
-  ihdr[9] = layout.colorType;
-  // compression 0, filter method 0, interlace 0
-  return Buffer.concat([SIGNATURE, chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
-}
-
-/** DVID's PNG of voxels as stored (little-endian): swaps 16-bit samples to PNG's big-endian. */
-export function voxelsToPngPixels(voxels: Uint8Array, bytesPerVoxel: number): Uint8Array {
-  if (bytesPerVoxel !== 2) return voxels;
-  const out = Buffer.from(voxels);
-  out.swap16();
-  return out;
-}
-
 /** Bytes of filtered rows handed to zlib at a time by `streamPng`. */
 const PNG_SLICE_BYTES = 4 * 1024 * 1024;
 
 /**
- * Encodes a PNG like `encodePng`, from voxels as stored (16-bit samples swapped here), without
+ * Encodes a PNG of `width` × `height` pixels from voxels as stored (16-bit samples swapped here), without
  * holding the image twice and without holding the event loop: rows are filtered a few MiB at a
  * time, deflated in libuv's thread pool (zlib's async stream), and every piece of compressed
  * output goes to `write` as its own IDAT chunk (PNG allows any number of them) as soon as it is
