@@ -44,8 +44,11 @@ export async function startChildServer(args: readonly string[], what: string, op
   };
 }
 
-/** User + system CPU time of process `pid` so far, in ms (/proc/<pid>/stat, 100 Hz clock ticks). */
-export function processCpuMs(pid: number): number {
+/**
+ * User + system CPU time of process `pid` so far (all its threads), in ms (/proc/<pid>/stat, 100 Hz
+ * clock ticks); user time alone with `userOnly`.
+ */
+export function processCpuMs(pid: number, userOnly = false): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  return (Number(fields[11]) + (userOnly ? 0 : Number(fields[12]))) * 10;
 }

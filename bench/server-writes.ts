@@ -4,7 +4,7 @@
 // ratios printed come from one run. Not part of `npm run bench`.
 //
 //   npx tsx bench/server-writes.ts [--reps N] [--only uint8|uint64] [--node-arg=--cpu-prof ...]
-//                                  [--strace FILE] [--skip-zarr] [--skip-dvid-region]
+//                                  [--strace FILE] [--skip-zarr] [--ops whole,region]
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import ndarray from "ndarray";
 import { connect, type BoxZyx, type Dtype, type Zyx } from "../volume-client/index.js";
 import { makeVolume, shapeOf } from "./data.js";
-import { startChildServer, type ChildServer } from "./child-server.js";
+import { processCpuMs, startChildServer, type ChildServer } from "./child-server.js";
 import { loopbackPost } from "./loopback.js";
 import { median, mbPerSecond } from "./stats.js";
 import { createZarrVolume, zarrWrite } from "./zarr-baseline.js";
@@ -50,11 +50,8 @@ function startNode(dir: string | undefined, serverRoot = root): Promise<ChildSer
   });
 }
 
-/** CPU ms (user + system, all threads) of process `pid` so far. */
-function procCpuMs(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return ((Number(f[11]) + (process.env.SW_USER_ONLY ? 0 : Number(f[12]))) * 1000) / 100; // utime, stime in clock ticks (100 Hz)
-}
+/** CPU ms (user + system, all threads; user alone with SW_USER_ONLY) of process `pid` so far. */
+const procCpuMs = (pid: number): number => processCpuMs(pid, !!process.env.SW_USER_ONLY);
 
 async function main(): Promise<void> {
   const scratch = await mkdtemp(join(tmpdir(), "server-writes-"));
