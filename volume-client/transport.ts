@@ -185,6 +185,8 @@ export class Transport {
             `${spec.method} ${node}${spec.path} sent an lz4 body of ${collector.received} bytes that does not decode to the ${sink.expectedBytes} bytes the shape needs: ${(cause as Error).message}`,
             { method: spec.method, path: spec.path, node, status: 200, cause },
           );
+        } finally {
+          collector.release();
         }
         if (direct) sink.advance(direct.length);
         else {
@@ -210,7 +212,7 @@ export class Transport {
         if (declared !== undefined && declared > bound) {
           return this.#lengthError(spec, node, `declares Content-Length ${declared}, more than an lz4 block of`, sink.expectedBytes);
         }
-        return (collector = new Collector(declared, bound));
+        return (collector = new Collector(declared, bound, this.scratch));
       }
       if (declared !== undefined && declared !== sink.expectedBytes) {
         return this.#lengthError(spec, node, `declares Content-Length ${declared}`, sink.expectedBytes);
@@ -417,7 +419,11 @@ function requestHeaders(spec: RequestSpec): Record<string, string> | undefined {
   return Object.keys(headers).length > 0 ? headers : undefined;
 }
 
-/** Collects a compressed body: sized by its Content-Length when declared, else grown up to `bound`. */
+/**
+ * Collects a compressed body: sized by its Content-Length when declared, else grown up to `bound`,
+ * in arrays from the transport's scratch pool (a fresh array per sub-request would be memory
+ * touched for the first time each time; see scratch.ts). `release` gives the array back.
+ */
 class Collector implements ReceiveTarget {
   #buf: Uint8Array;
   received = 0;
@@ -425,8 +431,9 @@ class Collector implements ReceiveTarget {
   constructor(
     readonly declared: number | undefined,
     readonly bound: number,
+    readonly pool: ScratchPool,
   ) {
-    this.#buf = Buffer.allocUnsafeSlow(declared ?? Math.min(bound, 1 << 20));
+    this.#buf = pool.take(declared ?? Math.min(bound, 1 << 20));
   }
 
   window(max: number): Uint8Array | undefined {
@@ -442,8 +449,9 @@ class Collector implements ReceiveTarget {
     const need = this.received + piece.length;
     if (need > (this.declared ?? this.bound)) return false;
     if (need > this.#buf.length) {
-      const grown = Buffer.allocUnsafeSlow(Math.min(this.bound, Math.max(need, this.#buf.length * 2)));
+      const grown = this.pool.take(Math.min(this.bound, Math.max(need, this.#buf.length * 2)));
       grown.set(this.#buf.subarray(0, this.received));
+      this.pool.give(this.#buf);
       this.#buf = grown;
     }
     this.#buf.set(piece, this.received);
@@ -453,5 +461,10 @@ class Collector implements ReceiveTarget {
 
   bytes(): Uint8Array {
     return this.#buf.subarray(0, this.received);
+  }
+
+  /** Gives the array back to the pool; nothing may read `bytes()` after this. */
+  release(): void {
+    this.pool.give(this.#buf);
   }
 }
