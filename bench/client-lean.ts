@@ -13,7 +13,8 @@ import { connect, type BoxZyx, type Dtype, type DvidClient, type Version } from 
 import { makeVolume } from "./data.js";
 import { startChildServer, type ChildServer } from "./child-server.js";
 import { closeIdleSockets, plainGet } from "./loopback.js";
-import { startThrottleProcess, type ThrottleProcess } from "./throttle-proxy.js";
+import { median } from "./stats.js";
+import { startThrottleProcess } from "./throttle-proxy.js";
 import { createZarrVolume, zarrRead, zarrWrite } from "./zarr-baseline.js";
 import { makeDemoStack } from "../automation/index.js";
 
@@ -31,11 +32,9 @@ export interface LeanResults {
   figures: Record<string, number>;
 }
 
-type Node = ChildServer;
-
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-function startNode(dir: string): Promise<Node> {
+function startNode(dir: string): Promise<ChildServer> {
   return startChildServer([join(root, "local-dvid/cli.ts"), "--store", dir, "--port", "0", "--parent-watch"], "local-dvid");
 }
 
@@ -45,11 +44,6 @@ const rawUrl = (node: string, uuid: string, name: string, box: BoxZyx, query = "
 const cpuMs = (start: NodeJS.CpuUsage) => {
   const d = process.cpuUsage(start);
   return (d.user + d.system) / 1000;
-};
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 const cube = (n: number, o = 0): BoxZyx => [[o, o + n], [o, o + n], [o, o + n]];
 const GiB = 2 ** 30;
@@ -70,17 +64,6 @@ function peakRssRatio(writer: string, uuid: string, name: string, dtype: Dtype, 
   );
   const r = JSON.parse(out.trim().split("\n").pop()!) as { baselineRss: number; peakRss: number; arrayBytes: number };
   return (r.peakRss - r.baselineRss) / r.arrayBytes;
-}
-
-// ---------------------------------------------------------------------------------------------
-// A throttling TCP proxy (bench/throttle-proxy.ts): one link of `bytesPerSecond` per direction
-// shared by all connections, in a child process of its own so that the client's event loop
-// cannot starve it.
-
-export type Throttle = ThrottleProcess;
-
-export function startThrottle(target: string, bytesPerSecond: number): Promise<Throttle> {
-  return startThrottleProcess(target, bytesPerSecond);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -114,7 +97,7 @@ export async function benchClientLean(options: { quick?: boolean; labels?: boole
 type TargetFn = (name: string, value: number, measured: string, want: string, met: boolean) => void;
 
 async function benchClient(
-  nodeUrl: string,
+  node: string,
   repo: Version,
   dir: string,
   quick: boolean,
@@ -122,163 +105,160 @@ async function benchClient(
   target: TargetFn,
   log: (line: string) => void,
 ): Promise<void> {
-  const node = { url: nodeUrl };
-  {
-    const uuid = await repo.uuid();
-    // 1. Client CPU per GiB of a whole-volume read (uint64, 128 MiB; 32 MiB with --quick).
-    const n64 = quick ? 128 : 256;
-    const whole = cube(n64);
-    const big = await writeVolume(repo, "big64", "uint64", whole);
-    const bytes = n64 ** 3 * 8;
-    const reps = quick ? 3 : 5;
-    const pre = Buffer.alloc(bytes);
-    // The client reads into one reused array (`read(box, { out })`), as the plain GET reads into
-    // one reused buffer: like for like. A read into a fresh array is timed too, and the price of
-    // first touching a fresh array's pages on its own, to say where that read's time goes.
-    const reused = ndarray(new BigUint64Array(bytes / 8), [n64, n64, n64]);
-    const clientCpu: number[] = [];
-    const plainCpu: number[] = [];
-    const freshCpu: number[] = [];
-    const touchCpu: number[] = [];
-    const clientWall: number[] = [];
-    const plainWall: number[] = [];
-    const freshWall: number[] = [];
+  const uuid = await repo.uuid();
+  // 1. Client CPU per GiB of a whole-volume read (uint64, 128 MiB; 32 MiB with --quick).
+  const n64 = quick ? 128 : 256;
+  const whole = cube(n64);
+  const big = await writeVolume(repo, "big64", "uint64", whole);
+  const bytes = n64 ** 3 * 8;
+  const reps = quick ? 3 : 5;
+  const pre = Buffer.alloc(bytes);
+  // The client reads into one reused array (`read(box, { out })`), as the plain GET reads into
+  // one reused buffer: like for like. A read into a fresh array is timed too, and the price of
+  // first touching a fresh array's pages on its own, to say where that read's time goes.
+  const reused = ndarray(new BigUint64Array(bytes / 8), [n64, n64, n64]);
+  const clientCpu: number[] = [];
+  const plainCpu: number[] = [];
+  const freshCpu: number[] = [];
+  const touchCpu: number[] = [];
+  const clientWall: number[] = [];
+  const plainWall: number[] = [];
+  const freshWall: number[] = [];
+  await big.read(whole, { out: reused });
+  await plainGet(rawUrl(node, uuid, "big64", whole), pre);
+  for (let i = 0; i < reps; i++) {
+    let c = process.cpuUsage();
+    let t = performance.now();
     await big.read(whole, { out: reused });
-    await plainGet(rawUrl(node.url, uuid, "big64", whole), pre);
-    for (let i = 0; i < reps; i++) {
-      let c = process.cpuUsage();
-      let t = performance.now();
-      await big.read(whole, { out: reused });
-      clientWall.push(performance.now() - t);
-      clientCpu.push(cpuMs(c));
-      c = process.cpuUsage();
-      t = performance.now();
-      const got = await plainGet(rawUrl(node.url, uuid, "big64", whole), pre);
-      plainWall.push(performance.now() - t);
-      plainCpu.push(cpuMs(c));
-      if (got !== bytes) throw new Error(`plain GET returned ${got} of ${bytes} bytes`);
-      c = process.cpuUsage();
-      t = performance.now();
-      await big.read(whole);
-      freshWall.push(performance.now() - t);
-      freshCpu.push(cpuMs(c));
-      c = process.cpuUsage();
-      const page = new Uint8Array(bytes);
-      for (let j = 0; j < bytes; j += 4096) page[j] = 1;
-      touchCpu.push(cpuMs(c));
-    }
-    const perGiB = (ms: number) => (ms * GiB) / bytes;
-    figures.clientCpuMsPerGiB = perGiB(median(clientCpu));
-    figures.plainCpuMsPerGiB = perGiB(median(plainCpu));
-    figures.freshCpuMsPerGiB = perGiB(median(freshCpu));
-    figures.firstTouchCpuMsPerGiB = perGiB(median(touchCpu));
-    figures.clientReadMBps = bytes / 1e6 / (median(clientWall) / 1000);
-    figures.plainReadMBps = bytes / 1e6 / (median(plainWall) / 1000);
-    figures.freshReadMBps = bytes / 1e6 / (median(freshWall) / 1000);
-    const cpuRatio = figures.clientCpuMsPerGiB / figures.plainCpuMsPerGiB;
-    log(
-      `  whole ${bytes / 2 ** 20} MiB uint64 read: client into a reused array ${figures.clientReadMBps.toFixed(0)} MB/s, ` +
-        `into a fresh array ${figures.freshReadMBps.toFixed(0)} MB/s, plain GET ${figures.plainReadMBps.toFixed(0)} MB/s`,
-    );
-    log(
-      `  client CPU into a fresh array: ${figures.freshCpuMsPerGiB.toFixed(0)} ms/GiB (${(figures.freshCpuMsPerGiB / figures.plainCpuMsPerGiB).toFixed(2)}x plain GET), ` +
-        `of which first-touch page faults of fresh memory alone cost ${figures.firstTouchCpuMsPerGiB.toFixed(0)} ms/GiB on this machine`,
-    );
-    target(
-      "client CPU per GiB, whole-volume read (into a reused array, as the plain GET)",
-      cpuRatio,
-      `${figures.clientCpuMsPerGiB.toFixed(0)} vs ${figures.plainCpuMsPerGiB.toFixed(0)} ms/GiB = ${cpuRatio.toFixed(2)}x`,
-      "≤ 1.5x plain GET",
-      cpuRatio <= 1.5,
-    );
-
-    // 2. One-block latency and random one-block reads (uint8, 64^3 blocks).
-    const n8 = quick ? 256 : 320;
-    const gray = await writeVolume(repo, "gray", "uint8", cube(n8));
-    const blockBuf = Buffer.alloc(64 ** 3);
-    const blockBox = cube(64, 64);
-    const clientLat: number[] = [];
-    const plainLat: number[] = [];
-    const iters = quick ? 100 : 300;
-    for (let i = 0; i < 20; i++) {
-      await gray.read(blockBox);
-      await plainGet(rawUrl(node.url, uuid, "gray", blockBox), blockBuf);
-    }
-    for (let i = 0; i < iters; i++) {
-      let t = performance.now();
-      await gray.read(blockBox);
-      clientLat.push(performance.now() - t);
-      t = performance.now();
-      await plainGet(rawUrl(node.url, uuid, "gray", blockBox), blockBuf);
-      plainLat.push(performance.now() - t);
-    }
-    figures.blockClientMs = median(clientLat);
-    figures.blockPlainMs = median(plainLat);
-    const latRatio = figures.blockClientMs / figures.blockPlainMs;
-    target(
-      "one-block (64^3 uint8) read median latency",
-      latRatio,
-      `${figures.blockClientMs.toFixed(3)} vs ${figures.blockPlainMs.toFixed(3)} ms = ${latRatio.toFixed(2)}x`,
-      "≤ 1.3x plain GET",
-      latRatio <= 1.3,
-    );
-
-    const blocksPerAxis = n8 / 64;
-    let seed = 12345;
-    const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % blocksPerAxis;
-    const randomBlocks: BoxZyx[] = Array.from({ length: 1000 }, () => {
-      const [z, y, x] = [rand(), rand(), rand()];
-      return [[z * 64, z * 64 + 64], [y * 64, y * 64 + 64], [x * 64, x * 64 + 64]];
-    });
-    const zdir = join(dir, "zarr");
-    const zvol = await createZarrVolume(zdir, "uint8", [n8, n8, n8], [64, 64, 64]);
-    await zarrWrite(zvol, cube(n8), makeVolume("uint8", cube(n8), 1));
-    for (const b of randomBlocks.slice(0, 50)) {
-      await gray.read(b);
-      await zarrRead(zvol, b);
-    }
-    // Interleaved, one block at a time, so that the load of other processes hits all three alike.
-    let tClient = 0;
-    let tZarr = 0;
-    let tPlain = 0;
-    for (const b of randomBlocks) {
-      let t = performance.now();
-      await gray.read(b);
-      tClient += performance.now() - t;
-      t = performance.now();
-      await zarrRead(zvol, b);
-      tZarr += performance.now() - t;
-      t = performance.now();
-      await plainGet(rawUrl(node.url, uuid, "gray", b), blockBuf);
-      tPlain += performance.now() - t;
-    }
-    figures.randomClientPerSec = 1000 / (tClient / 1000);
-    figures.randomZarritaPerSec = 1000 / (tZarr / 1000);
-    figures.randomPlainPerSec = 1000 / (tPlain / 1000);
-    log(`  1,000 random one-block reads by plain GETs from the same node: ${figures.randomPlainPerSec.toFixed(0)} reads/s (the server's share)`);
-    target(
-      "1,000 random one-block reads",
-      figures.randomClientPerSec / figures.randomZarritaPerSec,
-      `${figures.randomClientPerSec.toFixed(0)} vs zarrita ${figures.randomZarritaPerSec.toFixed(0)} reads/s = ${(figures.randomClientPerSec / figures.randomZarritaPerSec).toFixed(2)}x`,
-      "> 1x zarrita",
-      figures.randomClientPerSec > figures.randomZarritaPerSec,
-    );
-
-    // 3. Client peak RSS of 16 MiB region reads (and a whole read), each in a fresh process.
-    const region8: BoxZyx = quick ? [[5, 133], [17, 145], [31, 159]] : [[5, 261], [17, 273], [31, 287]];
-    const region64: BoxZyx = quick ? [[5, 69], [17, 81], [31, 95]] : [[5, 133], [17, 145], [31, 159]];
-    figures.rssRegionUint8 = peakRssRatio(node.url, uuid, "gray", "uint8", region8);
-    figures.rssRegionUint64 = peakRssRatio(node.url, uuid, "big64", "uint64", region64);
-    figures.rssWholeUint64 = peakRssRatio(node.url, uuid, "big64", "uint64", whole);
-    const rssMax = Math.max(figures.rssRegionUint8, figures.rssRegionUint64, figures.rssWholeUint64);
-    target(
-      "client peak RSS / array",
-      rssMax,
-      `region uint8 ${figures.rssRegionUint8.toFixed(2)}x, region uint64 ${figures.rssRegionUint64.toFixed(2)}x, whole uint64 ${figures.rssWholeUint64.toFixed(2)}x`,
-      "≤ 1.5x",
-      rssMax <= 1.5,
-    );
+    clientWall.push(performance.now() - t);
+    clientCpu.push(cpuMs(c));
+    c = process.cpuUsage();
+    t = performance.now();
+    const got = await plainGet(rawUrl(node, uuid, "big64", whole), pre);
+    plainWall.push(performance.now() - t);
+    plainCpu.push(cpuMs(c));
+    if (got !== bytes) throw new Error(`plain GET returned ${got} of ${bytes} bytes`);
+    c = process.cpuUsage();
+    t = performance.now();
+    await big.read(whole);
+    freshWall.push(performance.now() - t);
+    freshCpu.push(cpuMs(c));
+    c = process.cpuUsage();
+    const page = new Uint8Array(bytes);
+    for (let j = 0; j < bytes; j += 4096) page[j] = 1;
+    touchCpu.push(cpuMs(c));
   }
+  const perGiB = (ms: number) => (ms * GiB) / bytes;
+  figures.clientCpuMsPerGiB = perGiB(median(clientCpu));
+  figures.plainCpuMsPerGiB = perGiB(median(plainCpu));
+  figures.freshCpuMsPerGiB = perGiB(median(freshCpu));
+  figures.firstTouchCpuMsPerGiB = perGiB(median(touchCpu));
+  figures.clientReadMBps = bytes / 1e6 / (median(clientWall) / 1000);
+  figures.plainReadMBps = bytes / 1e6 / (median(plainWall) / 1000);
+  figures.freshReadMBps = bytes / 1e6 / (median(freshWall) / 1000);
+  const cpuRatio = figures.clientCpuMsPerGiB / figures.plainCpuMsPerGiB;
+  log(
+    `  whole ${bytes / 2 ** 20} MiB uint64 read: client into a reused array ${figures.clientReadMBps.toFixed(0)} MB/s, ` +
+      `into a fresh array ${figures.freshReadMBps.toFixed(0)} MB/s, plain GET ${figures.plainReadMBps.toFixed(0)} MB/s`,
+  );
+  log(
+    `  client CPU into a fresh array: ${figures.freshCpuMsPerGiB.toFixed(0)} ms/GiB (${(figures.freshCpuMsPerGiB / figures.plainCpuMsPerGiB).toFixed(2)}x plain GET), ` +
+      `of which first-touch page faults of fresh memory alone cost ${figures.firstTouchCpuMsPerGiB.toFixed(0)} ms/GiB on this machine`,
+  );
+  target(
+    "client CPU per GiB, whole-volume read (into a reused array, as the plain GET)",
+    cpuRatio,
+    `${figures.clientCpuMsPerGiB.toFixed(0)} vs ${figures.plainCpuMsPerGiB.toFixed(0)} ms/GiB = ${cpuRatio.toFixed(2)}x`,
+    "≤ 1.5x plain GET",
+    cpuRatio <= 1.5,
+  );
+
+  // 2. One-block latency and random one-block reads (uint8, 64^3 blocks).
+  const n8 = quick ? 256 : 320;
+  const gray = await writeVolume(repo, "gray", "uint8", cube(n8));
+  const blockBuf = Buffer.alloc(64 ** 3);
+  const blockBox = cube(64, 64);
+  const clientLat: number[] = [];
+  const plainLat: number[] = [];
+  const iters = quick ? 100 : 300;
+  for (let i = 0; i < 20; i++) {
+    await gray.read(blockBox);
+    await plainGet(rawUrl(node, uuid, "gray", blockBox), blockBuf);
+  }
+  for (let i = 0; i < iters; i++) {
+    let t = performance.now();
+    await gray.read(blockBox);
+    clientLat.push(performance.now() - t);
+    t = performance.now();
+    await plainGet(rawUrl(node, uuid, "gray", blockBox), blockBuf);
+    plainLat.push(performance.now() - t);
+  }
+  figures.blockClientMs = median(clientLat);
+  figures.blockPlainMs = median(plainLat);
+  const latRatio = figures.blockClientMs / figures.blockPlainMs;
+  target(
+    "one-block (64^3 uint8) read median latency",
+    latRatio,
+    `${figures.blockClientMs.toFixed(3)} vs ${figures.blockPlainMs.toFixed(3)} ms = ${latRatio.toFixed(2)}x`,
+    "≤ 1.3x plain GET",
+    latRatio <= 1.3,
+  );
+
+  const blocksPerAxis = n8 / 64;
+  let seed = 12345;
+  const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % blocksPerAxis;
+  const randomBlocks: BoxZyx[] = Array.from({ length: 1000 }, () => {
+    const [z, y, x] = [rand(), rand(), rand()];
+    return [[z * 64, z * 64 + 64], [y * 64, y * 64 + 64], [x * 64, x * 64 + 64]];
+  });
+  const zdir = join(dir, "zarr");
+  const zvol = await createZarrVolume(zdir, "uint8", [n8, n8, n8], [64, 64, 64]);
+  await zarrWrite(zvol, cube(n8), makeVolume("uint8", cube(n8), 1));
+  for (const b of randomBlocks.slice(0, 50)) {
+    await gray.read(b);
+    await zarrRead(zvol, b);
+  }
+  // Interleaved, one block at a time, so that the load of other processes hits all three alike.
+  let tClient = 0;
+  let tZarr = 0;
+  let tPlain = 0;
+  for (const b of randomBlocks) {
+    let t = performance.now();
+    await gray.read(b);
+    tClient += performance.now() - t;
+    t = performance.now();
+    await zarrRead(zvol, b);
+    tZarr += performance.now() - t;
+    t = performance.now();
+    await plainGet(rawUrl(node, uuid, "gray", b), blockBuf);
+    tPlain += performance.now() - t;
+  }
+  figures.randomClientPerSec = 1000 / (tClient / 1000);
+  figures.randomZarritaPerSec = 1000 / (tZarr / 1000);
+  figures.randomPlainPerSec = 1000 / (tPlain / 1000);
+  log(`  1,000 random one-block reads by plain GETs from the same node: ${figures.randomPlainPerSec.toFixed(0)} reads/s (the server's share)`);
+  target(
+    "1,000 random one-block reads",
+    figures.randomClientPerSec / figures.randomZarritaPerSec,
+    `${figures.randomClientPerSec.toFixed(0)} vs zarrita ${figures.randomZarritaPerSec.toFixed(0)} reads/s = ${(figures.randomClientPerSec / figures.randomZarritaPerSec).toFixed(2)}x`,
+    "> 1x zarrita",
+    figures.randomClientPerSec > figures.randomZarritaPerSec,
+  );
+
+  // 3. Client peak RSS of 16 MiB region reads (and a whole read), each in a fresh process.
+  const region8: BoxZyx = quick ? [[5, 133], [17, 145], [31, 159]] : [[5, 261], [17, 273], [31, 287]];
+  const region64: BoxZyx = quick ? [[5, 69], [17, 81], [31, 95]] : [[5, 133], [17, 145], [31, 159]];
+  figures.rssRegionUint8 = peakRssRatio(node, uuid, "gray", "uint8", region8);
+  figures.rssRegionUint64 = peakRssRatio(node, uuid, "big64", "uint64", region64);
+  figures.rssWholeUint64 = peakRssRatio(node, uuid, "big64", "uint64", whole);
+  const rssMax = Math.max(figures.rssRegionUint8, figures.rssRegionUint64, figures.rssWholeUint64);
+  target(
+    "client peak RSS / array",
+    rssMax,
+    `region uint8 ${figures.rssRegionUint8.toFixed(2)}x, region uint64 ${figures.rssRegionUint64.toFixed(2)}x, whole uint64 ${figures.rssWholeUint64.toFixed(2)}x`,
+    "≤ 1.5x",
+    rssMax <= 1.5,
+  );
 }
 
 async function benchLabels(
@@ -340,7 +320,9 @@ async function benchLabels(
     "≥ 1.0x uncompressed",
     loopRead >= 1 && loopWrite >= 1,
   );
-  const throttle = await startThrottle(node, 125e6);
+  // A throttling TCP proxy (bench/throttle-proxy.ts): one 1 Gbit/s link per direction shared by
+  // all connections, in a child process of its own so that the client's event loop cannot starve it.
+  const throttle = await startThrottleProcess(node, 125e6);
   const slow = connect(throttle.url);
   try {
     figures.labelReadThrottledNone = await time(slow, "none", false);
