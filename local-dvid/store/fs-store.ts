@@ -210,36 +210,23 @@ export class FsStore implements ObjectStore {
    */
   async generationOf(key: string): Promise<number | undefined> {
     const path = this.#pathOf(key);
-    return this.#track(async () => {
-      const known = this.#watched.get(path);
-      if (known !== undefined) {
-        if (fstatSync(known.fd).nlink > 0) return known.generation;
-        this.#watched.delete(path);
-        closeSync(known.fd);
-      }
-      const fd = openSyncIfExists(path);
-      if (fd === undefined) return undefined;
-      let kept = false;
-      try {
-        const header = Buffer.allocUnsafe(HEADER_BYTES);
-        const got = await readFullyAt(fd, header, 0, HEADER_BYTES, 0, SYNC_READ_BYTES);
-        if (got !== HEADER_BYTES) throw corrupt(key, `${got} bytes, shorter than the ${HEADER_BYTES}-byte header`);
-        const { generation } = parseHeader(key, header);
-        // A close() that began meanwhile has closed the others already: keep nothing then.
-        if (!this.#closed && !this.#watched.has(path)) {
-          if (this.#watched.size >= MAX_WATCHED) {
-            const [oldest, entry] = this.#watched.entries().next().value as [string, { fd: number }];
-            this.#watched.delete(oldest);
-            closeSync(entry.fd);
-          }
-          this.#watched.set(path, { fd, generation });
-          kept = true;
-        }
-        return generation;
-      } finally {
-        if (!kept) closeSync(fd);
-      }
-    });
+    // All on the calling thread, with no await: a close() cannot begin meanwhile (#pathOf
+    // checked the store open), nor another call add this path to #watched.
+    const known = this.#watched.get(path);
+    if (known !== undefined) {
+      if (fstatSync(known.fd).nlink > 0) return known.generation;
+      this.#watched.delete(path);
+      closeSync(known.fd);
+    }
+    const { generation, fd } = readGenerationSync(key, path);
+    if (fd === undefined) return undefined;
+    if (this.#watched.size >= MAX_WATCHED) {
+      const [oldest, entry] = this.#watched.entries().next().value as [string, { fd: number }];
+      this.#watched.delete(oldest);
+      closeSync(entry.fd);
+    }
+    this.#watched.set(path, { fd, generation });
+    return generation;
   }
 
   async put(key: string, data: Uint8Array, options: PutOptions = {}): Promise<number> {
@@ -606,16 +593,11 @@ function openIfExists(path: string): Promise<FileHandle | undefined> {
 
 /**
  * readGeneration on the calling thread; also returns the open file (undefined when there is
- * none), for #mutateNow to close after the object is replaced.
+ * none), for #mutateNow to close after the object is replaced and for generationOf to keep.
  */
 function readGenerationSync(key: string, path: string): { generation: number; fd: number | undefined } {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { generation: 0, fd: undefined };
-    throw err;
-  }
+  const fd = openSyncIfExists(path);
+  if (fd === undefined) return { generation: 0, fd: undefined };
   try {
     const header = Buffer.allocUnsafe(HEADER_BYTES);
     const bytesRead = readSync(fd, header, 0, HEADER_BYTES, 0);
