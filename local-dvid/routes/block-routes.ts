@@ -85,14 +85,12 @@ function labelPayload(r: InstanceRequest): Payload {
   throw badRequest(`compression=${q} is not supported for labelblk blocks; use lz4 (default) or uncompressed`);
 }
 
-async function encodePayload(block: Buffer, payload: Payload, blockSizeXyz: readonly number[]): Promise<Buffer> {
+async function encodePayload(block: Buffer, payload: Exclude<Payload, "uncompressed">, blockSizeXyz: readonly number[]): Promise<Uint8Array> {
   switch (payload) {
-    case "uncompressed":
-      return Buffer.from(block);
     case "jpeg":
       return encodeGrayJpeg(block, blockSizeXyz[0], blockSizeXyz[1] * blockSizeXyz[2]);
     case "lz4":
-      return Buffer.from(lz4CompressBlock(block));
+      return lz4CompressBlock(block);
     case "lz4-stored": {
       const lz4 = lz4CompressBlock(block);
       const out = Buffer.allocUnsafe(4 + lz4.length);
@@ -137,17 +135,23 @@ async function streamBlocks(
   let closed = false;
   res.once("close", () => (closed = true));
   const encodeOne = async ([bx, by, bz]: BlockXyz): Promise<Buffer | undefined> => {
-    const block = Buffer.alloc(layout.blockBytes);
-    const found = await io.blocks.readInto(blockName(bx, by, bz), block, 0);
+    // The block is read just after its record's 16-byte header, so an uncompressed record is
+    // sent as read, with no copy of the block.
+    let record = Buffer.allocUnsafe(16 + layout.blockBytes);
+    const block = record.subarray(16);
+    const found = await io.blocks.readInto(blockName(bx, by, bz), record, 16);
     if (!found && !includeMissing) return undefined;
     if (!found) block.fill(0);
-    const data = await encodePayload(block, payload, layout.blockSizeXyz);
-    const header = Buffer.allocUnsafe(16);
-    header.writeInt32LE(bx, 0);
-    header.writeInt32LE(by, 4);
-    header.writeInt32LE(bz, 8);
-    header.writeInt32LE(data.length, 12);
-    return Buffer.concat([header, data]);
+    if (payload !== "uncompressed") {
+      const data = await encodePayload(block, payload, layout.blockSizeXyz);
+      record = Buffer.allocUnsafe(16 + data.length);
+      record.set(data, 16);
+    }
+    record.writeInt32LE(bx, 0);
+    record.writeInt32LE(by, 4);
+    record.writeInt32LE(bz, 8);
+    record.writeInt32LE(record.length - 16, 12);
+    return record;
   };
   try {
     const pending: Promise<Buffer | undefined>[] = [];
