@@ -4,19 +4,19 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import ndarray from "ndarray";
-import { Cluster, down, EXIT, list, runCli, up, type CliIo } from "../../automation/index.js";
+import { Cluster, down, EXIT, runCli, up } from "../../automation/index.js";
 import { startLocalDvid } from "../../local-dvid/server.js";
 import { MemoryStore } from "../../local-dvid/store/memory-store.js";
 import { connect, isVolumeClientError } from "../../volume-client/index.js";
-import { createTempDir, removeTempDir } from "../helpers/temp-dir.js";
+import { captureIo, removeLocalStateDir } from "../helpers/local-clusters.js";
+import { createTempDir } from "../helpers/temp-dir.js";
 
 let stateDir: string;
 beforeAll(async () => {
   stateDir = await createTempDir("auth");
 });
 afterAll(async () => {
-  for (const c of await list({ local: { stateDir } })) await down(c.name, { local: { stateDir } }).catch(() => {});
-  await removeTempDir(stateDir);
+  await removeLocalStateDir(stateDir);
 });
 
 async function statusOf(url: string, headers: Record<string, string> = {}): Promise<number> {
@@ -70,8 +70,7 @@ describe("a local cluster with auth", () => {
 
 describe("dvidcloud up --auth", () => {
   it("starts a cluster that needs tokens and says where they are, never what they are", async () => {
-    const io = { out: "", err: "", interactive: false, columns: 120 } as CliIo & { out: string; err: string };
-    Object.assign(io, { stdout: (t: string) => void (io.out += t), stderr: (t: string) => void (io.err += t) });
+    const io = captureIo();
     try {
       const code = await runCli(["up", "auth-c", "--nodes", "1", "--state-dir", stateDir, "--auth"], io);
       expect(code).toBe(EXIT.ok);

@@ -3,29 +3,19 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { EXIT, down, list, runCli, type CliIo } from "../../automation/index.js";
-import { createTempDir, removeTempDir } from "../helpers/temp-dir.js";
+import { EXIT, down, list } from "../../automation/index.js";
+import { runCliCaptured, removeLocalStateDir } from "../helpers/local-clusters.js";
+import { createTempDir } from "../helpers/temp-dir.js";
 import { isPidGone } from "../helpers/child-process.js";
 
-function captureIo(interactive = false): CliIo & { out: string; err: string } {
-  const io = { out: "", err: "", interactive, columns: 120 } as CliIo & { out: string; err: string };
-  Object.assign(io, { stdout: (t: string) => void (io.out += t), stderr: (t: string) => void (io.err += t) });
-  return io;
-}
-
-async function cli(args: string[], options: { interactive?: boolean } = {}): Promise<{ code: number; out: string; err: string }> {
-  const io = captureIo(options.interactive);
-  const code = await runCli(args, io);
-  return { code, out: io.out, err: io.err };
-}
+const cli = runCliCaptured;
 
 let stateDir: string;
 beforeAll(async () => {
   stateDir = await createTempDir("cli");
 });
 afterAll(async () => {
-  for (const c of await list({ local: { stateDir } })) await down(c.name, { local: { stateDir } }).catch(() => {});
-  await removeTempDir(stateDir);
+  await removeLocalStateDir(stateDir);
 });
 
 describe("dvidcloud up / status / ls / down", () => {

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import ndarray from "ndarray";
 import { down, isDvidcloudError, list, status, up, withCluster, type Cluster, type ProgressEvent } from "../../automation/index.js";
 import { checkClusterName } from "../../local-dvid/index.js";
-import { createTempDir, removeTempDir } from "../helpers/temp-dir.js";
+import { removeLocalStateDir } from "../helpers/local-clusters.js";
+import { createTempDir } from "../helpers/temp-dir.js";
 import { isPidGone } from "../helpers/child-process.js";
 
 let stateDir: string;
@@ -11,8 +12,7 @@ beforeAll(async () => {
   stateDir = await createTempDir("lifecycle");
 });
 afterAll(async () => {
-  for (const c of await list({ local: { stateDir } })) await down(c.name, { local: { stateDir } }).catch(() => {});
-  await removeTempDir(stateDir);
+  await removeLocalStateDir(stateDir);
 });
 
 const pidsOf = (c: { details: Readonly<Record<string, unknown>> }) => (c.details.nodes as { pid: number }[]).map((n) => n.pid);

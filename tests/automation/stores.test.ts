@@ -4,16 +4,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { existsSync } from "node:fs";
 import ndarray from "ndarray";
-import { EXIT, down, isDvidcloudError, list, listStores, purge, runCli, up, type CliIo } from "../../automation/index.js";
-import { createTempDir, removeTempDir } from "../helpers/temp-dir.js";
+import { EXIT, down, isDvidcloudError, list, listStores, purge, up } from "../../automation/index.js";
+import { removeLocalStateDir, runCliCaptured } from "../helpers/local-clusters.js";
+import { createTempDir } from "../helpers/temp-dir.js";
 
 let stateDir: string;
 beforeAll(async () => {
   stateDir = await createTempDir("stores");
 });
 afterAll(async () => {
-  for (const c of await list({ local: { stateDir } })) await down(c.name, { local: { stateDir } }).catch(() => {});
-  await removeTempDir(stateDir);
+  await removeLocalStateDir(stateDir);
 });
 
 const local = () => ({ local: { stateDir } });
@@ -27,12 +27,7 @@ async function upWithData(name: string): Promise<void> {
   cluster.client().close();
 }
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = { out: "", err: "", interactive: false } as CliIo & { out: string; err: string };
-  Object.assign(io, { stdout: (t: string) => void (io.out += t), stderr: (t: string) => void (io.err += t) });
-  const code = await runCli(args, io);
-  return { code, out: io.out, err: io.err };
-}
+const cli = (args: string[]) => runCliCaptured(args);
 
 describe("kept local stores, through the API", () => {
   it("lists a store with its size, running or kept; purge refuses it while it runs, then deletes it", async () => {

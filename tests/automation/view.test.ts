@@ -3,21 +3,12 @@
 // the right layer types and is centred on the first volume.
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import ndarray from "ndarray";
-import { EXIT, down, list, runCli, up, type CliIo } from "../../automation/index.js";
+import { EXIT, up } from "../../automation/index.js";
 import { connect } from "../../volume-client/index.js";
-import { createTempDir, removeTempDir } from "../helpers/temp-dir.js";
+import { removeLocalStateDir, runCliCaptured } from "../helpers/local-clusters.js";
+import { createTempDir } from "../helpers/temp-dir.js";
 
-function captureIo(): CliIo & { out: string; err: string } {
-  const io = { out: "", err: "", interactive: false, columns: 120 } as CliIo & { out: string; err: string };
-  Object.assign(io, { stdout: (t: string) => void (io.out += t), stderr: (t: string) => void (io.err += t) });
-  return io;
-}
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = captureIo();
-  const code = await runCli(args, io);
-  return { code, out: io.out, err: io.err };
-}
+const cli = runCliCaptured;
 
 let stateDir: string;
 let writer: string;
@@ -42,8 +33,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const c of await list({ local: { stateDir } })) await down(c.name, { local: { stateDir } }).catch(() => {});
-  await removeTempDir(stateDir);
+  await removeLocalStateDir(stateDir);
 });
 
 function ngState(url: string): { layers: { type: string; source: string; name: string }[]; position?: number[] } {
