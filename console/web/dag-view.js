@@ -11,7 +11,7 @@ const TOP = 42;
 const R = 9;
 const PALETTE = ["#2563eb", "#db2777", "#059669", "#d97706", "#7c3aed", "#0891b2", "#dc2626", "#65a30d"];
 
-export function laneColour(lane) {
+function laneColour(lane) {
   return PALETTE[lane % PALETTE.length];
 }
 

@@ -51,9 +51,11 @@ export async function loadInstances(container, { api, config, repo, uuid, nodes,
     return typeof created !== "string" || !dagUuids.has(created) || visible.has(created);
   });
   const hidden = all.length - shown.length;
-  const volumes = shown.filter(([, inst]) => Array.isArray(inst?.Extended?.BlockSize));
-  const keyvalues = shown.filter(([, inst]) => inst?.Base?.TypeName === "keyvalue");
-  const others = shown.filter(([n]) => !volumes.some(([v]) => v === n) && !keyvalues.some(([k]) => k === n));
+  const isVolume = ([, inst]) => Array.isArray(inst?.Extended?.BlockSize);
+  const isKeyValue = ([, inst]) => inst?.Base?.TypeName === "keyvalue";
+  const volumes = shown.filter(isVolume);
+  const keyvalues = shown.filter(isKeyValue);
+  const others = shown.filter((entry) => !isVolume(entry) && !isKeyValue(entry));
 
   replace(container, h("header", { class: "card-header" }, h("h2", {}, "Data instances")), h("p", { class: "muted loading" }, "Loading…"));
 

@@ -40,7 +40,7 @@ function message(kind, text) {
   return item;
 }
 
-export const showError = (text) => message("error", text);
+const showError = (text) => message("error", text);
 const showSuccess = (text) => message("success", text);
 
 // ---------------------------------------------------------------------------------- selection
@@ -49,7 +49,7 @@ function findRepoOf(ref) {
   if (!ref || !state.repos) return undefined;
   return (
     state.repos.find(({ root }) => root === ref) ??
-    state.repos.find(({ repo }) => Object.keys(repo.DAG?.Nodes ?? {}).some((u) => u === ref)) ??
+    state.repos.find(({ repo }) => Object.hasOwn(repo.DAG?.Nodes ?? {}, ref)) ??
     state.repos.find(({ repo }) => Object.keys(repo.DAG?.Nodes ?? {}).some((u) => u.startsWith(ref)))
   );
 }
@@ -94,8 +94,9 @@ function render() {
   const generation = ++state.generation;
   if (!state.repos) return;
   const wanted = parseSelection(window.location.hash);
-  let found = findRepoOf(wanted.repo) ?? findRepoOf(wanted.version) ?? state.repos[0];
-  if (wanted.repo && !findRepoOf(wanted.repo) && state.repos.length > 0) showError(`No repo on ${hostOf(config.server)} has a version ${wanted.repo}.`);
+  const named = findRepoOf(wanted.repo);
+  const found = named ?? findRepoOf(wanted.version) ?? state.repos[0];
+  if (wanted.repo && !named && state.repos.length > 0) showError(`No repo on ${hostOf(config.server)} has a version ${wanted.repo}.`);
 
   renderRepoList($("repo-list"), state.repos, found?.root, (root) => select({ repo: root }));
   $("repo-count").textContent = String(state.repos.length);
