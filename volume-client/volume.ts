@@ -307,6 +307,14 @@ function sameBox(a: BoxZyx, b: BoxZyx): boolean {
 /** Pieces of at least this many bytes are sent as they lie in the caller's array; smaller ones are gathered into one copy. */
 const MIN_PIECE_BYTES = 64 * 1024;
 
+/** The bytes of `sub` as one view of `source` (C order over `box`) when `sub` is a run of whole y-planes of `box`; else undefined. */
+function planesView(source: Uint8Array, box: BoxZyx, sub: BoxZyx, bpv: number): Uint8Array | undefined {
+  if (sub[2][0] !== box[2][0] || sub[2][1] !== box[2][1] || sub[1][0] !== box[1][0] || sub[1][1] !== box[1][1]) return undefined;
+  const planeBytes = (box[1][1] - box[1][0]) * (box[2][1] - box[2][0]) * bpv;
+  const start = (sub[0][0] - box[0][0]) * planeBytes;
+  return source.subarray(start, start + (sub[0][1] - sub[0][0]) * planeBytes);
+}
+
 /**
  * The LZ4 block of the voxels of `sub` (inside `box`, whose C-order bytes are `source`), in an
  * array from `scratch` (give it back once sent). A sub-box that is not one contiguous range of
@@ -314,18 +322,11 @@ const MIN_PIECE_BYTES = 64 * 1024;
  */
 function compressChunk(scratch: ScratchPool, source: Uint8Array, box: BoxZyx, sub: BoxZyx, bpv: number): Uint8Array {
   const bytes = boxVoxels(sub) * bpv;
-  const contiguous = sub[2][0] === box[2][0] && sub[2][1] === box[2][1] && sub[1][0] === box[1][0] && sub[1][1] === box[1][1];
-  let plain: Uint8Array | undefined;
-  let src: Uint8Array;
-  if (contiguous) {
-    const start = (sub[0][0] - box[0][0]) * (box[1][1] - box[1][0]) * (box[2][1] - box[2][0]) * bpv;
-    src = source.subarray(start, start + bytes);
-  } else {
-    src = plain = scratch.take(bytes);
-    copyRegion(plain, sub, source, box, sub, bpv);
-  }
+  const view = planesView(source, box, sub, bpv);
+  const plain = view ? undefined : scratch.take(bytes);
+  if (plain) copyRegion(plain, sub, source, box, sub, bpv);
   try {
-    return lz4CompressBlock(src, scratch.take(lz4CompressBound(bytes)));
+    return lz4CompressBlock(view ?? plain!, scratch.take(lz4CompressBound(bytes)));
   } finally {
     scratch.give(plain);
   }
@@ -337,13 +338,11 @@ function compressChunk(scratch: ScratchPool, source: Uint8Array, box: BoxZyx, su
  * MIN_PIECE_BYTES (sent as they are, no copy); else one copy of the sub-box.
  */
 function gather(source: Uint8Array, box: BoxZyx, sub: BoxZyx, bpv: number): Uint8Array | Uint8Array[] {
+  const whole = planesView(source, box, sub, bpv);
+  if (whole) return whole;
   const ny = box[1][1] - box[1][0];
   const nx = box[2][1] - box[2][0];
   const fullX = sub[2][0] === box[2][0] && sub[2][1] === box[2][1];
-  if (fullX && sub[1][0] === box[1][0] && sub[1][1] === box[1][1]) {
-    const start = (sub[0][0] - box[0][0]) * ny * nx * bpv;
-    return source.subarray(start, start + (sub[0][1] - sub[0][0]) * ny * nx * bpv);
-  }
   const planeBytes = (sub[1][1] - sub[1][0]) * nx * bpv;
   if (fullX && planeBytes >= MIN_PIECE_BYTES) {
     const pieces: Uint8Array[] = [];
