@@ -84,6 +84,15 @@ function parseBlockStream(body: Buffer): BlockRecord[] {
   return out;
 }
 
+/** GETs a block stream: expects 200 and records for exactly the blocks `xyz`, in that order. */
+async function getBlockRecords(url: string, xyz: Xyz[]): Promise<BlockRecord[]> {
+  const r = await request(url);
+  expect(r.status).toBe(200);
+  const records = parseBlockStream(r.body);
+  expect(records.map((b) => b.xyz)).toEqual(xyz);
+  return records;
+}
+
 /** Labels nearly all distinct (every fifth voxel 0), ids above 2^53, one at 2^64 - 1. */
 function manyLabels(count: number): BigUint64Array {
   const out = BigUint64Array.from({ length: count }, (_, i) => (i % 5 === 0 ? 0n : 2n ** 53n + 1n + BigInt(i) * 7919n));
@@ -162,10 +171,7 @@ describe("uint8 raw/…/jpeg", () => {
 
 describe("subvolblocks and specificblocks", () => {
   it("streams JPEG block payloads for a jpeg-compressed uint8 instance, every block of the box, zeros where nothing was written", async () => {
-    const r = await request(`${c.url}/api/node/${repo}/grayjpeg/subvolblocks/64_32_64/0_32_0?app=Neuroglancer`);
-    expect(r.status).toBe(200);
-    const records = parseBlockStream(r.body);
-    expect(records.map((b) => b.xyz)).toEqual([
+    const records = await getBlockRecords(`${c.url}/api/node/${repo}/grayjpeg/subvolblocks/64_32_64/0_32_0?app=Neuroglancer`, [
       [0, 1, 0],
       [1, 1, 0],
       [0, 1, 1],
@@ -181,10 +187,7 @@ describe("subvolblocks and specificblocks", () => {
   });
 
   it("streams the stored form (LZ4 with its length) of an lz4 instance, uncompressed on request, and leaves out blocks never written", async () => {
-    const lz4 = await request(`${c.url}/api/node/${repo}/gray/subvolblocks/64_32_64/0_0_0`);
-    expect(lz4.status).toBe(200);
-    const records = parseBlockStream(lz4.body);
-    expect(records.map((b) => b.xyz)).toEqual([
+    const records = await getBlockRecords(`${c.url}/api/node/${repo}/gray/subvolblocks/64_32_64/0_0_0`, [
       [0, 0, 0],
       [1, 0, 0],
     ]);
@@ -193,17 +196,12 @@ describe("subvolblocks and specificblocks", () => {
       const block = Buffer.from(lz4DecompressBlock(data.subarray(4), 32 ** 3));
       expect(block.equals(extract(GRAY, [0, 0, 0], GRAY_SIZE, [xyz[0] * 32, 0, 0], [32, 32, 32], 1))).toBe(true);
     }
-    const raw = await request(`${c.url}/api/node/${repo}/gray/subvolblocks/32_32_32/32_32_0?compression=uncompressed`);
-    const [one] = parseBlockStream(raw.body);
-    expect(one.xyz).toEqual([1, 1, 0]);
+    const [one] = await getBlockRecords(`${c.url}/api/node/${repo}/gray/subvolblocks/32_32_32/32_32_0?compression=uncompressed`, [[1, 1, 0]]);
     expect(one.data.equals(extract(GRAY, [0, 0, 0], GRAY_SIZE, [32, 32, 0], [32, 32, 32], 1))).toBe(true);
   });
 
   it("streams the listed blocks for specificblocks", async () => {
-    const r = await request(`${c.url}/api/node/${repo}/gray/specificblocks?blocks=1,0,0,0,1,0,5,5,5&compression=uncompressed`);
-    expect(r.status).toBe(200);
-    const records = parseBlockStream(r.body);
-    expect(records.map((b) => b.xyz)).toEqual([
+    const records = await getBlockRecords(`${c.url}/api/node/${repo}/gray/specificblocks?blocks=1,0,0,0,1,0,5,5,5&compression=uncompressed`, [
       [1, 0, 0],
       [0, 1, 0],
     ]);
@@ -273,10 +271,7 @@ describe("labelblk raw …?compression=googlegzip and blocks", () => {
   });
 
   it("streams labelblk blocks as raw LZ4 blocks by default and uncompressed on request, written blocks only", async () => {
-    const lz4 = await request(`${c.url}/api/node/${repo}/labels/blocks/96_32_32/0_0_0`);
-    expect(lz4.status).toBe(200);
-    const records = parseBlockStream(lz4.body);
-    expect(records.map((b) => b.xyz)).toEqual([
+    const records = await getBlockRecords(`${c.url}/api/node/${repo}/labels/blocks/96_32_32/0_0_0`, [
       [0, 0, 0],
       [1, 0, 0],
     ]);
@@ -285,8 +280,7 @@ describe("labelblk raw …?compression=googlegzip and blocks", () => {
       const block = Buffer.from(lz4DecompressBlock(data, blockBytes));
       expect(block.equals(extract(Buffer.from(labels.buffer), [0, 0, 0], size, [xyz[0] * 32, 0, 0], [32, 32, 32], 8))).toBe(true);
     }
-    const raw = await request(`${c.url}/api/node/${repo}/labels/blocks/32_32_32/32_0_0?compression=uncompressed`);
-    const [one] = parseBlockStream(raw.body);
+    const [one] = await getBlockRecords(`${c.url}/api/node/${repo}/labels/blocks/32_32_32/32_0_0?compression=uncompressed`, [[1, 0, 0]]);
     expect(one.data.length).toBe(blockBytes);
     expect(one.data.equals(extract(Buffer.from(labels.buffer), [0, 0, 0], size, [32, 0, 0], [32, 32, 32], 8))).toBe(true);
   });
