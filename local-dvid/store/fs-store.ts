@@ -87,6 +87,11 @@ const OPTION_KEYS = ["fsync", "lockTimeoutMs"] as const;
 
 let tempCounter = 0;
 
+/** A new temp file beside the object file `path` (the "<seg>#tmp.<pid>.<n>" that list() matches with TEMP_NAME). */
+function tempPathOf(path: string): string {
+  return `${path}${DIR_SUFFIX}tmp.${process.pid}.${tempCounter++}`;
+}
+
 /** How many objects' files generationOf keeps open at most. */
 const MAX_WATCHED = 32;
 
@@ -237,7 +242,7 @@ export class FsStore implements ObjectStore {
     }
     return this.#mutate(key, options.ifGenerationMatch, async (path, current) => {
       const generation = Math.max(current + 1, nowMicros());
-      const temp = `${path}${DIR_SUFFIX}tmp.${process.pid}.${tempCounter++}`;
+      const temp = tempPathOf(path);
       await this.#writeFile(temp, encodeHeader(generation, data.length), data);
       try {
         await rename(temp, path);
@@ -274,7 +279,7 @@ export class FsStore implements ObjectStore {
    */
   prepareStage(key: string, length: number): { path: string; target: string; header: Buffer; fsync: boolean; staged: StagedObject } {
     const path = this.#pathOf(key);
-    const temp = `${path}${DIR_SUFFIX}tmp.${process.pid}.${tempCounter++}`;
+    const temp = tempPathOf(path);
     const stagedGeneration = nowMicros();
     /** The generation the publish gives the object; writes it into the header when the staged one does not do. */
     const generationFor = (current: number): number => {
@@ -465,7 +470,7 @@ export class FsStore implements ObjectStore {
   #putNow(key: string, data: Uint8Array, expected: number | undefined): number | undefined {
     return this.#mutateNow(key, expected, (path, current) => {
       const generation = Math.max(current + 1, nowMicros());
-      const temp = `${path}${DIR_SUFFIX}tmp.${process.pid}.${tempCounter++}`;
+      const temp = tempPathOf(path);
       const fd = openSync(temp, "wx");
       try {
         const header = encodeHeader(generation, data.length);
