@@ -79,9 +79,10 @@ export interface TargetOptions {
 /** Options of `down()`. */
 export interface DownOptions extends TargetOptions {
   /**
-   * Local target: also delete the cluster's store and logs (by default the store is kept, as a
+   * Also delete the cluster's data. Local: its store and logs (by default the store is kept, as a
    * bucket would be; `listStores()` shows what is kept), also when the cluster no longer runs.
-   * Default false. Refused on gcp, where the bucket's fate is a cluster setting given to `up`.
+   * gcp: the bucket the cluster created, whatever its earlier config said; an attached bucket is
+   * refused (INVALID_OPTION). Default false.
    */
   readonly deleteData?: boolean;
   /** gcp: refresh the state against Google Cloud before the destroy (VMs changed outside Pulumi). Default true. */
