@@ -5,7 +5,7 @@
 import ndarray from "ndarray";
 import { connect, type DvidClient, type Volume } from "../volume-client/index.js";
 import { EntryLedger, VoxelLedger, type BoxZyx } from "./ledger.js";
-import type { ClientCounts, ClientSetup, FromClient, ToClient, VerifyCounts } from "./protocol.js";
+import { zeroCounts, zeroVerifyCounts, type ClientSetup, type FromClient, type ToClient, type VerifyCounts } from "./protocol.js";
 import { Random } from "./random.js";
 
 const CLIENT_OPTIONS = { retries: 8, retryDelayMs: 100, nodeCooldownMs: 1000, connectTimeoutMs: 3000, idleTimeoutMs: 60_000 };
@@ -20,16 +20,7 @@ let open: string[] = [];
 let stopRequested = false;
 let loop: Promise<void> | undefined;
 let seq = 0;
-const counts: ClientCounts = {
-  operations: 0,
-  alignedWrites: 0,
-  nonAlignedWrites: 0,
-  reads: 0,
-  keyValuePuts: 0,
-  logAppends: 0,
-  errors: 0,
-  wrongDuringRun: 0,
-};
+const counts = zeroCounts();
 const problems: string[] = [];
 
 function send(message: FromClient): void {
@@ -168,16 +159,7 @@ async function runLoop(): Promise<void> {
 }
 
 async function verify(nodes: string[]): Promise<VerifyCounts> {
-  const v: VerifyCounts = {
-    voxelsChecked: 0,
-    lostVoxels: 0,
-    wrongVoxels: 0,
-    logEntriesChecked: 0,
-    lostLogEntries: 0,
-    wrongLogEntries: 0,
-    verifyErrors: 0,
-    firstProblems: problems,
-  };
+  const v = zeroVerifyCounts(problems);
   const [nz, , nx] = setup.shapeZyx;
   const slab: BoxZyx = [[0, nz], [setup.y0, setup.y1], [0, nx]];
   for (const node of nodes) {

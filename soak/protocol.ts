@@ -58,6 +58,15 @@ export interface VerifyCounts {
   firstProblems: string[];
 }
 
+/** Counts before anything happened (a client's start, a phase's totals). */
+export function zeroCounts(): ClientCounts {
+  return { operations: 0, alignedWrites: 0, nonAlignedWrites: 0, reads: 0, keyValuePuts: 0, logAppends: 0, errors: 0, wrongDuringRun: 0 };
+}
+
+export function zeroVerifyCounts(firstProblems: string[] = []): VerifyCounts {
+  return { voxelsChecked: 0, lostVoxels: 0, wrongVoxels: 0, logEntriesChecked: 0, lostLogEntries: 0, wrongLogEntries: 0, verifyErrors: 0, firstProblems };
+}
+
 export type FromClient =
   | { type: "ready" }
   | { type: "paused" }

@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { connect, type DvidClient } from "../volume-client/index.js";
 import { SoakNode } from "./node-process.js";
-import type { ClientCounts, ClientSetup, FromClient, ToClient, VerifyCounts } from "./protocol.js";
+import { zeroCounts, zeroVerifyCounts, type ClientCounts, type ClientSetup, type FromClient, type ToClient, type VerifyCounts } from "./protocol.js";
 import { Random } from "./random.js";
 
 const CLIENT_SCRIPT = fileURLToPath(new URL("./client.ts", import.meta.url));
@@ -141,8 +141,8 @@ async function runPhase(options: { name: string; index: number; writers: number[
   const nodes = [0, 1, 2].map((i) => new SoakNode(i, options.storeDir, !options.writers.includes(i), join(options.logDir, `phase${options.index}-node${i}.log`)));
   const result: PhaseResult = {
     name: options.name,
-    counts: { operations: 0, alignedWrites: 0, nonAlignedWrites: 0, reads: 0, keyValuePuts: 0, logAppends: 0, errors: 0, wrongDuringRun: 0 },
-    verify: { voxelsChecked: 0, lostVoxels: 0, wrongVoxels: 0, logEntriesChecked: 0, lostLogEntries: 0, wrongLogEntries: 0, verifyErrors: 0, firstProblems: [] },
+    counts: zeroCounts(),
+    verify: zeroVerifyCounts(),
     kills: 0,
     pauses: 0,
     commits: 0,
