@@ -70,8 +70,10 @@ class SoakClient {
     });
     this.child.on("message", (m: FromClient) => {
       if (m.type === "failed") this.failure = m.message;
-      const waiter = this.#waiting.get(m.type === "failed" ? [...this.#waiting.keys()][0] ?? "" : m.type);
-      this.#waiting.delete(m.type);
+      // A failure answers whichever question is waiting.
+      const key = m.type === "failed" ? (this.#waiting.keys().next().value ?? "") : m.type;
+      const waiter = this.#waiting.get(key);
+      this.#waiting.delete(key);
       waiter?.(m);
     });
     this.child.on("exit", (code) => {
