@@ -2,12 +2,7 @@
 // what one node changes, every other node sees on its next request, and concurrent changes
 // through different nodes all survive. Run over both store implementations.
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { FsStore } from "../../local-dvid/store/fs-store.js";
-import { MemoryStore } from "../../local-dvid/store/memory-store.js";
-import type { ObjectStore } from "../../local-dvid/store/object-store.js";
+import { rmSync } from "node:fs";
 import {
   agent,
   commit,
@@ -21,6 +16,7 @@ import {
   startCluster,
   type Cluster,
 } from "./server-helpers.js";
+import { storeKinds } from "./store-kinds.js";
 
 const tempDirs: string[] = [];
 afterAll(() => {
@@ -28,17 +24,7 @@ afterAll(() => {
   for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
 });
 
-describe.each([
-  ["MemoryStore", (): ObjectStore => new MemoryStore()],
-  [
-    "FsStore",
-    (): ObjectStore => {
-      const dir = mkdtempSync(join(tmpdir(), "local-dvid-multi-"));
-      tempDirs.push(dir);
-      return new FsStore(dir);
-    },
-  ],
-])("three servers sharing one %s", (_name, makeStore) => {
+describe.each(storeKinds("local-dvid-multi-", tempDirs))("three servers sharing one %s", (_name, makeStore) => {
   let c: Cluster;
   let readers: Cluster;
   beforeAll(async () => {

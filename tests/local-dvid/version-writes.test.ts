@@ -2,14 +2,10 @@
 // writes that entered before it and refuses the ones after, forgets writers whose process died,
 // and a gate left closing by a dead committer is reopened.
 import { afterAll, describe, expect, it } from "@jest/globals";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { VersionWrites, writesKey } from "../../local-dvid/meta/version-writes.js";
-import { FsStore } from "../../local-dvid/store/fs-store.js";
-import { MemoryStore } from "../../local-dvid/store/memory-store.js";
-import type { ObjectStore } from "../../local-dvid/store/object-store.js";
 import { deadPid } from "../helpers/child-process.js";
+import { storeKinds } from "./store-kinds.js";
 
 const tempDirs: string[] = [];
 afterAll(() => {
@@ -28,17 +24,7 @@ async function refusal(p: Promise<unknown>): Promise<string> {
   }
 }
 
-describe.each([
-  ["MemoryStore", (): ObjectStore => new MemoryStore()],
-  [
-    "FsStore",
-    (): ObjectStore => {
-      const dir = mkdtempSync(join(tmpdir(), "local-dvid-gate-"));
-      tempDirs.push(dir);
-      return new FsStore(dir);
-    },
-  ],
-])("%s", (_name, makeStore) => {
+describe.each(storeKinds("local-dvid-gate-", tempDirs))("%s", (_name, makeStore) => {
   it("lets a write that entered before a commit finish first, and refuses writes once the commit began", async () => {
     const store = makeStore();
     const a = new VersionWrites(store);

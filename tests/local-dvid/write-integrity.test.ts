@@ -3,18 +3,16 @@
 // it) or is refused with DVID's locked-node error; a cut body writes nothing. Over both stores,
 // with a writer and a read-only node on one store, and a node started afterwards.
 import { afterAll, describe, expect, it } from "@jest/globals";
-import { mkdtempSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import net from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { writesKey } from "../../local-dvid/meta/version-writes.js";
 import { startLocalDvid } from "../../local-dvid/server.js";
 import { PROCESS_TOKEN } from "../../local-dvid/store/process-alive.js";
 import { FsStore } from "../../local-dvid/store/fs-store.js";
-import { MemoryStore } from "../../local-dvid/store/memory-store.js";
 import type { ByteRange, ObjectStore, PutOptions, SliceInfo, StagedObject, StoredObject } from "../../local-dvid/store/object-store.js";
 import { agent, commit, newInstance, newRepo, newVersion, rawPath, request, startCluster } from "./server-helpers.js";
+import { storeKinds } from "./store-kinds.js";
 
 const tempDirs: string[] = [];
 afterAll(() => {
@@ -135,17 +133,7 @@ async function slabValues(url: string, uuid: string): Promise<number[][]> {
   return [0, 1].map((s) => [...new Set(r.body.subarray(s * slab, (s + 1) * slab))]);
 }
 
-describe.each([
-  ["MemoryStore", (): ObjectStore => new MemoryStore()],
-  [
-    "FsStore",
-    (): ObjectStore => {
-      const dir = mkdtempSync(join(tmpdir(), "local-dvid-integrity-"));
-      tempDirs.push(dir);
-      return new FsStore(dir);
-    },
-  ],
-])("%s", (_name, makeStore) => {
+describe.each(storeKinds("local-dvid-integrity-", tempDirs))("%s", (_name, makeStore) => {
   it("refuses a POST whose body is still arriving when its version is committed, and every node, also one started afterwards, reads the same", async () => {
     const store = new WatchStore(makeStore());
     const cluster = await startCluster(2, { store, perServer: (i) => ({ readonly: i === 1 }) });
