@@ -96,6 +96,7 @@ class Connection {
   /** Body bytes still due (Content-Length framing), or -1 when the body ends with the connection / chunks. */
   #remaining = -1;
   #chunked = false;
+  /** Fresh for each chunked response. */
   #chunk = new ChunkDecoder();
   #text: Buffer[] = [];
   #textBytes = 0;
@@ -139,7 +140,6 @@ class Connection {
     this.#contentLength = undefined;
     this.#remaining = -1;
     this.#chunked = false;
-    this.#chunk = new ChunkDecoder();
     this.#text = [];
     this.#textBytes = 0;
     this.#received = 0;
@@ -323,8 +323,10 @@ class Connection {
         else if (v.includes("keep-alive")) this.#keepAlive = true;
       }
     }
-    if (this.#chunked) this.#contentLength = undefined;
-    else if (this.#contentLength !== undefined) this.#remaining = this.#contentLength;
+    if (this.#chunked) {
+      this.#contentLength = undefined;
+      this.#chunk = new ChunkDecoder();
+    } else if (this.#contentLength !== undefined) this.#remaining = this.#contentLength;
     else if (this.#status === 204 || this.#status === 304 || (this.#status >= 100 && this.#status < 200)) this.#remaining = 0;
     else this.#keepAlive = false; // close-delimited
     return undefined;
@@ -374,27 +376,44 @@ class ChunkDecoder {
   }
 }
 
+interface NodeAddress {
+  readonly host: string;
+  readonly port: number;
+  /** The pool key of its connections. */
+  readonly key: string;
+  /** The Host header's value. */
+  readonly hostHeader: string;
+}
+
+function nodeAddress(node: string): NodeAddress {
+  const url = new URL(node);
+  const port = Number(url.port || 80);
+  // An IPv6 literal's hostname keeps its brackets in a URL; net.connect wants the bare address.
+  const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+  return { host, port, key: `${host}:${port}`, hostHeader: url.host };
+}
+
 /** Keep-alive connections per node, and the GETs over them. */
 export class VoxelReceiver {
   readonly #idle = new Map<string, Connection[]>();
+  /** Each node's base URL parsed once, not per sub-request. */
+  readonly #addresses = new Map<string, NodeAddress>();
   readonly #busy = new Set<Connection>();
   #closed = false;
 
   /** GETs `path` (with its query) from `node` (an http: base URL). */
   async get(node: string, path: string, options: ReceiveOptions): Promise<ReceiveResult> {
     if (this.#closed) throw new ReceiveError("ECONNABORTED", "the client was closed");
-    const url = new URL(node);
-    const port = Number(url.port || 80);
-    // An IPv6 literal's hostname keeps its brackets in a URL; net.connect wants the bare address.
-    const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
-    const key = `${host}:${port}`;
+    let address = this.#addresses.get(node);
+    if (!address) this.#addresses.set(node, (address = nodeAddress(node)));
+    const { host, port, key, hostHeader } = address;
     // A reused connection that the server closed while idle fails before any byte arrives:
     // then the request goes once more on a fresh connection (GET repeats safely).
     for (let attempt = 0; ; attempt++) {
       const reused = attempt === 0 ? this.#takeIdle(key) : undefined;
       const conn = reused ?? new Connection(host, port, key, (c) => this.#forget(c));
       try {
-        return await this.#run(conn, url.host, path, options);
+        return await this.#run(conn, hostHeader, path, options);
       } catch (err) {
         if (reused && conn.anyReceived === 0 && err instanceof ReceiveError && (err.code === "ECONNRESET" || err.code === "EPIPE") && !options.signal?.aborted) continue;
         throw err;
