@@ -16,7 +16,7 @@ import ndarray from "ndarray";
 import { connect, type BoxZyx } from "../volume-client/index.js";
 import { makeVolume } from "./data.js";
 import { processCpuMs, startChildServer } from "./child-server.js";
-import { closeIdleSockets, plainGet } from "./loopback.js";
+import { closeIdleSockets, plainGet, startLoopbackServer } from "./loopback.js";
 import { createZarrVolume, zarrRead, zarrWrite } from "./zarr-baseline.js";
 
 const { values } = parseArgs({
@@ -33,7 +33,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const dir = await mkdtemp(join(tmpdir(), "dvidcloud-blockreads-"));
 const prof = values.prof ? ["--cpu-prof", "--cpu-prof-dir", values.prof] : [];
 const node = await startChildServer([...prof, join(root, "local-dvid/cli.ts"), "--store", join(dir, "store"), "--port", "0", "--parent-watch"], "local-dvid");
-const floor = await startChildServer([join(root, "bench/loopback-server.ts")], "loopback server");
+const floor = await startLoopbackServer();
 const client = connect(node.url);
 try {
   const n = 256;

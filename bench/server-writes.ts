@@ -14,7 +14,7 @@ import ndarray from "ndarray";
 import { connect, type BoxZyx, type Dtype, type Zyx } from "../volume-client/index.js";
 import { makeVolume, shapeOf } from "./data.js";
 import { processCpuMs, startChildServer, type ChildServer } from "./child-server.js";
-import { loopbackPost } from "./loopback.js";
+import { loopbackPost, startLoopbackServer } from "./loopback.js";
 import { median, mbPerSecond } from "./stats.js";
 import { createZarrVolume, zarrWrite } from "./zarr-baseline.js";
 
@@ -43,8 +43,7 @@ const loads: { dtype: Dtype; whole: BoxZyx; region: BoxZyx }[] = [
 // the same client, in the same run: before/after figures of a server change.
 const baseRoot = process.env.SW_BASE_ROOT;
 
-function startNode(dir: string | undefined, serverRoot = root): Promise<ChildServer> {
-  if (dir === undefined) return startChildServer([join(root, "bench/loopback-server.ts")], "loopback server");
+function startNode(dir: string, serverRoot = root): Promise<ChildServer> {
   return startChildServer([...nodeArgs, join(serverRoot, "local-dvid/cli.ts"), "--store", dir, "--port", "0", "--parent-watch"], "local-dvid", {
     wrap: stracePath ? ["strace", "-f", "-c", "-o", stracePath] : undefined,
   });
@@ -56,7 +55,7 @@ const procCpuMs = (pid: number): number => processCpuMs(pid, !!process.env.SW_US
 async function main(): Promise<void> {
   const scratch = await mkdtemp(join(tmpdir(), "server-writes-"));
   const node = await startNode(join(scratch, "store"));
-  const loop = await startNode(undefined);
+  const loop = await startLoopbackServer();
   const base = baseRoot === undefined ? undefined : await startNode(join(scratch, "base-store"), baseRoot);
   try {
     const client = connect(node.url);
