@@ -31,8 +31,6 @@ export interface ReceiveTarget {
 
 export interface ReceiveResult {
   readonly status: number;
-  /** The declared Content-Length, when there was one. */
-  readonly contentLength: number | undefined;
   /** For statuses other than 200: the body's text (at most 64 KiB). */
   readonly text: string;
   /** False when the connection closed before the body's end (a cut body). */
@@ -195,7 +193,7 @@ class Connection {
 
   #result(): ReceiveResult {
     const text = this.#status === 200 ? "" : Buffer.concat(this.#text).subarray(0, MAX_TEXT).toString("utf8");
-    return { status: this.#status, contentLength: this.#contentLength, text, complete: true };
+    return { status: this.#status, text, complete: true };
   }
 
   // Node asks for the next read's buffer right after each read's callback (and once when the
