@@ -12,6 +12,16 @@ export function sendJson(res: ServerResponse, value: unknown): void {
   sendBody(res, 200, "application/json", typeof value === "string" ? value : JSON.stringify(value));
 }
 
+/**
+ * Writes one piece of a streamed answer (header already sent): resolves once Node has taken the
+ * bytes, which paces the writer to the client; rejects when the connection is gone.
+ */
+export function writePiece(res: ServerResponse, bytes: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    res.write(bytes, (err) => (err ? reject(err) : resolve()));
+  });
+}
+
 /** A 200 with no body, as DVID's POST handlers answer when they write nothing. */
 export function sendEmpty(res: ServerResponse): void {
   res.writeHead(200, { "Content-Length": 0 });

@@ -16,7 +16,6 @@
 // Blocks never written are left out of a stream, as DVID does, except with JPEG payloads: then
 // every block of the box is sent (zeros where nothing was written), because neuroglancer decodes
 // the first block of each subvolblocks answer and a chunk past the written data must still show.
-import type { ServerResponse } from "node:http";
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
 import { goQuote } from "../../volume-client/wire/go-format.js";
@@ -25,7 +24,7 @@ import { parsePoint } from "../../volume-client/wire/point.js";
 import { parseRawBox, type RawBox } from "../../volume-client/wire/raw-url.js";
 import { badRequest } from "../http/errors.js";
 import { readExactBody } from "../http/read-body.js";
-import { sendBody, sendEmpty } from "../http/respond.js";
+import { sendBody, sendEmpty, writePiece } from "../http/respond.js";
 import { blockName } from "../meta/store-layout.js";
 import { versionRefs } from "../meta/version-ref.js";
 import type { VoxelTypeInfo } from "../types/data-types.js";
@@ -103,12 +102,6 @@ async function encodePayload(block: Buffer, payload: Exclude<Payload, "uncompres
   }
 }
 
-function write(res: ServerResponse, bytes: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    res.write(bytes, (err) => (err ? reject(err) : resolve()));
-  });
-}
-
 /**
  * Answers 200 with the block stream of `blocks` in the given order. Reads and encodes up to
  * BLOCK_CONCURRENCY blocks ahead. A failure after the header cuts the connection.
@@ -167,7 +160,7 @@ async function streamBlocks(
     while (pending.length > 0 && !closed) {
       const record = await (pending.shift() as Promise<Buffer | undefined>);
       fill();
-      if (record) await write(res, record);
+      if (record) await writePiece(res, record);
     }
     if (!closed) res.end();
   } catch (err) {

@@ -5,18 +5,12 @@
 // end); a failure after the header cuts the connection, as for streamed raw answers.
 import type { ServerResponse } from "node:http";
 import type { RawBox } from "../../volume-client/wire/raw-url.js";
+import { writePiece } from "../http/respond.js";
 import type { BlockLookup } from "../voxels/block-lookup.js";
 import { streamPng, type PngLayout } from "../voxels/png-encode.js";
 import { readBoxInto } from "../voxels/volume-read.js";
 import { boxBytes } from "../voxels/voxel-grid.js";
 import type { BlockIo } from "../voxels/voxel-layout.js";
-
-function send(res: ServerResponse, bytes: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (res.destroyed) return reject(new Error("the client closed the connection"));
-    res.write(bytes, (err) => (err ? reject(err) : resolve()));
-  });
-}
 
 export async function sendPngSlice(
   res: ServerResponse,
@@ -38,7 +32,7 @@ export async function sendPngSlice(
       return;
     }
     try {
-      await streamPng(width, height, png, buf.subarray(0, bytes), bpv, (piece) => send(res, piece));
+      await streamPng(width, height, png, buf.subarray(0, bytes), bpv, (piece) => writePiece(res, piece));
     } catch (err) {
       res.destroy();
       throw err;

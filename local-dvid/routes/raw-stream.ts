@@ -4,6 +4,7 @@
 import type { ServerResponse } from "node:http";
 import { floorDiv } from "../../volume-client/wire/block-grid.js";
 import type { RawBox } from "../../volume-client/wire/raw-url.js";
+import { writePiece } from "../http/respond.js";
 import type { BlockLookup } from "../voxels/block-lookup.js";
 import { boxRuns, readRun } from "../voxels/volume-read.js";
 import { boxBytes, regionBytes } from "../voxels/voxel-grid.js";
@@ -15,12 +16,6 @@ import type { BlockIo } from "../voxels/voxel-layout.js";
  * (very wide xy extents) is cut, and its blocks re-read for each piece.
  */
 const MAX_RUN_BYTES = 256 * 1024 * 1024;
-
-function send(res: ServerResponse, bytes: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    res.write(bytes, (err) => (err ? reject(err) : resolve()));
-  });
-}
 
 /**
  * Answers 200 with the box's voxels as application/octet-stream. A failure after the header is
@@ -61,7 +56,7 @@ export async function streamBox(res: ServerResponse, io: BlockIo<BlockLookup>, b
       }
       await readRun(io, run, buf, 0);
       if (closed) break;
-      const p = send(res, buf.subarray(0, bytes));
+      const p = writePiece(res, buf.subarray(0, bytes));
       // Keep the promise from counting as unhandled while the next run is read.
       p.catch(() => undefined);
       sending[slot] = p;
