@@ -161,7 +161,7 @@ systemctl daemon-reload
 # Preflight: say now, on the serial console, if the DVID image cannot be pulled (dvid.service
 # keeps retrying either way).
 systemctl start docker.service || true
-/bin/bash ${NODE_TOOLS_PATH} pull-image || echo "dvidcloud: DVID starts once its image can be pulled" >&2
+${nodeToolCommand("pull-image")} || echo "dvidcloud: DVID starts once its image can be pulled" >&2
 
 # restart, not start: a re-run must replace the running container. --no-block: a reader's DVID
 # may wait for the writer to initialise the bucket first.
