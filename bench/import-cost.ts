@@ -17,10 +17,15 @@ export interface ImportSample {
   rssBytes: number;
 }
 
+/** The medians of one set's samples, with the samples. */
+export interface ImportSet extends ImportSample {
+  samples: ImportSample[];
+}
+
 export interface ImportCost {
   reps: number;
-  automation: { importMs: number; sinceStartMs: number; rssBytes: number; samples: ImportSample[] };
-  local: { importMs: number; sinceStartMs: number; rssBytes: number; samples: ImportSample[] };
+  automation: ImportSet;
+  local: ImportSet;
   timeRatio: number;
   rssRatio: number;
 }
@@ -34,7 +39,7 @@ function probe(set: "automation" | "local", stateDir: string): ImportSample {
   return JSON.parse(out.trim().split("\n").at(-1)!) as ImportSample;
 }
 
-const summarise = (samples: ImportSample[]) => ({
+const summarise = (samples: ImportSample[]): ImportSet => ({
   importMs: median(samples.map((s) => s.importMs)),
   sinceStartMs: median(samples.map((s) => s.sinceStartMs)),
   rssBytes: median(samples.map((s) => s.rssBytes)),
@@ -55,7 +60,7 @@ export async function benchImportCost(reps: number): Promise<ImportCost> {
     const automation = summarise(samples.automation);
     const local = summarise(samples.local);
     const result = { reps, automation, local, timeRatio: automation.importMs / local.importMs, rssRatio: automation.rssBytes / local.rssBytes };
-    const line = (label: string, s: typeof automation) =>
+    const line = (label: string, s: ImportSet) =>
       `  ${label.padEnd(44)} import ${s.importMs.toFixed(0).padStart(5)} ms (${s.sinceStartMs.toFixed(0)} ms since process start)  RSS ${(s.rssBytes / 2 ** 20).toFixed(0).padStart(4)} MiB`;
     console.log(line("dvidcloud/automation, used locally", automation));
     console.log(line("dvidcloud/volume-client + dvidcloud/local-dvid", local));
