@@ -43,7 +43,7 @@ export interface PyramidLevel {
 }
 
 /** What pyramid.ts needs of a volume (a `Volume`), kept as an interface so volume.ts need not be imported. */
-export interface PyramidVolume {
+interface PyramidVolume {
   readonly name: string;
   info(options?: CallOptions): Promise<VolumeInfo>;
   read(boxZyx: BoxZyx, options?: CallOptions): Promise<{ readonly data: unknown }>;
@@ -56,10 +56,10 @@ type AnyNdArray = any;
 
 /** Voxels per tile of a level (a few MiB of uint64 labels, 8x that read from the level below). */
 const TILE_VOXELS = 128 * 128 * 64;
-export const MAX_PYRAMID_LEVELS = 16;
+const MAX_PYRAMID_LEVELS = 16;
 
 /** The name of level `level` of `name`, as neuroglancer looks for it. */
-export function pyramidLevelName(name: string, level: number): string {
+function pyramidLevelName(name: string, level: number): string {
   return level === 0 ? name : `${name}_${level}`;
 }
 
@@ -87,7 +87,7 @@ function compressionSetting(description: unknown): string | undefined {
 }
 
 /** The rounded mean of each 2×2×2 group; `src` is [2nz][2ny][2nx], C order. */
-export function downsampleMean(src: ArrayLike<number>, [nz, ny, nx]: Zyx, out: { [i: number]: number; length: number }, integer: boolean): void {
+function downsampleMean(src: ArrayLike<number>, [nz, ny, nx]: Zyx, out: { [i: number]: number; length: number }, integer: boolean): void {
   const sx = 2 * nx;
   const sy = 2 * ny;
   for (let z = 0; z < nz; z++)
@@ -109,7 +109,7 @@ export function downsampleMean(src: ArrayLike<number>, [nz, ny, nx]: Zyx, out: {
  * The most frequent label of each 2×2×2 group, ties to the smaller id. `src` holds uint64 labels as
  * little-endian (low, high) uint32 pairs, [2nz][2ny][2nx]; so does `out`, [nz][ny][nx].
  */
-export function downsampleMode(src: Uint32Array, [nz, ny, nx]: Zyx, out: Uint32Array): void {
+function downsampleMode(src: Uint32Array, [nz, ny, nx]: Zyx, out: Uint32Array): void {
   const sx = 2 * nx;
   const sy = 2 * ny;
   const lo = new Uint32Array(8);
