@@ -8,8 +8,7 @@ import type { RawBox } from "../../volume-client/wire/raw-url.js";
 import { writePiece } from "../http/respond.js";
 import type { BlockLookup } from "../voxels/block-lookup.js";
 import { streamPng, type PngLayout } from "../voxels/png-encode.js";
-import { readBoxInto } from "../voxels/volume-read.js";
-import { boxBytes } from "../voxels/voxel-grid.js";
+import { withBoxRead } from "../voxels/volume-read.js";
 import type { BlockIo } from "../voxels/voxel-layout.js";
 
 export async function sendPngSlice(
@@ -21,24 +20,18 @@ export async function sendPngSlice(
   png: PngLayout,
   headOnly: boolean,
 ): Promise<void> {
-  const bpv = io.layout.bytesPerVoxel;
-  const bytes = boxBytes(box, bpv);
-  const buf = io.pool.acquire(bytes);
-  try {
-    await readBoxInto(io, box, buf);
+  await withBoxRead(io, box, async (voxels) => {
     res.writeHead(200, { "Content-Type": "image/png" });
     if (headOnly) {
       res.end();
       return;
     }
     try {
-      await streamPng(width, height, png, buf.subarray(0, bytes), bpv, (piece) => writePiece(res, piece));
+      await streamPng(width, height, png, voxels, io.layout.bytesPerVoxel, (piece) => writePiece(res, piece));
     } catch (err) {
       res.destroy();
       throw err;
     }
     res.end();
-  } finally {
-    io.pool.release(buf);
-  }
+  });
 }

@@ -14,8 +14,7 @@ import { badRequest } from "../http/errors.js";
 import { sendBody } from "../http/respond.js";
 import { encodeCompressedSegmentation } from "../voxels/compressed-segmentation.js";
 import { encodeGrayJpeg } from "../voxels/jpeg-encode.js";
-import { readBoxInto } from "../voxels/volume-read.js";
-import { boxBytes } from "../voxels/voxel-grid.js";
+import { withBoxRead } from "../voxels/volume-read.js";
 import type { BlockIo } from "../voxels/voxel-layout.js";
 import type { BlockLookup } from "../voxels/block-lookup.js";
 import type { ServerResponse } from "node:http";
@@ -26,18 +25,6 @@ const gzipAsync = promisify(gzip);
 const MAX_JPEG_SIDE = 65535;
 /** The largest box `compression=google|googlegzip` encodes in one request (128^3 voxels). */
 export const MAX_SEGMENTATION_VOXELS = 128 ** 3;
-
-/** Reads `box` into a pooled buffer and calls `use` with its bytes; the buffer goes back after. */
-async function withBox<T>(io: BlockIo<BlockLookup>, box: RawBox, use: (bytes: Buffer) => Promise<T>): Promise<T> {
-  const bytes = boxBytes(box, io.layout.bytesPerVoxel);
-  const buf = io.pool.acquire(bytes);
-  try {
-    await readBoxInto(io, box, buf);
-    return await use(buf.subarray(0, bytes));
-  } finally {
-    io.pool.release(buf);
-  }
-}
 
 /** `GET …/raw/0_1_2/{size}/{offset}/jpeg` of a uint8 instance: DVID's quality 80, grayscale. */
 export async function sendJpegBox(res: ServerResponse, io: BlockIo<BlockLookup>, box: RawBox, typeName: string): Promise<void> {
@@ -50,7 +37,7 @@ export async function sendJpegBox(res: ServerResponse, io: BlockIo<BlockLookup>,
       `a JPEG of ${box.nx}x${box.ny}x${box.nz} voxels would be ${box.nx} wide and ${height} high; JPEG allows at most ${MAX_JPEG_SIDE} for each (width nx, height ny*nz)`,
     );
   }
-  const jpeg = await withBox(io, box, (bytes) => encodeGrayJpeg(bytes, box.nx, height));
+  const jpeg = await withBoxRead(io, box, (bytes) => encodeGrayJpeg(bytes, box.nx, height));
   sendBody(res, 200, "image/jpeg", jpeg);
 }
 
@@ -67,7 +54,7 @@ export async function sendSegmentationBox(
       `compression=${gzipped ? "googlegzip" : "google"} encodes at most ${MAX_SEGMENTATION_VOXELS} voxels (128^3) per request; got ${box.nx}x${box.ny}x${box.nz} = ${voxels}: ask for smaller boxes`,
     );
   }
-  const encoded = await withBox(io, box, async (bytes) => {
+  const encoded = await withBoxRead(io, box, async (bytes) => {
     const words = encodeCompressedSegmentation(bytes, [box.nz, box.ny, box.nx]);
     return Buffer.from(words.buffer, words.byteOffset, words.byteLength);
   });

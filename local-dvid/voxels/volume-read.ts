@@ -10,7 +10,7 @@ import type { ReadOptions } from "../store/object-store.js";
 import type { BlockLookup } from "./block-lookup.js";
 import { copyRegion, zeroRegion } from "./copy-box.js";
 import { runWithScratch } from "./task-pool.js";
-import type { Region, VoxelGrid } from "./voxel-grid.js";
+import { boxBytes, type Region, type VoxelGrid } from "./voxel-grid.js";
 import type { BlockIo } from "./voxel-layout.js";
 
 const READ_CONCURRENCY = 16;
@@ -116,5 +116,16 @@ export async function readBoxInto(io: BlockIo<BlockLookup>, box: RawBox, out: Bu
   for (const run of boxRuns(box, io.layout.blockSizeXyz[2], bpv, Number.POSITIVE_INFINITY)) {
     const offset = (((run.z0 - box.z0) * box.ny + (run.y0 - box.y0)) * box.nx + (run.x0 - box.x0)) * bpv;
     await readRun(io, run, out, offset);
+  }
+}
+
+/** Reads the box into a pooled buffer of exactly its bytes, calls `use` with it, and gives the buffer back after. */
+export async function withBoxRead<T>(io: BlockIo<BlockLookup>, box: RawBox, use: (voxels: Buffer) => Promise<T>): Promise<T> {
+  const buf = io.pool.acquire(boxBytes(box, io.layout.bytesPerVoxel));
+  try {
+    await readBoxInto(io, box, buf);
+    return await use(buf);
+  } finally {
+    io.pool.release(buf);
   }
 }
