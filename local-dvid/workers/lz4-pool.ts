@@ -7,8 +7,8 @@
 // input until the promise settles. Up to two threads are started on first use; they are unref'd
 // while idle and end after IDLE_MS without work.
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
 import { lz4CompressBlock, lz4CompressBound, lz4DecompressBlock } from "../../volume-client/wire/lz4.js";
+import { WorkerThread } from "./worker-thread.js";
 
 /**
  * Inputs below this are coded on the event loop (about 5-10 ms per 8 MiB, the client's default
@@ -31,62 +31,18 @@ interface Reply {
   error?: string;
 }
 
-interface Pending {
-  resolve(reply: Reply): void;
-  reject(err: Error): void;
-}
+const threads: WorkerThread<Reply>[] = [];
 
-class Thread {
-  readonly worker: Worker;
-  readonly pending = new Map<number, Pending>();
-  #idle: NodeJS.Timeout | undefined;
-
-  constructor(onExit: (t: Thread) => void) {
-    this.worker = new Worker(new URL("./lz4-worker.mjs", import.meta.url));
-    this.worker.unref();
-    this.worker.on("message", (reply: Reply) => {
-      const p = this.pending.get(reply.id);
-      this.pending.delete(reply.id);
-      this.#settle();
-      p?.resolve(reply);
-    });
-    const fail = (err: Error): void => {
-      for (const p of this.pending.values()) p.reject(err);
-      this.pending.clear();
-      onExit(this);
-    };
-    this.worker.on("error", fail);
-    this.worker.on("exit", (code) => fail(new Error(`the LZ4 worker thread exited with code ${code}`)));
-  }
-
-  post(job: Record<string, unknown>, transfer: ArrayBuffer[], pending: Pending): void {
-    clearTimeout(this.#idle);
-    this.pending.set(job.id as number, pending);
-    this.worker.ref();
-    this.worker.postMessage(job, transfer);
-  }
-
-  #settle(): void {
-    if (this.pending.size > 0) return;
-    this.worker.unref();
-    this.#idle = setTimeout(() => void this.worker.terminate(), IDLE_MS);
-    this.#idle.unref();
-  }
-}
-
-const threads: Thread[] = [];
-let nextId = 1;
-
-function leastBusy(): Thread {
-  let best = threads.find((t) => t.pending.size === 0);
+function leastBusy(): WorkerThread<Reply> {
+  let best = threads.find((t) => t.jobs === 0);
   if (!best && threads.length < MAX_THREADS) {
-    best = new Thread((t) => {
+    best = new WorkerThread<Reply>(new URL("./lz4-worker.mjs", import.meta.url), "the LZ4 worker thread", IDLE_MS, (t) => {
       const i = threads.indexOf(t);
       if (i >= 0) threads.splice(i, 1);
     });
     threads.push(best);
   }
-  return best ?? threads.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+  return best ?? threads.reduce((a, b) => (b.jobs < a.jobs ? b : a));
 }
 
 async function run(
@@ -95,19 +51,16 @@ async function run(
   outputLength: number,
   into?: Buffer,
 ): Promise<{ input: Buffer; out: Buffer }> {
-  const id = nextId++;
   // Read before the move: a moved (detached) view reports offset and length 0.
   const { byteOffset, byteLength } = input;
-  const job: Record<string, unknown> = { id, op, input: input.buffer, inputOffset: byteOffset, inputLength: byteLength, outputLength };
+  const job: Record<string, unknown> = { op, input: input.buffer, inputOffset: byteOffset, inputLength: byteLength, outputLength };
   const transfer = [input.buffer as ArrayBuffer];
   const intoOffset = into?.byteOffset ?? 0;
   if (into) {
     Object.assign(job, { into: into.buffer, intoOffset });
     transfer.push(into.buffer as ArrayBuffer);
   }
-  const reply = await new Promise<Reply>((resolve, reject) => {
-    leastBusy().post(job, transfer, { resolve, reject });
-  });
+  const reply = await leastBusy().run(job, transfer);
   const back = Buffer.from(reply.input, byteOffset, byteLength);
   if (reply.error !== undefined) {
     const intoBack = reply.into ? Buffer.from(reply.into, intoOffset, outputLength) : undefined;
@@ -174,7 +127,7 @@ export async function lz4Decompress(src: Buffer, size: number, into?: Buffer): P
  * that a process that is done with its servers has no thread left.
  */
 export async function closeIdleLz4Threads(): Promise<void> {
-  const idle = threads.filter((t) => t.pending.size === 0);
+  const idle = threads.filter((t) => t.jobs === 0);
   for (const t of idle) threads.splice(threads.indexOf(t), 1);
-  await Promise.all(idle.map((t) => t.worker.terminate()));
+  await Promise.all(idle.map((t) => t.terminate()));
 }

@@ -15,7 +15,7 @@
 // ones (bench/server-writes.ts, both servers in one run). One thread (the machines have 2 cores, and the client
 // and the event loop need them), started on first use, unref'd while idle, ended after IDLE_MS
 // without work or by closeIdleStageThreads.
-import { Worker } from "node:worker_threads";
+import { WorkerThread } from "./worker-thread.js";
 
 const IDLE_MS = 30_000;
 
@@ -58,37 +58,13 @@ interface Reply {
   error?: { message: string; code?: string };
 }
 
-let worker: Worker | undefined;
-let idle: NodeJS.Timeout | undefined;
-const pending = new Map<number, { resolve(r: Reply): void; reject(e: Error): void }>();
-let nextId = 1;
+let worker: WorkerThread<Reply> | undefined;
 
-function thread(): Worker {
-  if (worker) return worker;
-  const w = new Worker(new URL("./stage-worker.mjs", import.meta.url));
-  w.unref();
-  w.on("message", (reply: Reply) => {
-    const p = pending.get(reply.id);
-    pending.delete(reply.id);
-    settle();
-    p?.resolve(reply);
+function thread(): WorkerThread<Reply> {
+  worker ??= new WorkerThread<Reply>(new URL("./stage-worker.mjs", import.meta.url), "the block staging thread", IDLE_MS, (t) => {
+    if (worker === t) worker = undefined;
   });
-  const fail = (err: Error): void => {
-    if (worker === w) worker = undefined;
-    for (const p of pending.values()) p.reject(err);
-    pending.clear();
-  };
-  w.on("error", fail);
-  w.on("exit", (code) => fail(new Error(`the block staging thread exited with code ${code}`)));
-  return (worker = w);
-}
-
-function settle(): void {
-  if (pending.size > 0 || !worker) return;
-  worker.unref();
-  const w = worker;
-  idle = setTimeout(() => void w.terminate(), IDLE_MS);
-  idle.unref();
+  return worker;
 }
 
 /** Whether `buf`'s memory can be moved to the thread: its own ArrayBuffer, not Node's shared small-buffer pool. */
@@ -154,15 +130,8 @@ export async function patchBlocksInThread(
 }
 
 /** Sends `job` (its memory `moved` transferred, if any) to the thread and waits for its reply. */
-async function post(job: Record<string, unknown>, moved: Buffer | undefined): Promise<Reply> {
-  const id = nextId++;
-  const w = thread();
-  clearTimeout(idle);
-  return new Promise<Reply>((resolve, reject) => {
-    pending.set(id, { resolve, reject });
-    w.ref();
-    w.postMessage({ ...job, id }, moved === undefined ? [] : [moved.buffer as ArrayBuffer]);
-  });
+function post(job: Record<string, unknown>, moved: Buffer | undefined): Promise<Reply> {
+  return thread().run(job, moved === undefined ? [] : [moved.buffer as ArrayBuffer]);
 }
 
 /**
@@ -195,9 +164,8 @@ export function releaseSharedLayer(buf: Buffer): void {
 
 /** Ends the thread if it has no job (an app's close calls it; a later job starts a new one). */
 export async function closeIdleStageThreads(): Promise<void> {
-  if (!worker || pending.size > 0) return;
+  if (!worker || worker.jobs > 0) return;
   const w = worker;
   worker = undefined;
-  clearTimeout(idle);
   await w.terminate();
 }
