@@ -215,8 +215,8 @@ export function lz4DecompressBlock(src: Uint8Array, uncompressedSize: number, in
     if (matchLength > uncompressedSize - op) {
       throw malformed(`decodes to more than the expected ${uncompressedSize} bytes`);
     }
-    let from = op - offset;
     if (offset >= matchLength) {
+      const from = op - offset;
       out.copyWithin(op, from, from + matchLength);
       op += matchLength;
     } else {
@@ -230,7 +230,6 @@ export function lz4DecompressBlock(src: Uint8Array, uncompressedSize: number, in
         op += len;
         dist += dist;
       }
-      void from;
     }
   }
   if (op !== uncompressedSize) {
