@@ -4,7 +4,6 @@
  * arguments and answers as the real CLI does for a missing or locked stack).
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { readFileSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,43 +21,26 @@ import {
   type GcpProgressEvent,
   type GcpUpOptions,
 } from "../../automation/gcp/index.js";
+import { fakePulumiCalls, fakePulumiScenario, installFakePulumi } from "../helpers/fake-pulumi.js";
 
 let root: string;
 let emptyPath: string;
 let fakeBin: string;
-
-// The scripted stand-in for the pulumi CLI (fixtures/fake-pulumi.sh): records its arguments, answers
-// from files beside it, and behaves per the "mode" file (missing, locked, slow, destroy-fails, stuck).
-const FAKE_PULUMI = readFileSync(new URL("./fixtures/fake-pulumi.sh", import.meta.url), "utf8");
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "dvidcloud-gcp-cli-"));
   emptyPath = join(root, "empty-path");
   fakeBin = join(root, "fake", "bin");
   await mkdir(emptyPath, { recursive: true });
-  await mkdir(fakeBin, { recursive: true });
-  await writeFile(join(fakeBin, "pulumi"), FAKE_PULUMI);
-  await chmod(join(fakeBin, "pulumi"), 0o755);
+  await installFakePulumi(fakeBin);
 });
 
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const SCENARIO_FILES = ["version", "outputs.json", "history.json", "config.json", "export.json", "export-after.json", "imported.json", "destroyed", "ints", "hold", "release", "up-started", "up-interrupted"];
-
-async function scenario(mode: string, extra: Record<string, string> = {}): Promise<string> {
-  await writeFile(join(fakeBin, "mode"), mode);
-  await writeFile(join(fakeBin, "calls.log"), "");
-  for (const file of SCENARIO_FILES) await rm(join(fakeBin, file), { force: true });
-  for (const [file, text] of Object.entries(extra)) await writeFile(join(fakeBin, file), text);
-  return mkdtemp(join(root, `home-${mode}-`));
-}
-
-async function calls(): Promise<string[][]> {
-  const text = await readFile(join(fakeBin, "calls.log"), "utf8");
-  return text.split("\n").filter((line) => line !== "").map((line) => line.split("\t").filter((a) => a !== ""));
-}
+const scenario = (mode: string, files: Record<string, string> = {}) => fakePulumiScenario(fakeBin, root, mode, files);
+const calls = () => fakePulumiCalls(fakeBin);
 
 async function rejection(promise: Promise<unknown>): Promise<{ code: string; message: string; cause: unknown }> {
   try {
@@ -97,9 +79,7 @@ describe("pulumi CLI detection", () => {
     const home = await mkdtemp(join(root, "home-find-"));
     expect(findPulumiCli(envWith(`${emptyPath}:${fakeBin}`, home))).toEqual({ path: join(fakeBin, "pulumi"), foundIn: "path" });
     expect(findPulumiCli(envWith(emptyPath, home))).toBeUndefined();
-    await mkdir(join(home, ".pulumi", "bin"), { recursive: true });
-    await writeFile(join(home, ".pulumi", "bin", "pulumi"), FAKE_PULUMI);
-    await chmod(join(home, ".pulumi", "bin", "pulumi"), 0o755);
+    await installFakePulumi(join(home, ".pulumi", "bin"));
     expect(findPulumiCli(envWith(emptyPath, home))).toEqual({ path: join(home, ".pulumi", "bin", "pulumi"), foundIn: "home" });
   });
 

@@ -6,13 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { spawn } from "node:child_process";
-import { chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isDvidcloudError, status, up, withCluster, type UpOptions } from "../../automation/index.js";
+import { fakePulumiCalls, fakePulumiScenario, installFakePulumi } from "../helpers/fake-pulumi.js";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 let root: string;
@@ -22,9 +23,7 @@ const servers: http.Server[] = [];
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "dvidcloud-gcp-life-"));
   fakeBin = join(root, "bin");
-  await mkdir(fakeBin, { recursive: true });
-  await copyFile(fileURLToPath(new URL("./fixtures/fake-pulumi.sh", import.meta.url)), join(fakeBin, "pulumi"));
-  await chmod(join(fakeBin, "pulumi"), 0o755);
+  await installFakePulumi(fakeBin);
 });
 
 afterAll(async () => {
@@ -52,18 +51,8 @@ async function serve(handler: (req: http.IncomingMessage, body: string) => { sta
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests };
 }
 
-async function scenario(mode: string, files: Record<string, string> = {}): Promise<string> {
-  for (const file of await readdir(fakeBin)) if (file !== "pulumi") await rm(join(fakeBin, file), { force: true });
-  await writeFile(join(fakeBin, "mode"), mode);
-  await writeFile(join(fakeBin, "calls.log"), "");
-  for (const [file, text] of Object.entries(files)) await writeFile(join(fakeBin, file), text);
-  return mkdtemp(join(root, `home-${mode}-`));
-}
-
-async function calls(): Promise<string[][]> {
-  const text = await readFile(join(fakeBin, "calls.log"), "utf8");
-  return text.split("\n").filter(Boolean).map((line) => line.split("\t").filter(Boolean));
-}
+const scenario = (mode: string, files: Record<string, string> = {}) => fakePulumiScenario(fakeBin, root, mode, files);
+const calls = () => fakePulumiCalls(fakeBin);
 
 const history = JSON.stringify([
   { version: 1, kind: "update", startTime: "2026-11-24T10:00:00.000Z", endTime: "2026-11-24T10:04:30.000Z", message: "", environment: {}, config: {}, result: "succeeded", resourceChanges: { create: 27 } },
