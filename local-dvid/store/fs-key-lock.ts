@@ -30,7 +30,7 @@ import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { LocalDvidError } from "../errors.js";
-import { isProcessAlive, processStartTime } from "./process-alive.js";
+import { isProcessAlive, isRunAlive, processStartTime } from "./process-alive.js";
 
 export interface FileLockOptions {
   /** Give up with STORE_LOCK_TIMEOUT after waiting this long for a live owner (ms). */
@@ -172,10 +172,7 @@ export class LockOwner {
 
 /** A lock is stale only when its owner is dead or its pid now names another process. */
 function isStale(holder: Holder): boolean {
-  if (!isProcessAlive(holder.pid)) return true;
-  if (holder.start === undefined || holder.start === "") return false;
-  const now = processStartTime(holder.pid);
-  return now !== undefined && now !== holder.start;
+  return !isRunAlive(holder.pid, holder.start);
 }
 
 async function tryLink(ownerPath: string, lockPath: string): Promise<boolean> {

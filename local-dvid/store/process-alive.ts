@@ -51,11 +51,18 @@ export const PROCESS_TOKEN = ((): string => {
  */
 export function isTokenAlive(token: string): boolean {
   const colon = token.indexOf(":");
-  const pid = Number(colon < 0 ? token : token.slice(0, colon));
+  return colon < 0 ? isProcessAlive(Number(token)) : isRunAlive(Number(token.slice(0, colon)), token.slice(colon + 1));
+}
+
+/**
+ * Whether `pid` is alive and, when `start` (its processStartTime, as recorded) is given, is still
+ * that run of it, not a reused pid. An empty or unknown start time leaves the pid alone to decide.
+ */
+export function isRunAlive(pid: number, start: string | undefined): boolean {
   if (!isProcessAlive(pid)) return false;
-  if (colon < 0) return true;
+  if (start === undefined || start === "") return true;
   const now = processStartTime(pid);
-  return now === undefined || now === token.slice(colon + 1);
+  return now === undefined || now === start;
 }
 
 let cachedBootId: string | undefined;
