@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { FsStore } from "../../local-dvid/store/fs-store.js";
 import { acquireSharedLayer, releaseSharedLayer } from "../../local-dvid/workers/stage-pool.js";
 import { newInstance, newRepo, pattern, rawPath, request, startCluster, type Cluster } from "./server-helpers.js";
+import { extract } from "./reference-box.js";
 
 const dir = mkdtempSync(join(tmpdir(), "local-dvid-staged-layers-"));
 let c: Cluster;
@@ -85,17 +86,6 @@ describe("aligned POSTs with layers of 1 MiB and more on the filesystem store", 
   });
 });
 
-/** The bytes of `size` voxels at `offset` of a reference volume `ref` (x fastest) that starts at the origin with size `refSize`. */
-function cut(ref: Buffer, refSize: [number, number, number], offset: [number, number, number], size: [number, number, number], bpv: number): Buffer {
-  const out = Buffer.alloc(size[0] * size[1] * size[2] * bpv);
-  for (let z = 0; z < size[2]; z++)
-    for (let y = 0; y < size[1]; y++) {
-      const s = (((offset[2] + z) * refSize[1] + offset[1] + y) * refSize[0] + offset[0]) * bpv;
-      ref.copy(out, (z * size[1] + y) * size[0] * bpv, s, s + size[0] * bpv);
-    }
-  return out;
-}
-
 /** Writes `data` (box `size` at `offset`) into the reference volume. */
 function paste(ref: Buffer, refSize: [number, number, number], offset: [number, number, number], size: [number, number, number], data: Buffer, bpv: number): void {
   for (let z = 0; z < size[2]; z++)
@@ -158,7 +148,7 @@ describe("non-aligned POSTs of 64 KiB and more on the filesystem store", () => {
         paste(ref, all, [3, 2, 1], size, left, bpv);
         paste(ref, all, [33, 2, 1], size, right, bpv);
         const got = await request(`${a}${rawPath(uuid, "halves", [64, 64, 64], [0, 0, 0])}`);
-        expect(got.body.equals(cut(ref, all, [0, 0, 0], [64, 64, 64], bpv))).toBe(true);
+        expect(got.body.equals(extract(ref, [0, 0, 0], all, [0, 0, 0], [64, 64, 64], bpv))).toBe(true);
       }
     } finally {
       await two.close();

@@ -8,32 +8,15 @@ import { gunzipSync } from "node:zlib";
 import { lz4DecompressBlock } from "../../volume-client/wire/lz4.js";
 import { decodeCompressedSegmentation } from "../helpers/compressed-segmentation-decode.js";
 import { expectDvidError, newInstance, newRepo, pattern, rawPath, request, useCluster } from "./server-helpers.js";
+import { extract, type Xyz } from "./reference-box.js";
 
 const c = useCluster(1);
 let repo: string;
-
-type Xyz = [number, number, number];
 
 /** A gray volume that varies along every axis, smoothly (JPEG keeps it within a few levels). */
 function gradient([nx, ny, nz]: Xyz): Buffer {
   const out = Buffer.alloc(nx * ny * nz);
   for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) out[(z * ny + y) * nx + x] = (x * 2 + y + z * 3) & 255;
-  return out;
-}
-
-/** The voxels of box (offset, size) of a volume written at `volOffset`, zeros outside it. */
-function extract(vol: Buffer, volOffset: Xyz, volSize: Xyz, offset: Xyz, size: Xyz, bpv: number): Buffer {
-  const out = Buffer.alloc(size[0] * size[1] * size[2] * bpv);
-  for (let z = 0; z < size[2]; z++)
-    for (let y = 0; y < size[1]; y++)
-      for (let x = 0; x < size[0]; x++) {
-        const vx = offset[0] + x - volOffset[0];
-        const vy = offset[1] + y - volOffset[1];
-        const vz = offset[2] + z - volOffset[2];
-        if (vx < 0 || vy < 0 || vz < 0 || vx >= volSize[0] || vy >= volSize[1] || vz >= volSize[2]) continue;
-        const src = ((vz * volSize[1] + vy) * volSize[0] + vx) * bpv;
-        vol.copy(out, ((z * size[1] + y) * size[0] + x) * bpv, src, src + bpv);
-      }
   return out;
 }
 
