@@ -1,37 +1,24 @@
 // `Volume.read(box, { out })`: reading into the caller's array (numpy's `out=`), so that a loop of
 // reads reuses one array's memory. Real local-dvid nodes over HTTP.
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { describe, expect, it } from "@jest/globals";
 import ndarray from "ndarray";
-import { connect, type DvidClient, type Version } from "../../volume-client/index.js";
+import { connect } from "../../volume-client/index.js";
 import type { BoxZyx } from "../../volume-client/wire/geometry.js";
-import { startTestCluster, type TestCluster } from "./helpers/test-cluster.js";
+import { useTestRepo } from "./helpers/test-cluster.js";
 import { startProxy } from "./helpers/proxy.js";
 import { expectRejectCode } from "./helpers/expect-error.js";
 import { ALL_DTYPES, firstMismatch, patternArray, valueAt, writtenOrZero } from "./helpers/volumes.js";
 import { DTYPES } from "../../volume-client/wire/dtype.js";
 
-let cluster: TestCluster;
-let client: DvidClient;
-let repo: Version;
-
-beforeAll(async () => {
-  cluster = await startTestCluster();
-  // Small chunks: one read is many sub-requests, all filling the caller's array.
-  client = connect(cluster.endpoints, { chunkBytes: 16 * 1024, concurrency: 4, adminToken: cluster.adminToken });
-  repo = await client.createRepo({ alias: `read-out-${Date.now()}` });
-});
-
-afterAll(async () => {
-  client?.close();
-  await cluster?.close();
-});
+// Small chunks: one read is many sub-requests, all filling the caller's array.
+const suite = useTestRepo("read-out", { chunkBytes: 16 * 1024, concurrency: 4 });
 
 const written: BoxZyx = [[0, 32], [0, 32], [0, 48]];
 
 describe("reading into the caller's array", () => {
   for (const dtype of ALL_DTYPES) {
     it(`fills a ${dtype} ndarray in place and returns that same array, twice over`, async () => {
-      const vol = await repo.createVolume(`out-${dtype}`, dtype, { blockSizeZyx: [16, 16, 16] });
+      const vol = await suite.repo.createVolume(`out-${dtype}`, dtype, { blockSizeZyx: [16, 16, 16] });
       await vol.write([0, 0, 0], patternArray(dtype, written, 3));
       const box: BoxZyx = [[-3, 20], [5, 37], [10, 45]];
       const shape = box.map(([a, b]) => b - a);
@@ -50,7 +37,7 @@ describe("reading into the caller's array", () => {
   }
 
   it("fills the window of a larger array that a C-contiguous view with an offset points at, and nothing around it", async () => {
-    const vol = await repo.createVolume("out-window", "uint16", { blockSizeZyx: [16, 16, 16] });
+    const vol = await suite.repo.createVolume("out-window", "uint16", { blockSizeZyx: [16, 16, 16] });
     await vol.write([0, 0, 0], patternArray("uint16", written, 5));
     const box: BoxZyx = [[4, 8], [0, 32], [0, 48]];
     const backing = new Uint16Array(10 * 32 * 48).fill(0xbeef);
@@ -63,7 +50,7 @@ describe("reading into the caller's array", () => {
   });
 
   it("accepts { data, shape } and returns an ndarray over the caller's memory", async () => {
-    const vol = await repo.createVolume("out-shaped", "uint32", { blockSizeZyx: [16, 16, 16] });
+    const vol = await suite.repo.createVolume("out-shaped", "uint32", { blockSizeZyx: [16, 16, 16] });
     await vol.write([0, 0, 0], patternArray("uint32", written, 2));
     const data = new Uint32Array(32 * 32 * 48);
     const got = await vol.read(written, { out: { data, shape: [32, 32, 48] } });
@@ -72,7 +59,7 @@ describe("reading into the caller's array", () => {
   });
 
   it("fills a label volume's array with lz4 on the wire too", async () => {
-    const vol = await repo.createVolume("out-labels", "uint64", { labels: true, blockSizeZyx: [16, 16, 16] });
+    const vol = await suite.repo.createVolume("out-labels", "uint64", { labels: true, blockSizeZyx: [16, 16, 16] });
     await vol.write([0, 0, 0], patternArray("uint64", written, 4), { wireCompression: "none" });
     const out = ndarray(new BigUint64Array(32 * 32 * 48), [32, 32, 48]);
     await vol.read(written, { out, wireCompression: "lz4" });
@@ -82,11 +69,11 @@ describe("reading into the caller's array", () => {
 
 describe("an out array that cannot be filled is refused before any voxel request", () => {
   it("names the shape it got and the shape the box needs", async () => {
-    const vol = await repo.createVolume("out-bad", "uint8", { blockSizeZyx: [16, 16, 16] });
-    const proxy = await startProxy(cluster.endpoints.writer);
+    const vol = await suite.repo.createVolume("out-bad", "uint8", { blockSizeZyx: [16, 16, 16] });
+    const proxy = await startProxy(suite.cluster.endpoints.writer);
     const fresh = connect(proxy.url);
     try {
-      const handle = fresh.version(repo.ref).volume<"uint8">("out-bad");
+      const handle = fresh.version(suite.repo.ref).volume<"uint8">("out-bad");
       const err = await expectRejectCode(handle.read([[0, 4], [0, 4], [0, 4]], { out: ndarray(new Uint8Array(4 * 4 * 5), [4, 4, 5]) }), "SHAPE_MISMATCH");
       expect(err.message).toContain("Volume.read(): out has shape [4,4,5] but the box needs [4,4,4]");
       const strided = ndarray(new Uint8Array(64), [4, 4, 4]).transpose(2, 1, 0);
@@ -98,7 +85,7 @@ describe("an out array that cannot be filled is refused before any voxel request
       // A dtype mismatch needs the volume's dtype: only its info is asked, no voxels.
       const err3 = await expectRejectCode(handle.read([[0, 4], [0, 4], [0, 4]], { out: ndarray(new Uint16Array(64), [4, 4, 4]) }), "DTYPE_MISMATCH");
       expect(err3.message).toContain("Volume.read(): out must hold uint8 voxels");
-      expect(proxy.requests.map((r) => `${r.method} ${r.url}`)).toEqual([`GET /api/node/${repo.ref}/out-bad/info`]);
+      expect(proxy.requests.map((r) => `${r.method} ${r.url}`)).toEqual([`GET /api/node/${suite.repo.ref}/out-bad/info`]);
       expect(vol.name).toBe("out-bad");
     } finally {
       fresh.close();
@@ -107,7 +94,7 @@ describe("an out array that cannot be filled is refused before any voxel request
   });
 
   it("is not an option of write()", async () => {
-    const vol = await repo.createVolume("out-write", "uint8", { blockSizeZyx: [16, 16, 16] });
+    const vol = await suite.repo.createVolume("out-write", "uint8", { blockSizeZyx: [16, 16, 16] });
     const err = await expectRejectCode(
       vol.write([0, 0, 0], ndarray(new Uint8Array(16 ** 3), [16, 16, 16]), { out: ndarray(new Uint8Array(16 ** 3), [16, 16, 16]) } as never),
       "INVALID_ARGUMENT",

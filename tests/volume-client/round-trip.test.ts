@@ -1,31 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { describe, expect, it } from "@jest/globals";
 import ndarray from "ndarray";
-import { connect, type DvidClient, type Version } from "../../volume-client/index.js";
-import { startTestCluster, type TestCluster } from "./helpers/test-cluster.js";
+import { connect } from "../../volume-client/index.js";
+import { useTestRepo } from "./helpers/test-cluster.js";
 import { startProxy } from "./helpers/proxy.js";
 import { ALL_DTYPES, firstMismatch, pattern, patternArray, valueAt, writtenOrZero } from "./helpers/volumes.js";
 import type { BoxZyx } from "../../volume-client/wire/geometry.js";
 
-let cluster: TestCluster;
-let client: DvidClient;
-let repo: Version;
-
-beforeAll(async () => {
-  cluster = await startTestCluster();
-  // Small chunks so that even these small volumes take many sub-requests over all nodes.
-  client = connect(cluster.endpoints, { chunkBytes: 16 * 1024, concurrency: 4, adminToken: cluster.adminToken });
-  repo = await client.createRepo({ alias: `round-trip-${Date.now()}` });
-});
-
-afterAll(async () => {
-  client?.close();
-  await cluster?.close();
-});
+// Small chunks so that even these small volumes take many sub-requests over all nodes.
+const suite = useTestRepo("round-trip", { chunkBytes: 16 * 1024, concurrency: 4 });
 
 describe("round trips", () => {
   for (const dtype of ALL_DTYPES) {
     it(`writes an aligned ${dtype} box at a negative offset and reads back the same voxels, aligned or not`, async () => {
-      const vol = await repo.createVolume(`rt-${dtype}`, dtype, { blockSizeZyx: [16, 16, 16] });
+      const vol = await suite.repo.createVolume(`rt-${dtype}`, dtype, { blockSizeZyx: [16, 16, 16] });
       const written: BoxZyx = [[-16, 16], [-32, 16], [16, 64]];
       await vol.write([-16, -32, 16], patternArray(dtype, written, 1));
       const whole = await vol.read(written);
@@ -45,7 +32,7 @@ describe("round trips", () => {
   }
 
   it("stores uint64 labels in a labelblk and reads them back as BigUint64Array", async () => {
-    const vol = await repo.createVolume("labels", "uint64", { labels: true, blockSizeZyx: [8, 8, 8] });
+    const vol = await suite.repo.createVolume("labels", "uint64", { labels: true, blockSizeZyx: [8, 8, 8] });
     const box: BoxZyx = [[0, 8], [8, 24], [-8, 16]];
     const data = new BigUint64Array(pattern("uint64", box, 9) as BigUint64Array);
     data[0] = 2n ** 64n - 1n; // the largest label survives the round trip
@@ -58,14 +45,14 @@ describe("round trips", () => {
   });
 
   it("creates a volume with its voxel size and units and reports them in ZYX", async () => {
-    const vol = await repo.createVolume("physical", "uint8", { blockSizeZyx: [16, 32, 64], voxelSizeZyx: [40, 8, 4], voxelUnits: ["nanometers", "micrometers", "micrometers"] });
+    const vol = await suite.repo.createVolume("physical", "uint8", { blockSizeZyx: [16, 32, 64], voxelSizeZyx: [40, 8, 4], voxelUnits: ["nanometers", "micrometers", "micrometers"] });
     const info = await vol.info();
     expect(info).toMatchObject({ typeName: "uint8blk", blockSizeZyx: [16, 32, 64], voxelSizeZyx: [40, 8, 4], voxelUnitsZyx: ["nanometers", "micrometers", "micrometers"], versioned: true });
-    expect(info.createdIn).toBe(repo.ref);
+    expect(info.createdIn).toBe(suite.repo.ref);
   });
 
   it("reads never-written voxels as zeros", async () => {
-    const vol = await repo.createVolume("empty", "uint16");
+    const vol = await suite.repo.createVolume("empty", "uint16");
     const box: BoxZyx = [[-5, 5], [100, 140], [7, 9]];
     const res = await vol.read(box);
     expect(res.shape).toEqual([10, 40, 2]);
@@ -74,7 +61,7 @@ describe("round trips", () => {
   });
 
   it("writes from non-contiguous views (transposed, reversed, strided sub-views) without changing them", async () => {
-    const vol = await repo.createVolume("views", "uint32", { blockSizeZyx: [8, 8, 8] });
+    const vol = await suite.repo.createVolume("views", "uint32", { blockSizeZyx: [8, 8, 8] });
     const box: BoxZyx = [[0, 8], [0, 16], [0, 24]];
     const want = pattern("uint32", box, 3) as Uint32Array;
     // Data stored x-major, seen as [z][y][x] through transpose.
@@ -101,7 +88,7 @@ describe("round trips", () => {
   });
 
   it("accepts a typed array with a shape as well as an ndarray", async () => {
-    const vol = await repo.createVolume("shaped", "float32", { blockSizeZyx: [4, 4, 4] });
+    const vol = await suite.repo.createVolume("shaped", "float32", { blockSizeZyx: [4, 4, 4] });
     const box: BoxZyx = [[4, 8], [0, 8], [-4, 4]];
     await vol.write([4, 0, -4], { data: pattern("float32", box, 6) as Float32Array, shape: [4, 8, 8] });
     expect(firstMismatch((await vol.read(box)).data, box, (z, y, x) => valueAt("float32", z, y, x, 6))).toBeUndefined();
@@ -110,10 +97,10 @@ describe("round trips", () => {
   it("sends sub-boxes that span whole rows as one body per request, with its Content-Length, and stores them exactly", async () => {
     // 4 MiB sub-requests of a [64, 256, 256] uint32 array: each is one 64-row slab of every z
     // plane, sent as 64 ranges of the caller's array (no gathered copy).
-    const proxy = await startProxy(cluster.endpoints.writer);
-    const c = connect({ writer: proxy.url }, { chunkBytes: 4 * 1024 * 1024, adminToken: cluster.adminToken });
+    const proxy = await startProxy(suite.cluster.endpoints.writer);
+    const c = connect({ writer: proxy.url }, { chunkBytes: 4 * 1024 * 1024, adminToken: suite.cluster.adminToken });
     try {
-      const vol = await c.version(repo.ref).createVolume("slabs", "uint32", { blockSizeZyx: [64, 64, 64] });
+      const vol = await c.version(suite.repo.ref).createVolume("slabs", "uint32", { blockSizeZyx: [64, 64, 64] });
       const box: BoxZyx = [[0, 64], [0, 256], [-64, 192]];
       const array = patternArray("uint32", box, 4);
       const before = Buffer.from((array.data as Uint32Array).buffer.slice(0));
@@ -123,7 +110,7 @@ describe("round trips", () => {
         Array.from({ length: 4 }, () => [String(4 * 1024 * 1024), undefined]),
       );
       expect(Buffer.from((array.data as Uint32Array).buffer).equals(before)).toBe(true); // the caller's array is untouched
-      const back = await client.version(repo.ref).volume("slabs").read(box);
+      const back = await suite.client.version(suite.repo.ref).volume("slabs").read(box);
       expect(firstMismatch(back.data, box, (z, y, x) => valueAt("uint32", z, y, x, 4))).toBeUndefined();
     } finally {
       c.close();
@@ -132,19 +119,19 @@ describe("round trips", () => {
   });
 
   it("reads a large box split over many sub-requests into one contiguous array", async () => {
-    const vol = await repo.createVolume("large", "uint8", { blockSizeZyx: [32, 32, 32] });
+    const vol = await suite.repo.createVolume("large", "uint8", { blockSizeZyx: [32, 32, 32] });
     const box: BoxZyx = [[0, 64], [0, 128], [0, 256]];
     await vol.write([0, 0, 0], patternArray("uint8", box, 8));
-    const before = client.requestsSent;
+    const before = suite.client.requestsSent;
     const res = await vol.read([[5, 60], [3, 125], [1, 250]], { chunkBytes: 32 * 1024 });
-    expect(client.requestsSent - before).toBeGreaterThan(20);
+    expect(suite.client.requestsSent - before).toBeGreaterThan(20);
     expect(firstMismatch(res.data, [[5, 60], [3, 125], [1, 250]], (z, y, x) => valueAt("uint8", z, y, x, 8))).toBeUndefined();
   });
 
   it("opens an existing volume by name through another client and sees its dtype and extents", async () => {
-    const other = connect(cluster.endpoints);
+    const other = connect(suite.cluster.endpoints);
     try {
-      const vol = await other.version(repo.ref).openVolume("large");
+      const vol = await other.version(suite.repo.ref).openVolume("large");
       const info = await vol.info();
       expect(info).toMatchObject({ dtype: "uint8", typeName: "uint8blk", blockSizeZyx: [32, 32, 32], extentsZyx: [[0, 64], [0, 128], [0, 256]] });
     } finally {

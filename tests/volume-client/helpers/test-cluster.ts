@@ -1,10 +1,10 @@
 // The server side of the client tests: three in-process local-dvid nodes on one MemoryStore (a
 // writer and two read-only readers, as a cluster shares one bucket), or, when DVID_URL is set,
 // a real DVID at that address (then local-only tests are skipped with a printed reason).
-import { it } from "@jest/globals";
+import { afterAll, beforeAll, it } from "@jest/globals";
 import { MemoryStore } from "../../../local-dvid/store/memory-store.js";
 import { startLocalDvid } from "../../../local-dvid/server.js";
-import type { Endpoints } from "../../../volume-client/index.js";
+import { connect, type ConnectOptions, type DvidClient, type Endpoints, type Version } from "../../../volume-client/index.js";
 
 export const REAL_DVID_URL = process.env.DVID_URL;
 
@@ -60,6 +60,31 @@ export async function startTestCluster(options: { readers?: number; store?: Memo
       if (!options.store) await store.close();
     },
   };
+}
+
+export interface TestRepo {
+  readonly cluster: TestCluster;
+  readonly client: DvidClient;
+  readonly repo: Version;
+}
+
+/**
+ * A suite's cluster, client and repo: beforeAll starts the cluster, connects a client with
+ * `options` (and the cluster's admin token) and creates a repo aliased `<alias>-<time>`; afterAll
+ * closes both. Read the fields inside tests (they are set once beforeAll has run).
+ */
+export function useTestRepo(alias: string, options: ConnectOptions = {}): TestRepo {
+  const suite = {} as { cluster: TestCluster; client: DvidClient; repo: Version };
+  beforeAll(async () => {
+    suite.cluster = await startTestCluster();
+    suite.client = connect(suite.cluster.endpoints, { ...options, adminToken: suite.cluster.adminToken });
+    suite.repo = await suite.client.createRepo({ alias: `${alias}-${Date.now()}` });
+  });
+  afterAll(async () => {
+    suite.client?.close();
+    await suite.cluster?.close();
+  });
+  return suite;
 }
 
 /** `it` for tests that need local-dvid (its extension, several nodes, fault injection). */
