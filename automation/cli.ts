@@ -6,6 +6,7 @@ import type { ClusterEndpoints, Target } from "./cluster-types.js";
 import { isDvidcloudError } from "./errors.js";
 import { EXIT, EXIT_OF_CODE } from "./exit-codes.js";
 import { forceStopAll } from "./force-stop.js";
+import type { NodeHealth } from "./health.js";
 import { down, list, repair, status, up } from "./lifecycle.js";
 import { listStores, purge } from "./local-stores.js";
 import { invalid } from "./option-checks.js";
@@ -289,15 +290,8 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo, sig
       if (flags.json) io.stdout(JSON.stringify(s, null, 2) + "\n");
       else {
         io.stdout(formatEndpoints(s.name, s.target, s.endpoints));
-        for (const h of s.health) {
-          const detail = h.healthy ? `${(h.latencyMs ?? 0).toFixed(1)} ms` : `(${h.error ?? "no answer"})`;
-          io.stdout(`  ${h.healthy ? "healthy  " : "UNHEALTHY"} ${h.url}  ${detail}\n`);
-        }
-        const lb = s.loadBalancer;
-        if (lb !== undefined) {
-          const detail = lb.healthy ? `${(lb.latencyMs ?? 0).toFixed(1)} ms` : `(${lb.error ?? "no answer"})`;
-          io.stdout(`  ${lb.healthy ? "healthy  " : "UNHEALTHY"} ${lb.url}  ${detail}  (load balancer)\n`);
-        }
+        for (const h of s.health) io.stdout(healthLine(h));
+        if (s.loadBalancer !== undefined) io.stdout(healthLine(s.loadBalancer, "  (load balancer)"));
       }
       if (!s.healthy) exitCode = EXIT.unhealthy;
     });
@@ -387,6 +381,12 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo, sig
     io.stderr(`dvidcloud: ${err instanceof Error ? err.message : String(err)}\n`);
     return EXIT.failed;
   }
+}
+
+/** One probed heartbeat: its latency when healthy, else why not. */
+function healthLine(h: NodeHealth, suffix = ""): string {
+  const detail = h.healthy ? `${(h.latencyMs ?? 0).toFixed(1)} ms` : `(${h.error ?? "no answer"})`;
+  return `  ${h.healthy ? "healthy  " : "UNHEALTHY"} ${h.url}  ${detail}${suffix}\n`;
 }
 
 function formatEndpoints(name: string, target: string, e: ClusterEndpoints): string {
