@@ -1,7 +1,7 @@
 // An in-memory ObjectStore for tests: the same semantics as the filesystem store, in one process.
 import { LocalDvidError } from "../errors.js";
 import type { ByteRange, DeleteOptions, ObjectStore, PutOptions, SliceInfo, StagedObject, StoredObject } from "./object-store.js";
-import { notStaged } from "./staging.js";
+import { stageCopy } from "./staging.js";
 import { checkGenerationOption, checkPrecondition } from "./preconditions.js";
 import { checkRange, checkRoom } from "./ranges.js";
 import { checkKey } from "./keys.js";
@@ -43,20 +43,7 @@ export class MemoryStore implements ObjectStore {
 
   async stage(key: string, data: Uint8Array): Promise<StagedObject> {
     this.#check(key);
-    let copy: Buffer | undefined = Buffer.from(data);
-    let published = false;
-    return {
-      publish: async (options?: PutOptions): Promise<number> => {
-        if (copy === undefined) throw notStaged(key, published);
-        const generation = await this.put(key, copy, options);
-        copy = undefined;
-        published = true;
-        return generation;
-      },
-      discard: async (): Promise<void> => {
-        copy = undefined;
-      },
-    };
+    return stageCopy(this, key, data);
   }
 
   async delete(key: string, options: DeleteOptions = {}): Promise<boolean> {

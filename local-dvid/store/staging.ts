@@ -6,7 +6,11 @@ import type { ObjectStore, PutOptions, StagedObject } from "./object-store.js";
 
 /** Stages `data` for `key` on `store` (see ObjectStore.stage). */
 export async function stageObject(store: ObjectStore, key: string, data: Uint8Array): Promise<StagedObject> {
-  if (store.stage) return store.stage(key, data);
+  return store.stage ? store.stage(key, data) : stageCopy(store, key, data);
+}
+
+/** Staging by a copy of `data` kept in memory, put under `key` on `store` at publish. */
+export function stageCopy(store: ObjectStore, key: string, data: Uint8Array): StagedObject {
   let copy: Buffer | undefined = Buffer.from(data);
   let published = false;
   return {
