@@ -24,7 +24,7 @@ const gzipAsync = promisify(gzip);
 /** JPEG's 16-bit frame sides: width nx, height ny*nz. */
 const MAX_JPEG_SIDE = 65535;
 /** The largest box `compression=google|googlegzip` encodes in one request (128^3 voxels). */
-export const MAX_SEGMENTATION_VOXELS = 128 ** 3;
+const MAX_SEGMENTATION_VOXELS = 128 ** 3;
 
 /** `GET …/raw/0_1_2/{size}/{offset}/jpeg` of a uint8 instance: DVID's quality 80, grayscale. */
 export async function sendJpegBox(res: ServerResponse, io: BlockIo<BlockLookup>, box: RawBox, typeName: string): Promise<void> {

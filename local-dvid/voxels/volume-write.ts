@@ -32,13 +32,13 @@ const WRITE_CONCURRENCY = 16;
 const MAX_PATCH_ATTEMPTS = 100;
 
 /** Where the blocks of an aligned layer go: a put, or a stage (raw-receive.ts). */
-export type BlockSink = (key: string, data: Buffer) => Promise<void>;
+type BlockSink = (key: string, data: Buffer) => Promise<void>;
 
 /**
  * Hands the blocks of the z block layer from `zs` of an aligned box to `sink` (default: put
  * them). `layer` holds that layer's voxels only: box.nx × box.ny × BlockSize.z voxels.
  */
-export async function writeAlignedLayer(io: BlockIo<OwnBlocks>, layer: Buffer, box: RawBox, zs: number, sink?: BlockSink): Promise<void> {
+async function writeAlignedLayer(io: BlockIo<OwnBlocks>, layer: Buffer, box: RawBox, zs: number, sink?: BlockSink): Promise<void> {
   const { layout } = io;
   const [BX, BY, BZ] = layout.blockSizeXyz;
   const bpv = layout.bytesPerVoxel;
