@@ -64,7 +64,6 @@ function sameArray(a: ArrayLike<unknown>, b: ArrayLike<unknown>): boolean {
   return true;
 }
 
-/** Copies box `sub` out of a C-order array of `shape`. */
 /** Reference level 1 of a uint8 stack: the rounded mean of each whole 2x2x2 group. */
 function meanLevel(src: Uint8Array, [nz, ny, nx]: Zyx): Uint8Array {
   const [hz, hy, hx] = [Math.floor(nz / 2), Math.floor(ny / 2), Math.floor(nx / 2)];
@@ -102,6 +101,7 @@ function modePlane(src: BigUint64Array, [, ny, nx]: Zyx): BigUint64Array {
   return out;
 }
 
+/** Copies box `sub` out of a C-order array of `shape`. */
 function crop<T extends Uint8Array | BigUint64Array>(data: T, shape: Zyx, sub: BoxZyx): T {
   const [[z0, z1], [y0, y1], [x0, x1]] = sub;
   const out = new (data.constructor as new (n: number) => T)((z1 - z0) * (y1 - y0) * (x1 - x0));
