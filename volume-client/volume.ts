@@ -216,16 +216,17 @@ export class Volume<D extends Dtype = Dtype> {
         );
       }
       copyRegion(body, aligned, source, box, chunk.box, bpv);
+      const packed = lz4 ? compressChunk(transport.scratch, body, aligned, aligned, bpv) : undefined;
       await transport.buffer({
         method: "POST",
         path: rawVolumePath(uuid, this.name, aligned),
         query: lz4 ? LZ4_QUERY : undefined,
         route: "writer",
         idempotent: true,
-        body: lz4 ? lz4CompressBlock(body) : body,
+        body: packed ?? body,
         contentType: "application/octet-stream",
         signal,
-      });
+      }).finally(() => transport.scratch.give(packed));
     } finally {
       release();
     }
