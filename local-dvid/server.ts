@@ -10,7 +10,7 @@ import { checkTokens, type AccessToken } from "./http/access-tokens.js";
 import { serveConsole } from "../console/serve-console.js";
 import { dvidAnswerFor } from "./http/errors.js";
 import { discardBody } from "./http/read-body.js";
-import { parseRequestPath } from "./http/request-path.js";
+import { parseRequestPath, splitRequestUrl } from "./http/request-path.js";
 import { sendBody, sendError } from "./http/respond.js";
 import { AppState, type RequestContext } from "./routes/app-state.js";
 import { dispatch } from "./routes/dispatch.js";
@@ -96,11 +96,6 @@ function checkOptions(options: unknown, allowed: readonly (keyof StartOptions)[]
   checkLimits(o.limits);
 }
 
-function parseQuery(url: string | undefined): URLSearchParams {
-  const q = (url ?? "").indexOf("?");
-  return new URLSearchParams(q >= 0 ? url!.slice(q + 1) : "");
-}
-
 export function createApp(options: LocalDvidOptions): LocalDvidApp {
   checkOptions(options, APP_KEYS);
   const app = new AppState(options.store, {
@@ -122,10 +117,11 @@ export function createApp(options: LocalDvidOptions): LocalDvidApp {
     const method = (req.method ?? "GET").toUpperCase();
     app.rates.count(method);
     app.rates.active++;
-    let path = (req.url ?? "/").split("?")[0]!;
+    const url = splitRequestUrl(req.url);
+    let path = url.rawPath;
     try {
       // Host, origin and token checks (http/access.ts): a refusal or a preflight is answered there.
-      if (access.apply(req, res, method, parseQuery(req.url))) return;
+      if (access.apply(req, res, method, url)) return;
       // The console at `/` and neuroglancer at `/ng/` (static files, console/serve-console.ts); the
       // rest is DVID's API. After the access checks, so a rebound Host gets nothing here either.
       if (serveConsole(req, res)) return;
@@ -133,7 +129,7 @@ export function createApp(options: LocalDvidOptions): LocalDvidApp {
         res.setHeader("Allow", "GET, HEAD, POST, DELETE, OPTIONS");
         return sendBody(res, 200, "text/plain; charset=utf-8", "");
       }
-      const parsed = parseRequestPath(req.url);
+      const parsed = parseRequestPath(url);
       path = parsed.path;
       const token = parsed.query.get("admintoken");
       const ctx: RequestContext = {

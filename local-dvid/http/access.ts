@@ -19,6 +19,7 @@ import { hostname } from "node:os";
 import { describeValue, invalidOption } from "../option-checks.js";
 import { TokenTable, roleAllows, type AccessToken, type Role } from "./access-tokens.js";
 import { discardBody } from "./read-body.js";
+import type { RequestUrl } from "./request-path.js";
 import { sendBody, sendError } from "./respond.js";
 
 export interface AccessOptions {
@@ -91,13 +92,6 @@ function sha256(text: string): Buffer {
   return createHash("sha256").update(text, "utf8").digest();
 }
 
-/** The request's path without the query (an error message may show it; a query may hold ?admintoken=). */
-function pathOf(req: IncomingMessage): string {
-  const url = req.url ?? "/";
-  const q = url.indexOf("?");
-  return q >= 0 ? url.slice(0, q) : url;
-}
-
 function isRead(method: string): boolean {
   return method === "GET" || method === "HEAD" || method === "OPTIONS";
 }
@@ -137,8 +131,9 @@ export class AccessPolicy {
    * Checks the request and sets its CORS headers. Returns true when it answered the request
    * itself (a refusal or a preflight); the caller then does nothing more.
    */
-  apply(req: IncomingMessage, res: ServerResponse, method: string, query: URLSearchParams): boolean {
-    const path = pathOf(req);
+  apply(req: IncomingMessage, res: ServerResponse, method: string, url: RequestUrl): boolean {
+    // The path without the query: an error message may show it, and a query may hold ?admintoken=.
+    const { rawPath: path, query } = url;
     const refuse = (status: number, message: string): true => {
       discardBody(req, res);
       sendError(res, status, `${message} (${path}).`);

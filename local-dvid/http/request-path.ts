@@ -10,11 +10,20 @@ export interface RequestPath {
   readonly query: URLSearchParams;
 }
 
-export function parseRequestPath(rawUrl: string | undefined): RequestPath {
+/** A request URL split once into its raw (undecoded) path and its query. */
+export interface RequestUrl {
+  readonly rawPath: string;
+  readonly query: URLSearchParams;
+}
+
+/** Splits a request URL; the access checks (access.ts) use it before the path is decoded. */
+export function splitRequestUrl(rawUrl: string | undefined): RequestUrl {
   const url = rawUrl ?? "/";
   const q = url.indexOf("?");
-  const rawPath = q >= 0 ? url.slice(0, q) : url;
-  const query = new URLSearchParams(q >= 0 ? url.slice(q + 1) : "");
+  return { rawPath: q >= 0 ? url.slice(0, q) : url, query: new URLSearchParams(q >= 0 ? url.slice(q + 1) : "") };
+}
+
+export function parseRequestPath({ rawPath, query }: RequestUrl): RequestPath {
   let path: string;
   try {
     path = decodeURIComponent(rawPath);
