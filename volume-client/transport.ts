@@ -195,11 +195,7 @@ export class Transport {
         }
         return;
       }
-      if (sink.received !== sink.expectedBytes) {
-        const final = this.#lengthError(spec, node, `ended after ${sink.received} bytes`, sink.expectedBytes);
-        // A body cut short is what a node dying mid-response looks like: try again.
-        throw new RetryableFailure("truncated", false, final.message, final);
-      }
+      if (sink.received !== sink.expectedBytes) throw this.#truncated(spec, node, sink, undefined);
     });
   }
 
@@ -240,9 +236,7 @@ export class Transport {
       }
       if (res.status !== 200) throw this.#statusError(spec, node, res.status, res.text);
       if (!res.complete || (collector && collector.declared !== undefined && collector.received !== collector.declared)) {
-        const got = collector ? collector.received : sink.received;
-        const final = this.#lengthError(spec, node, `ended after ${got} bytes${collector ? " of its lz4 body" : ""}`, sink.expectedBytes);
-        throw new RetryableFailure("truncated", false, final.message, final);
+        throw this.#truncated(spec, node, sink, collector);
       }
       return collector;
     }
@@ -281,13 +275,19 @@ export class Transport {
         stream.once("error", reject);
       });
       if (collector && collector.declared !== undefined && collector.received !== collector.declared) {
-        const final = this.#lengthError(spec, node, `ended after ${collector.received} bytes of its lz4 body`, sink.expectedBytes);
-        throw new RetryableFailure("truncated", false, final.message, final);
+        throw this.#truncated(spec, node, sink, collector);
       }
       return collector;
     } finally {
       if (!stream.destroyed) stream.destroy();
     }
+  }
+
+  /** A body cut short (into `collector` when decoding): what a node dying mid-response looks like, so retried. */
+  #truncated(spec: RequestSpec, node: string, sink: ScatterSink, collector: Collector | undefined): RetryableFailure {
+    const got = collector ? `${collector.received} bytes of its lz4 body` : `${sink.received} bytes`;
+    const final = this.#lengthError(spec, node, `ended after ${got}`, sink.expectedBytes);
+    return new RetryableFailure("truncated", false, final.message, final);
   }
 
   #count(node: string): void {
