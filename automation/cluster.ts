@@ -1,30 +1,14 @@
 // The handle `up()` returns: endpoints, a health wait, a volume-client bound to the cluster, and
 // `down()`. The same handle for both targets.
 import { connect, type ConnectOptions, type DvidClient } from "../volume-client/index.js";
-import type { ClusterEndpoints, RefreshReadersReport, Target } from "./cluster-types.js";
+import type { ClusterEndpoints, RefreshReadersReport, StartedCluster, Target, TargetCluster } from "./cluster-types.js";
 import { waitForHealth, type HealthReport, type WaitForHealthOptions } from "./health.js";
 
-export interface ClusterHandleInit {
-  readonly name: string;
-  readonly target: Target;
-  readonly endpoints: ClusterEndpoints;
-  readonly createdAt?: string;
-  readonly details: Readonly<Record<string, unknown>>;
+/** What `up()` hands the handle: the started cluster (cluster-types.ts) with its health budget and its stop. */
+export interface ClusterHandleInit extends TargetCluster, Pick<StartedCluster, "token" | "pendingLoadBalancer" | "refreshReaders"> {
   readonly defaultHealthTimeoutMs: number;
   readonly stop: () => Promise<void>;
-  /** Sent by `client()` as `Authorization: Bearer`; default: the environment variable DVIDCLOUD_TOKEN. */
-  readonly token?: string;
-  /**
-   * A load balancer not yet seen serving: `endpoints.loadBalancer` is set only once a
-   * `waitForHealth()` saw it answer /api/heartbeat with 200 (a new global one answers 404/502
-   * for minutes).
-   */
-  readonly pendingLoadBalancer?: string;
-  /** How the target makes every reader load the current metadata; none: the readers always see it. */
-  readonly refreshReaders?: (signal?: AbortSignal) => Promise<RefreshReadersReport>;
 }
-
-
 
 export class Cluster {
   readonly name: string;
