@@ -62,7 +62,8 @@ export async function receiveAndStageAligned(req: IncomingMessage, io: BlockIo<O
         const p: Promise<void> = stageAlignedLayer(io, buf, box, zs).then(
           (done) => {
             pending.delete(p);
-            staged.push(...done.staged);
+            // One by one: spreading a layer of 100,000s of blocks into push overflows the stack.
+            for (const s of done.staged) staged.push(s);
             giveBack(buf, done.layer);
             if (req.isPaused() && pending.size < 2 && failure === undefined) req.resume();
           },

@@ -255,3 +255,24 @@ describe.each(storeKinds("local-dvid-integrity-", tempDirs))("%s", (_name, makeS
   });
 });
 
+
+describe("aligned POSTs of many small blocks", () => {
+  it("writes a z block layer of 204,800 blocks (more than one call's arguments may spread) and reads it back", async () => {
+    const cluster = await startCluster(1);
+    try {
+      const [url] = cluster.urls;
+      const root = await newRepo(url);
+      await newInstance(url, root, "uint8blk", "tiny", { BlockSize: "4,4,4" });
+      const size: [number, number, number] = [2048, 1600, 4];
+      const body = Buffer.alloc(size[0] * size[1] * size[2]);
+      for (let i = 0; i < body.length; i++) body[i] = (i * 7 + (i >>> 11)) & 255;
+      const post = await request(`${url}${rawPath(root, "tiny", size, [0, 0, 0])}`, { method: "POST", body });
+      expect(post.status).toBe(200);
+      const back = await request(`${url}${rawPath(root, "tiny", size, [0, 0, 0])}`);
+      expect(back.status).toBe(200);
+      expect(back.body.equals(body)).toBe(true);
+    } finally {
+      await cluster.close();
+    }
+  });
+});
