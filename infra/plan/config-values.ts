@@ -2,16 +2,11 @@
  * Pulumi stack configuration arrives as strings (`pulumi config set nodes 3` stores "3"); this
  * turns them into typed ClusterInput before validation. Pure.
  */
-import { CLUSTER_KEYS, rejectUnknownKeys, type ClusterInput, type ClusterKey } from "./cluster-settings.js";
+import { CLUSTER_KEYS, RENAMED_KEYS, rejectUnknownKeys, type ClusterInput, type ClusterKey } from "./cluster-settings.js";
 import { invalid } from "./validation.js";
 
 const INTEGER_KEYS: readonly ClusterKey[] = ["nodes", "diskSizeGb", "port"];
 const BOOLEAN_KEYS: readonly ClusterKey[] = ["deleteData"];
-/**
- * Stack config keys of earlier versions, still read so existing stacks keep working: each stands
- * for its new key when that one is not set. `forceDestroy = true` asked for what `deleteData` does.
- */
-const LEGACY_CONFIG_KEYS: Readonly<Record<string, ClusterKey>> = { forceDestroy: "deleteData" };
 const LIST_KEYS: readonly ClusterKey[] = ["sourceRanges"];
 
 /**
@@ -39,7 +34,10 @@ export function parseListValue(key: string, text: string): unknown[] {
  */
 export function parseConfigValues(raw: Record<string, string | undefined>): ClusterInput {
   const values: Record<string, string | undefined> = { ...raw };
-  for (const [legacy, key] of Object.entries(LEGACY_CONFIG_KEYS)) {
+  // Stack config keys of earlier versions (RENAMED_KEYS) are still read so existing stacks keep
+  // working: each stands for its new key when that one is not set. `forceDestroy = true` asked
+  // for what `deleteData` does.
+  for (const [legacy, key] of Object.entries(RENAMED_KEYS)) {
     const legacyText = values[legacy];
     delete values[legacy];
     if (legacyText === undefined || legacyText.trim() === "") continue;
