@@ -70,7 +70,7 @@ async function postLog(ctx: RequestContext, resolved: ResolvedNode): Promise<voi
   const log = decodeMap(parseJson(await readText(ctx), true), "string[]").get("log");
   if (log === undefined) throw badRequest("Could not find 'log' value in POSTed JSON.");
   await updateNode(ctx, resolved, (node) => {
-    node.log.push(...logEntries(log as string[]));
+    for (const entry of logEntries(log as string[])) node.log.push(entry);
   });
   sendEmpty(ctx.res);
 }
@@ -85,7 +85,7 @@ async function commit(ctx: RequestContext, resolved: ResolvedNode): Promise<void
     updateNode(ctx, resolved, (node) => {
       node.locked = true;
       if (body.note) node.note = body.note as string;
-      if (body.log && body.log.length > 0) node.log.push(...logEntries(body.log as string[]));
+      if (body.log) for (const entry of logEntries(body.log as string[])) node.log.push(entry);
     });
   // An admin-token commit of a locked node (allowed) changes only its note and log.
   if (ctx.admin && resolved.node.locked) await lockInRepo();

@@ -61,7 +61,8 @@ async function postRepoLog(ctx: RequestContext, resolved: ResolvedNode): Promise
   const log = decodeMap(parseJson(await readText(ctx), true), "string[]").get("log");
   if (log === undefined) throw badRequest("Could not find 'log' value in POSTed JSON.");
   await ctx.app.meta.updateRepo(resolved.repo.root, (repo) => {
-    repo.log.push(...logEntries(log as string[]));
+    // One by one: spreading 100,000s of entries into push overflows the stack.
+    for (const entry of logEntries(log as string[])) repo.log.push(entry);
     repo.updated = rfc3339Nano();
   });
   sendEmpty(ctx.res);

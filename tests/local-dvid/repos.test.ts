@@ -161,6 +161,19 @@ describe("repo info", () => {
     );
   });
 
+  it("appends 200,000 log entries in one POST to the repo log, a node's log and a commit (more than one call's arguments may spread)", async () => {
+    const entries = Array.from({ length: 200_000 }, (_, i) => `e${i}`);
+    for (const action of ["repo", "node", "commit"]) {
+      const root = await newRepo(c.url);
+      const path = action === "repo" ? `/api/repo/${root}/log` : action === "node" ? `/api/node/${root}/log` : `/api/node/${root}/commit`;
+      const post = await request(`${c.url}${path}`, { method: "POST", body: action === "commit" ? { note: "n", log: entries } : { log: entries } });
+      expect(post.status).toBe(200);
+      const log = (await request(`${c.url}${action === "repo" ? `/api/repo/${root}/log` : `/api/node/${root}/log`}`)).json().log as string[];
+      expect(log).toHaveLength(entries.length);
+      expect(log[entries.length - 1]).toMatch(/ {2}e199999$/);
+    }
+  });
+
   it("answers an unknown repo action with 404 after resolving the UUID, and an unknown UUID with 400", async () => {
     const root = await newRepo(c.url);
     expect((await request(`${c.url}/api/repo/${root}/nosuch`)).status).toBe(404);
