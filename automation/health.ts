@@ -53,7 +53,7 @@ export function probeHeartbeat(url: string, timeoutMs: number, signal?: AbortSig
 }
 
 /** Whether the node knows a repo or version: `GET /api/repo/<uuid>/info` answers 200. Never throws. */
-export function probeKnowsUuid(url: string, uuid: string, timeoutMs: number, signal?: AbortSignal): Promise<NodeHealth> {
+function probeKnowsUuid(url: string, uuid: string, timeoutMs: number, signal?: AbortSignal): Promise<NodeHealth> {
   return probe(url, `/api/repo/${encodeURIComponent(uuid)}/info`, (status) => status === 200, timeoutMs, signal);
 }
 

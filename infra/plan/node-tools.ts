@@ -46,10 +46,10 @@ export const NODE_TOOLS_PATH = `${NODE_TOOLS_DIR}/node.sh`;
 export const WATCH_UNIT = "dvid-metadata-watch.service";
 
 /** Seconds a pull may take when the image is already on the VM (a manifest check), and when it is not. */
-export const PULL_TIMEOUT_CACHED_SECONDS = 60;
-export const PULL_TIMEOUT_SECONDS = 600;
+const PULL_TIMEOUT_CACHED_SECONDS = 60;
+const PULL_TIMEOUT_SECONDS = 600;
 /** Seconds between two looks for the writer's `initialized` marker. */
-export const BUCKET_WAIT_SECONDS = 10;
+const BUCKET_WAIT_SECONDS = 10;
 
 /** The command systemd runs for one subcommand (bash reads the file: no exec bit needed). */
 export function nodeToolCommand(subcommand: string): string {
