@@ -7,27 +7,13 @@
  * way round; the VMs' own preflight reports on their serial console (infra/README.md).
  */
 import { spawn } from "node:child_process";
-import { accessSync, constants } from "node:fs";
-import { delimiter, join } from "node:path";
+import { findOnPath } from "./pulumi-cli.js";
 
 export interface ImageCheck {
   readonly image: string;
   /** "found": the registry has it; "missing": the tool could not get its manifest; "unchecked": no tool. */
   readonly outcome: "found" | "missing" | "unchecked";
   readonly message: string;
-}
-
-function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
-  for (const dir of (env.PATH ?? "").split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
 }
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number, signal?: AbortSignal): Promise<{ code: number | null; output: string }> {
@@ -45,8 +31,8 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs:
 export async function checkImage(image: string, options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<ImageCheck> {
   const env = options.env ?? process.env;
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const crane = onPath("crane", env);
-  const docker = crane ? undefined : onPath("docker", env);
+  const crane = findOnPath(["crane"], env);
+  const docker = crane ? undefined : findOnPath(["docker"], env);
   if (!crane && !docker) {
     return { image, outcome: "unchecked", message: `the DVID image ${image} was not checked (neither crane nor docker is on PATH); the VMs report a failed pull on their serial console` };
   }

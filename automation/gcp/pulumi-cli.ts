@@ -31,19 +31,26 @@ function isExecutableFile(path: string): boolean {
   }
 }
 
+/** The first executable file named one of `names` in a directory of `env.PATH`, as a shell finds a command. */
+export function findOnPath(names: readonly string[], env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const dirs = (env.PATH ?? env.Path ?? "").split(delimiter).filter((dir) => dir !== "");
+  for (const dir of dirs) {
+    for (const name of names) {
+      const candidate = join(dir, name);
+      if (isExecutableFile(candidate)) return candidate;
+    }
+  }
+  return undefined;
+}
+
 /**
  * Looks for the CLI on `env.PATH`, then in `~/.pulumi/bin` (where get.pulumi.com installs it
  * before the shell profile puts it on PATH). Pure apart from reading the file system.
  */
 export function findPulumiCli(env: NodeJS.ProcessEnv = process.env): PulumiCliLocation | undefined {
   const names = process.platform === "win32" ? ["pulumi.exe", "pulumi.cmd", "pulumi"] : ["pulumi"];
-  const dirs = (env.PATH ?? env.Path ?? "").split(delimiter).filter((dir) => dir !== "");
-  for (const dir of dirs) {
-    for (const name of names) {
-      const candidate = join(dir, name);
-      if (isExecutableFile(candidate)) return { path: candidate, foundIn: "path" };
-    }
-  }
+  const onPath = findOnPath(names, env);
+  if (onPath !== undefined) return { path: onPath, foundIn: "path" };
   const home = env.HOME ?? env.USERPROFILE ?? homedir();
   for (const name of names) {
     const candidate = join(home, ".pulumi", "bin", name);
