@@ -32,7 +32,7 @@ export async function sendCompressedBox(
     await readBoxInto(io, box, buf);
     let body: Buffer;
     if (compression === "gzip") {
-      body = await gzipAsync(buf.subarray(0, bytes), { chunkSize: 1 << 20 });
+      body = await gzipAsync(buf, { chunkSize: 1 << 20 });
     } else {
       const done = await lz4Compress(buf);
       buf = done.input;

@@ -99,5 +99,5 @@ async function sendOneRun(res: ServerResponse, io: BlockIo<BlockLookup>, box: Ra
   res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": bytes });
   // 'finish' comes once the whole answer is with the kernel: only then may the buffer be reused.
   // After a cut connection it never comes, and the buffer is left to the garbage collector.
-  res.end(buf.subarray(0, bytes), () => pool.release(buf));
+  res.end(buf, () => pool.release(buf));
 }
