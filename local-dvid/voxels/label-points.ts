@@ -5,7 +5,7 @@
 import { floorDiv } from "../../volume-client/wire/block-grid.js";
 import { blockName } from "../meta/store-layout.js";
 import type { BlockLookup } from "./block-lookup.js";
-import { runWithScratch } from "./task-pool.js";
+import { runWithScratch, yieldToLoop } from "./task-pool.js";
 import type { BlockIo } from "./voxel-layout.js";
 
 const READ_CONCURRENCY = 16;
@@ -13,8 +13,6 @@ const READ_CONCURRENCY = 16;
 const SLICE = 20_000;
 /** A block with at most this many points reads 8 bytes per point instead of the whole block. */
 const FEW_POINTS = 8;
-
-const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** The uint64 label at each point (x, y, z), 0 where nothing was written. */
 export async function readLabelsAt(io: BlockIo<BlockLookup>, pointsXyz: readonly (readonly number[])[]): Promise<BigUint64Array> {

@@ -5,6 +5,11 @@ import type { BufferPool } from "./buffer-pool.js";
 /** Jobs started between two turns of the event loop. */
 const YIELD_EVERY = 256;
 
+/** Resolves on the next turn of the event loop, after pending I/O callbacks ran. */
+export function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Calls `job(i, worker)` for i in [0, count) with at most `workers` running at once; the first failure wins. */
 async function forEachIndex(count: number, workers: number, job: (index: number, worker: number) => Promise<void>): Promise<void> {
   let next = 0;
@@ -16,7 +21,7 @@ async function forEachIndex(count: number, workers: number, job: (index: number,
       // and would hold the event loop for a whole 65,536-block slice: let it breathe now and then.
       if (++sinceYield >= YIELD_EVERY) {
         sinceYield = 0;
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await yieldToLoop();
         continue; // other workers ran meanwhile: check again that jobs are left
       }
       const i = next++;
