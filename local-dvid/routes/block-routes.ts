@@ -30,6 +30,7 @@ import { versionRefs } from "../meta/version-ref.js";
 import type { VoxelTypeInfo } from "../types/data-types.js";
 import { OwnBlocks, type BlockLookup } from "../voxels/block-lookup.js";
 import { encodeGrayJpeg } from "../voxels/jpeg-encode.js";
+import { runWithScratch } from "../voxels/task-pool.js";
 import { writeAligned } from "../voxels/volume-write.js";
 import type { BlockIo } from "../voxels/voxel-layout.js";
 import type { InstanceRequest } from "./instance-request.js";
@@ -241,13 +242,13 @@ export async function getImageBlocks(r: InstanceRequest, io: BlockIo<BlockLookup
   const { start, span } = spanParts(r, blockBytes);
   const out = Buffer.alloc(span * blockBytes);
   const background = r.inst.background ?? 0;
-  await Promise.all(
-    Array.from({ length: span }, async (_, i) => {
-      const at = i * blockBytes;
-      const found = await io.blocks.readInto(blockName(start[0] + i, start[1], start[2]), out, at);
-      if (!found) out.fill(background, at, at + blockBytes);
-    }),
-  );
+  // Bounded like every other block loop (task-pool.ts): a span of a million small blocks must not
+  // start a million reads at once.
+  await runWithScratch(io.pool, span, BLOCK_CONCURRENCY, 0, async (i) => {
+    const at = i * blockBytes;
+    const found = await io.blocks.readInto(blockName(start[0] + i, start[1], start[2]), out, at);
+    if (!found) out.fill(background, at, at + blockBytes);
+  });
   sendBody(r.ctx.res, 200, "application/octet-stream", out);
 }
 
