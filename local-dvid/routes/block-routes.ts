@@ -30,7 +30,7 @@ import { versionRefs } from "../meta/version-ref.js";
 import type { VoxelTypeInfo } from "../types/data-types.js";
 import { OwnBlocks, type BlockLookup } from "../voxels/block-lookup.js";
 import { encodeGrayJpeg } from "../voxels/jpeg-encode.js";
-import { runWithScratch } from "../voxels/task-pool.js";
+import { runWithScratch, yieldToLoop } from "../voxels/task-pool.js";
 import { writeAligned } from "../voxels/volume-write.js";
 import type { BlockIo } from "../voxels/voxel-layout.js";
 import type { InstanceRequest } from "./instance-request.js";
@@ -40,6 +40,8 @@ const gzipAsync = promisify(gzip);
 
 /** Blocks read and encoded at a time; records still go out in order. */
 const BLOCK_CONCURRENCY = 8;
+/** Records sent between two turns of the event loop. */
+const YIELD_EVERY = 256;
 /** DVID's 3 GiB answer limit, counted in uncompressed block bytes. */
 const MAX_STREAM_BYTES = 3 * 2 ** 30;
 /** The most blocks one `blocks/{bx_by_bz}/{spanX}` GET or POST may name. */
@@ -158,10 +160,13 @@ async function streamBlocks(
       }
     };
     fill();
-    while (pending.length > 0 && !closed) {
+    for (let n = 1; pending.length > 0 && !closed; n++) {
       const record = await (pending.shift() as Promise<Buffer | undefined>);
       fill();
       if (record) await writePiece(res, record);
+      // Never-written blocks are settled without I/O, as microtasks: without a turn of the event
+      // loop now and then, a box of them would hold it until the answer ends (as in task-pool.ts).
+      if (n % YIELD_EVERY === 0) await yieldToLoop();
     }
     if (!closed) res.end();
   } catch (err) {

@@ -192,6 +192,24 @@ describe("subvolblocks and specificblocks", () => {
     expectDvidError(await request(`${c.url}/api/node/${repo}/gray/specificblocks?blocks=1,0`), 400, "in threes");
   });
 
+  it("keeps answering other requests while it streams a box of 262,144 never-written blocks", async () => {
+    await newInstance(c.url, repo, "uint8blk", "empty8", { BlockSize: "8,8,8", Compression: "none" });
+    const order: string[] = [];
+    const big = request(`${c.url}/api/node/${repo}/empty8/subvolblocks/4096_4096_8/0_0_0?compression=uncompressed`).then((r) => {
+      order.push("subvolblocks");
+      return r;
+    });
+    // Sent once the big request is being answered (its first turns of the event loop are over).
+    await new Promise((resolve) => setImmediate(resolve));
+    const heartbeat = request(`${c.url}/api/heartbeat`).then((r) => {
+      order.push("heartbeat");
+      return r;
+    });
+    const [b, h] = await Promise.all([big, heartbeat]);
+    expect([b.status, b.body.length, h.status]).toEqual([200, 0, 200]);
+    expect(order).toEqual(["heartbeat", "subvolblocks"]);
+  });
+
   it("refuses a box that is not block-aligned, naming the block size", async () => {
     const r = await request(`${c.url}/api/node/${repo}/gray/subvolblocks/32_32_32/16_0_0`);
     expectDvidError(r, 400, "multiples of the block size (32,32,32)");
